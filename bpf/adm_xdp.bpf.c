@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adm_xdp: admission control for new connections, per packet.
+ *
+ * parse -> classify by (proto, dst port) -> allow / deny CIDR ->
+ * SYN: breaker, degradation, global and per-source concurrency,
+ *      per-source (or, for unverified sources, per-prefix and new-source) GCRA
+ * other packets: optional per-source packet GCRA
+ * -> one exit that counts, samples and acts (verdict.h).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "adm/adm.h"
+#include "adm_maps.h"
+#include "lib/parse.h"
+#include "lib/fingerprint.h"
+#include "lib/gcra.h"
+#include "lib/verdict.h"
+
+#define ADM_PERMILLE	1000
+/* Marks packet-rate TATs in adm_rate so they never share a SYN-rate key. */
+#define ADM_SIG_PKT	0xffffffffU
+
+/*
+ * SYN signature of the TCP header at l4_off. A global function, so the
+ * option walk is verified once rather than once per parse path (which
+ * exceeds the verifier's instruction budget).
+ */
+__noinline __u32 adm_syn_sig_at(struct xdp_md *ctx, __u32 l4_off, __u32 ttl)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	/* 64 bytes, not 40: indexes are masked with 63 for the verifier. */
+	__u8 opts[64] = {};
+	struct tcphdr *th;
+	__u32 olen;
+
+	if (l4_off > ADM_MAX_L2_LEN + ADM_MAX_L3_LEN)
+		return 0;
+	th = data + l4_off;
+	if ((void *)(th + 1) > data_end)
+		return 0;
+	olen = th->doff * 4 - sizeof(*th);
+	if (olen > ADM_TCP_MAX_OPTLEN)
+		olen = 0;
+	if (olen && bpf_xdp_load_bytes(ctx, l4_off + sizeof(*th), opts, olen))
+		olen = 0;
+	return adm_syn_sig(ttl, bpf_ntohs(th->window), opts, olen);
+}
+
+static __always_inline int adm_cidr_hit(void *map, const struct adm_pkt *p,
+					__u64 now)
+{
+	struct adm_lpm_key k = { .prefixlen = 128 };
+	struct adm_cidr_val *v;
+
+	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
+	v = bpf_map_lookup_elem(map, &k);
+	return v && (!v->expires_ns || v->expires_ns > now);
+}
+
+/* Returns the refusal reason for a SYN, or ADM_R_NONE to admit it. */
+static __always_inline __u32 adm_judge_syn(__u32 id,
+					   const struct adm_service *svc,
+					   const struct adm_state *st,
+					   const struct adm_pkt *p,
+					   struct xdp_md *ctx, __u64 now,
+					   __u32 *action)
+{
+	struct adm_fp_key fp, unv;
+	struct adm_conc *conc;
+	__u64 *live;
+
+	*action = ADM_A_REJECT;
+	if (st) {
+		if (st->breaker == ADM_BRK_OPEN)
+			return ADM_R_BREAKER_OPEN;
+		if (st->breaker == ADM_BRK_HALF_OPEN &&
+		    bpf_get_prandom_u32() % ADM_PERMILLE >= st->half_open_permille)
+			return ADM_R_BREAKER_OPEN;
+		if (st->degrade > svc->priority)
+			return ADM_R_DEGRADED;
+	}
+
+	*action = svc->on_conn_full;
+	conc = bpf_map_lookup_elem(&adm_conc, &id);
+	if (conc && conc->limit && conc->live >= conc->limit)
+		return ADM_R_CONC_GLOBAL;
+
+	adm_fingerprint(&fp, id, svc, p);
+	if (svc->fp_conn_limit) {
+		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
+		if (live && *live >= svc->fp_conn_limit)
+			return ADM_R_CONC_SOURCE;
+	}
+
+	*action = svc->on_rate;
+	if ((svc->flags & ADM_SVC_VERIFY) &&
+	    !bpf_map_lookup_elem(&adm_verified, &fp)) {
+		/* A stranger: charge shared budgets, create no per-source state. */
+		unv.service = id;
+		unv.sig = 0;
+		adm_mask_addr(unv.addr, p->saddr, p->family,
+			      p->family == 4 ? svc->unv_ipv4_prefix :
+					       svc->unv_ipv6_prefix);
+		if (!adm_gcra_charge_key(&adm_prefix_rate, &unv, now,
+					 &svc->unv_prefix))
+			return ADM_R_RATE_PREFIX_UNVERIFIED;
+		if (svc->new_sources.emission_ns) {
+			__u64 *tat = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
+
+			if (tat && !adm_gcra_charge(tat, now, &svc->new_sources))
+				return ADM_R_RATE_NEW_SOURCES;
+		}
+		return ADM_R_NONE;
+	}
+
+	if (svc->fp_mode == ADM_FP_SYN)
+		fp.sig = adm_syn_sig_at(ctx, p->l4_off, p->ttl);
+	if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->syn))
+		return ADM_R_RATE_SOURCE;
+	return ADM_R_NONE;
+}
+
+/*
+ * Judge a parsed packet of protected service `id` and act on it. A global
+ * function: the verifier checks it once with unknown packet fields instead
+ * of once per parse path (IPv4/IPv6, VLANs, extension headers), which
+ * would exceed its instruction budget.
+ */
+__noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
+{
+	const struct adm_service *svc;
+	const struct adm_state *st;
+	__u32 reason, action;
+	__u64 now;
+
+	if (!p)
+		return XDP_PASS;
+	svc = bpf_map_lookup_elem(&adm_services, &id);
+	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
+		return XDP_PASS;
+	st = bpf_map_lookup_elem(&adm_state, &id);
+	now = bpf_ktime_get_ns();
+
+	if (adm_cidr_hit(&adm_allow, p, now))
+		return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_ALLOW_LIST, st, now);
+	if (adm_cidr_hit(&adm_deny, p, now))
+		return adm_finish(ctx, p, id, ADM_A_DROP, ADM_R_DENY_LIST, st, now);
+
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
+		reason = adm_judge_syn(id, svc, st, p, ctx, now, &action);
+		if (reason == ADM_R_NONE)
+			action = ADM_A_NONE;
+		return adm_finish(ctx, p, id, action, reason, st, now);
+	}
+
+	if (svc->pkt.emission_ns) {
+		struct adm_fp_key fp;
+
+		adm_fingerprint(&fp, id, svc, p);
+		fp.sig = ADM_SIG_PKT;
+		if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->pkt))
+			return adm_finish(ctx, p, id, ADM_A_DROP,
+					  ADM_R_RATE_PACKET, st, now);
+	}
+	return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_NONE, st, now);
+}
+
+SEC("xdp")
+int adm_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct adm_pkt p;
+	__u32 key, *id;
+	int rc;
+
+	rc = adm_parse(data, data_end, &p);
+	if (rc == ADM_PARSE_PASS)
+		return XDP_PASS;
+	if (rc == ADM_PARSE_MALFORMED) {
+		adm_count(0, ADM_V_DROP, ADM_R_MALFORMED, data_end - data);
+		return XDP_DROP;
+	}
+
+	key = (p.proto == IPPROTO_TCP ? ADM_PORT_SLOT_TCP : ADM_PORT_SLOT_UDP) << 16 |
+	      p.dport;
+	id = bpf_map_lookup_elem(&adm_ports, &key);
+	if (!id || !*id)
+		return XDP_PASS;	/* unprotected port: the cheap path ends here */
+	return adm_judge(ctx, &p, *id);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Layouts shared by the BPF programs and userspace. One source of truth:
+ * every struct that crosses the kernel/user boundary is defined here and
+ * nowhere else. Fixed-width types only, no libc.
+ */
+#ifndef ADM_ADM_H
+#define ADM_ADM_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Overridable limits. */
+#ifndef ADM_MAX_SERVICES
+#define ADM_MAX_SERVICES	64	/* service ids 1..63; id 0 = "no service" */
+#endif
+#ifndef ADM_MAX_SOURCES
+#define ADM_MAX_SOURCES		262144	/* adm_rate, adm_src_conc entries */
+#endif
+#ifndef ADM_MAX_PREFIXES
+#define ADM_MAX_PREFIXES	65536	/* adm_prefix_rate entries */
+#endif
+#ifndef ADM_MAX_VERIFIED
+#define ADM_MAX_VERIFIED	262144	/* adm_verified entries */
+#endif
+#ifndef ADM_MAX_CIDRS
+#define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
+#endif
+#ifndef ADM_RINGBUF_BYTES
+#define ADM_RINGBUF_BYTES	(1 << 20)
+#endif
+
+/* adm_ports is an ARRAY indexed by (proto slot << 16 | host-order port). */
+#define ADM_PORT_SLOT_TCP	0
+#define ADM_PORT_SLOT_UDP	1
+#define ADM_PORT_SLOTS		2
+#define ADM_PORTS_ENTRIES	(ADM_PORT_SLOTS << 16)
+
+/* Map names, shared with userspace so they are never typed twice. */
+#define ADM_MAP_SERVICES	"adm_services"
+#define ADM_MAP_PORTS		"adm_ports"
+#define ADM_MAP_ALLOW		"adm_allow"
+#define ADM_MAP_DENY		"adm_deny"
+#define ADM_MAP_RATE		"adm_rate"
+#define ADM_MAP_PREFIX_RATE	"adm_prefix_rate"
+#define ADM_MAP_NEWSRC_RATE	"adm_newsrc_rate"
+#define ADM_MAP_VERIFIED	"adm_verified"
+#define ADM_MAP_CONC		"adm_conc"
+#define ADM_MAP_SRC_CONC	"adm_src_conc"
+#define ADM_MAP_STATE		"adm_state"
+#define ADM_MAP_STATS		"adm_stats"
+#define ADM_MAP_EVENTS		"adm_events"
+#define ADM_MAP_EVSAMPLE	"adm_evsample"
+#define ADM_MAP_EVBUDGET	"adm_evbudget"
+
+enum adm_verdict {
+	ADM_V_PASS = 0,
+	ADM_V_DROP,
+	ADM_V_DEFER,
+	ADM_V_REJECT,
+	ADM_V_WOULD_DROP,	/* shadow mode: computed, counted, packet passed */
+	ADM_V_WOULD_DEFER,
+	ADM_V_WOULD_REJECT,
+	ADM_V__MAX,
+};
+
+enum adm_reason {
+	ADM_R_NONE = 0,		/* admitted */
+	ADM_R_DENY_LIST,
+	ADM_R_RATE_SOURCE,	/* per-fingerprint SYN rate */
+	ADM_R_RATE_PREFIX_UNVERIFIED,
+	ADM_R_RATE_NEW_SOURCES,
+	ADM_R_CONC_GLOBAL,
+	ADM_R_CONC_SOURCE,
+	ADM_R_BREAKER_OPEN,
+	ADM_R_DEGRADED,
+	ADM_R_MALFORMED,
+	ADM_R_GLOBAL_BLOCK,	/* reserved for cluster sync */
+	ADM_R_RATE_PACKET,	/* per-fingerprint packet rate */
+	ADM_R_ALLOW_LIST,	/* admitted because an allow CIDR matched */
+	ADM_R__MAX,
+};
+
+/* What to do with a packet a limit refused. 0 means "not set". */
+enum adm_action {
+	ADM_A_NONE = 0,
+	ADM_A_DROP,
+	ADM_A_DEFER,
+	ADM_A_REJECT,
+	ADM_A__MAX,
+};
+
+enum adm_fp_mode {
+	ADM_FP_IP = 0,		/* address masked to ipv4_prefix/ipv6_prefix */
+	ADM_FP_PREFIX,		/* same, with coarser defaults (24/48) */
+	ADM_FP_SYN,		/* address + TCP SYN signature hash */
+	ADM_FP__MAX,
+};
+
+/* Shedding order: degradation level L sheds services with priority < L. */
+enum adm_priority {
+	ADM_PRIO_SHEDDABLE = 0,
+	ADM_PRIO_NORMAL,
+	ADM_PRIO_CRITICAL,
+	ADM_PRIO__MAX,
+};
+
+enum adm_breaker {
+	ADM_BRK_CLOSED = 0,
+	ADM_BRK_OPEN,
+	ADM_BRK_HALF_OPEN,
+	ADM_BRK__MAX,
+};
+
+#define ADM_DEGRADE_MAX		3
+
+/* adm_services value flags (owner: admd policy writer). */
+#define ADM_SVC_ACTIVE		(1U << 0)	/* slot in use */
+#define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
+
+/*
+ * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,
+ * tau_ns = (burst - 1) * emission_ns. emission_ns == 0 disables the limit.
+ */
+struct adm_gcra {
+	__u64 emission_ns;
+	__u64 tau_ns;
+};
+
+/* adm_services[service id]: policy, written whole by admd on (re)load. */
+struct adm_service {
+	__u32 flags;
+	__u8 fp_mode;		/* enum adm_fp_mode */
+	__u8 ipv4_prefix;	/* 1..32 */
+	__u8 ipv6_prefix;	/* 1..128 */
+	__u8 priority;		/* enum adm_priority */
+	__u8 on_rate;		/* enum adm_action, SYN over rate */
+	__u8 on_conn_full;	/* enum adm_action, concurrency gates */
+	__u8 unv_ipv4_prefix;	/* grouping of unverified sources, default 24 */
+	__u8 unv_ipv6_prefix;	/* default 48 */
+	__u32 fp_conn_limit;	/* live connections per fingerprint, 0 = off */
+	__u32 pad;
+	struct adm_gcra syn;	/* new connections per fingerprint */
+	struct adm_gcra pkt;	/* packets per fingerprint */
+	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
+	struct adm_gcra new_sources;	/* SYNs from all unverified sources */
+};
+
+/*
+ * adm_conc[service id]: live connections and this node's limit. The map is
+ * BPF_F_MMAPABLE: sockops changes `live` with atomic adds, admd stores
+ * `limit` with a single aligned store, so neither overwrites the other.
+ * limit == 0 means unlimited.
+ */
+struct adm_conc {
+	__u64 live;
+	__u64 limit;
+};
+
+/* adm_state[service id]: run-time state, written by admd and admctl. */
+struct adm_state {
+	__u8 breaker;		/* enum adm_breaker */
+	__u8 degrade;		/* 0..ADM_DEGRADE_MAX, applied to every service */
+	__u8 shadow;		/* 1: count would_* verdicts, pass packets */
+	__u8 pad;
+	__u32 half_open_permille;	/* share admitted while HALF_OPEN */
+};
+
+/*
+ * A source fingerprint. Addresses are IPv6 or IPv4-mapped IPv6
+ * (::ffff:a.b.c.d), already masked to the service's prefix. `sig` is the
+ * SYN signature hash in ADM_FP_SYN mode, else 0.
+ */
+struct adm_fp_key {
+	__u32 service;
+	__u32 sig;
+	__u32 addr[4];		/* network byte order words */
+};
+
+/* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */
+struct adm_lpm_key {
+	__u32 prefixlen;
+	__u32 addr[4];
+};
+
+/* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */
+struct adm_cidr_val {
+	__u64 expires_ns;
+};
+
+/* adm_stats: PERCPU_ARRAY, one entry per (service, verdict, reason). */
+struct adm_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#define ADM_STATS_ENTRIES	(ADM_MAX_SERVICES * ADM_V__MAX * ADM_R__MAX)
+
+static inline __u32 adm_stat_index(__u32 service, __u32 verdict, __u32 reason)
+{
+	return (service * ADM_V__MAX + verdict) * ADM_R__MAX + reason;
+}
+
+/* adm_evsample value: first decision per source per second is emitted. */
+struct adm_evsample {
+	__u64 second;		/* bpf_ktime_get_ns() / 1e9 of the last event */
+	__u64 count;		/* decisions since that event, not yet reported */
+};
+
+/*
+ * adm_evbudget: PERCPU_ARRAY[1]. At most ADM_EVENTS_PER_SEC events per CPU
+ * per second reach the ring buffer, whatever the number of sources; the
+ * rest are counted in `suppressed` (statistics stay exact either way).
+ */
+#ifndef ADM_EVENTS_PER_SEC
+#define ADM_EVENTS_PER_SEC	1000
+#endif
+struct adm_evbudget {
+	__u64 second;
+	__u64 emitted;		/* in `second` */
+	__u64 suppressed;	/* total, since load */
+	__u64 lost;		/* total ring buffer reservation failures */
+};
+
+/* Event kinds in adm_events. */
+enum adm_event_kind {
+	ADM_EV_DECISION = 1,	/* XDP verdict (sampled) */
+	ADM_EV_REAPED,		/* connection destroyed by idle/lifetime policy */
+};
+
+/* adm_events ring buffer record. */
+struct adm_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 kind;		/* enum adm_event_kind */
+	__u32 service;
+	__u8 verdict;
+	__u8 reason;
+	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 tcp_flags;
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u32 count;		/* decisions this record stands for (>= 1) */
+	__u32 addr[4];		/* source, IPv4-mapped for IPv4 */
+};
+
+#endif /* ADM_ADM_H */

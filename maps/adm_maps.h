@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every adm BPF map, pinned by name under the pin root. Included by each
+ * BPF program that uses them; libbpf reuses a pinned map when its layout
+ * matches and refuses to load when it does not. maps/README.md is the table.
+ */
+#ifndef ADM_MAPS_H
+#define ADM_MAPS_H
+
+#include <bpf/bpf_helpers.h>
+#include "adm/adm.h"
+
+/* service id -> policy (admd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_service);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_services SEC(".maps");
+
+/* (proto slot << 16 | port) -> service id, 0 = unprotected (admd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_PORTS_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_ports SEC(".maps");
+
+/* allowed CIDRs -> expiry; allow wins over deny and over every limit (admd, admctl). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ADM_MAX_CIDRS);
+	__type(key, struct adm_lpm_key);
+	__type(value, struct adm_cidr_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_allow SEC(".maps");
+
+/* denied CIDRs -> expiry (admd, admctl). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ADM_MAX_CIDRS);
+	__type(key, struct adm_lpm_key);
+	__type(value, struct adm_cidr_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_deny SEC(".maps");
+
+/* (service, fingerprint) -> GCRA TAT, SYNs and packets of verified/known sources (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_rate SEC(".maps");
+
+/* (service, unverified prefix) -> GCRA TAT (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_PREFIXES);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_prefix_rate SEC(".maps");
+
+/* service id -> GCRA TAT of the service-wide new-source budget (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_newsrc_rate SEC(".maps");
+
+/* (service, fingerprint, sig 0) -> last completed handshake, ns (sockops). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_VERIFIED);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_verified SEC(".maps");
+
+/* service id -> live connections (sockops) and this node's limit (admd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct adm_conc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_conc SEC(".maps");
+
+/* (service, fingerprint, sig 0) -> live connections (sockops). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_conc SEC(".maps");
+
+/* service id -> breaker, degradation, shadow (admd, admctl). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_state SEC(".maps");
+
+/* (service, verdict, reason) -> packets, bytes, per CPU (xdp, sockops). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ADM_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct adm_stat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_stats SEC(".maps");
+
+/* sampled decision records (xdp, sockops) -> admd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ADM_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_events SEC(".maps");
+
+/* (service, fingerprint) -> event sampling window (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, struct adm_evsample);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_evsample SEC(".maps");
+
+/* per-CPU event budget: bounds ring buffer traffic under floods (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct adm_evbudget);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_evbudget SEC(".maps");
+
+#endif /* ADM_MAPS_H */

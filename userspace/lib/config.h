@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * admd configuration: an INI file (inih), validated in full before anything
+ * is touched. Every error names the file, the line, the key, the value and
+ * what is allowed, in one sentence.
+ */
+#ifndef ADM_CONFIG_H
+#define ADM_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "adm/adm.h"
+
+#define ADM_DEFAULT_PIN_ROOT	"/sys/fs/bpf/adm"
+#define ADM_MAX_IFACES		16
+#define ADM_MAX_SVC_PORTS	64
+#define ADM_SVC_NAME_MAX	32
+#define ADM_ERR_MAX		512
+
+/* "N/s" or "N/m": count events per period. count == 0: no limit. */
+struct adm_rate {
+	__u64 count;
+	__u64 period_ns;
+};
+
+enum adm_xdp_mode {
+	ADM_XDP_AUTO = 0,	/* native, falling back to generic with a warning */
+	ADM_XDP_NATIVE,
+	ADM_XDP_GENERIC,
+};
+
+struct adm_svc_config {
+	char name[ADM_SVC_NAME_MAX];	/* from [service NAME] */
+	__u32 id;			/* 1.., in file order */
+	int line;			/* line of the section header */
+	int n_ports;
+	__u8 port_proto[ADM_MAX_SVC_PORTS];	/* IPPROTO_TCP or IPPROTO_UDP */
+	__u16 ports[ADM_MAX_SVC_PORTS];
+	__u64 conn_limit;		/* 0 = unlimited */
+	__u32 fp_conn_limit;		/* 0 = off */
+	struct adm_rate new_conn_rate;
+	__u32 new_conn_burst;		/* 0 = default (the rate's count) */
+	struct adm_rate pkt_rate;
+	__u32 pkt_burst;
+	__u8 on_rate;			/* enum adm_action */
+	__u8 on_conn_full;		/* enum adm_action */
+	__u8 priority;			/* enum adm_priority */
+	__u8 fp_mode;			/* enum adm_fp_mode */
+	__u8 ipv4_prefix;
+	__u8 ipv6_prefix;
+};
+
+struct adm_config {
+	char path[PATH_MAX];
+	int n_ifaces;
+	char ifaces[ADM_MAX_IFACES][IF_NAMESIZE];
+	int shadow;			/* [adm] mode = shadow */
+	int xdp_mode;			/* enum adm_xdp_mode */
+	char pin_root[PATH_MAX];
+	int n_svcs;
+	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
+};
+
+/* Fill *cfg with defaults (no interfaces, no services, enforce, default pin root). */
+void adm_config_defaults(struct adm_config *cfg);
+
+/*
+ * Parse and validate the INI file at path into *cfg (defaults first).
+ * Returns 0, or -1 with one sentence in err: "FILE:LINE: key 'K' = 'V': why;
+ * allowed: RANGE". On error *cfg is unspecified and nothing else changed.
+ */
+int adm_config_load(const char *path, struct adm_config *cfg, char *err,
+		    size_t errlen);
+
+/* Same, from a string; `name` stands for the file name in messages. */
+int adm_config_parse_string(const char *text, const char *name,
+			    struct adm_config *cfg, char *err, size_t errlen);
+
+/* Find a service by name; NULL if none. */
+const struct adm_svc_config *adm_config_service(const struct adm_config *cfg,
+						const char *name);
+
+#endif /* ADM_CONFIG_H */

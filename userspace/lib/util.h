@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Parsing of numbers, rates, durations and CIDRs shared by admd and admctl. */
+#ifndef ADM_UTIL_H
+#define ADM_UTIL_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "adm/adm.h"
+#include "config.h"
+
+#define ADM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Decimal integer in [min, max], whole string, no sign tricks. 0 or -1. */
+int adm_parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+
+/* "N/s" or "N/m" (also "N/sec", "N/min"), 1 <= N <= 10^9; "off" or "0" -> count 0. 0 or -1. */
+int adm_parse_rate(const char *s, struct adm_rate *out);
+
+/* "250ms", "30s", "5m", "2h", "1d" or plain seconds -> ns, > 0. 0 or -1. */
+int adm_parse_duration(const char *s, __u64 *ns);
+
+/*
+ * "10.0.0.0/8", "2001:db8::/32", or a bare address (/32, /128) -> LPM key
+ * on the IPv4-mapped IPv6 space (IPv4 /N becomes /96+N). Host bits must be
+ * zero. 0 or -1.
+ */
+int adm_parse_cidr(const char *s, struct adm_lpm_key *key);
+
+/* Inverse of adm_parse_cidr into buf ("10.0.0.0/8"). Returns buf. */
+char *adm_format_cidr(const struct adm_lpm_key *key, char *buf, size_t len);
+
+/* IPv4-mapped or IPv6 address words -> text. Returns buf. */
+char *adm_format_addr(const __u32 addr[4], char *buf, size_t len);
+
+/* Rate -> GCRA parameters for a burst (burst 0 -> count). */
+struct adm_gcra adm_rate_to_gcra(const struct adm_rate *r, __u32 burst);
+
+/* Names of enum values, "?" when out of range; lookups return -1 when unknown. */
+const char *adm_verdict_name(unsigned int v);
+const char *adm_reason_name(unsigned int r);
+const char *adm_action_name(unsigned int a);
+const char *adm_priority_name(unsigned int p);
+const char *adm_fp_mode_name(unsigned int m);
+int adm_action_lookup(const char *name);
+int adm_priority_lookup(const char *name);
+int adm_fp_mode_lookup(const char *name);
+
+#endif /* ADM_UTIL_H */
