@@ -146,4 +146,41 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_evbudget SEC(".maps");
 
+/* service id -> name, policy generation (admd) -> admctl, metrics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_meta SEC(".maps");
+
+/* socket -> counted connection record (sockops); freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct adm_sk);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_sk SEC(".maps");
+
+/* service id -> recount of one iterator pass (iter; admd zeroes, reads). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_recount);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_recount SEC(".maps");
+
+/* (service, 0, address) -> live tracked sockets in one pass (iter; admd clears). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ADM_MAX_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_recount SEC(".maps");
+
 #endif /* ADM_MAPS_H */

@@ -53,6 +53,10 @@
 #define ADM_MAP_EVENTS		"adm_events"
 #define ADM_MAP_EVSAMPLE	"adm_evsample"
 #define ADM_MAP_EVBUDGET	"adm_evbudget"
+#define ADM_MAP_META		"adm_meta"
+#define ADM_MAP_SK		"adm_sk"
+#define ADM_MAP_RECOUNT		"adm_recount"
+#define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -79,6 +83,8 @@ enum adm_reason {
 	ADM_R_GLOBAL_BLOCK,	/* reserved for cluster sync */
 	ADM_R_RATE_PACKET,	/* per-fingerprint packet rate */
 	ADM_R_ALLOW_LIST,	/* admitted because an allow CIDR matched */
+	ADM_R_IDLE,		/* reaped: idle_timeout */
+	ADM_R_LIFETIME,		/* reaped: max_lifetime */
 	ADM_R__MAX,
 };
 
@@ -145,6 +151,8 @@ struct adm_service {
 	struct adm_gcra pkt;	/* packets per fingerprint */
 	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
 	struct adm_gcra new_sources;	/* SYNs from all unverified sources */
+	__u64 idle_timeout_ns;	/* reap connections idle this long, 0 = off */
+	__u64 max_lifetime_ns;	/* reap connections older than this, 0 = off */
 };
 
 /*
@@ -201,6 +209,46 @@ static inline __u32 adm_stat_index(__u32 service, __u32 verdict, __u32 reason)
 {
 	return (service * ADM_V__MAX + verdict) * ADM_R__MAX + reason;
 }
+
+/*
+ * adm_meta[service id]: what userspace needs to present a service (admd
+ * writes it with the policy; admctl reads it). BPF never reads it.
+ */
+#define ADM_META_NAME_LEN	32
+struct adm_meta {
+	char name[ADM_META_NAME_LEN];	/* NUL-terminated, "" = unused id */
+	__u64 generation;		/* bumped on every policy write */
+	/* socket table reconciliation, cumulative since the maps were created */
+	__u64 corrections;		/* |live counter adjustments| (should stay 0) */
+	__u64 src_corrections;		/* |per-source counter adjustments| */
+	__u64 untracked;		/* live sockets the socket layer never saw (last pass) */
+	__u64 reaped_idle;
+	__u64 reaped_lifetime;
+	__u64 reconcile_ns;		/* CLOCK_MONOTONIC of the last pass */
+};
+
+/*
+ * adm_sk: per-socket storage of a connection the socket layer counted.
+ * `counted` goes 0 -> 1 once at establishment and 1 -> 0 once at close
+ * (compare-and-swap), so a slot is released exactly once.
+ */
+struct adm_sk {
+	struct adm_fp_key fp;	/* service id and source fingerprint (sig 0) */
+	__u64 established_ns;	/* bpf_ktime_get_ns() at establishment */
+	__u32 counted;
+	__u32 pad;
+};
+
+/*
+ * adm_recount[service id]: one pass of the tcp iterator over the kernel's
+ * socket table (admd zeroes it, runs the iterator, reads it).
+ */
+struct adm_recount {
+	__u64 tracked;		/* live sockets the socket layer counted */
+	__u64 untracked;	/* live sockets on the service's ports it never saw */
+	__u64 reaped_idle;	/* destroyed by idle_timeout in this pass */
+	__u64 reaped_lifetime;	/* destroyed by max_lifetime in this pass */
+};
 
 /* adm_evsample value: first decision per source per second is emitted. */
 struct adm_evsample {

@@ -50,6 +50,16 @@ struct adm_svc_config {
 	__u8 fp_mode;			/* enum adm_fp_mode */
 	__u8 ipv4_prefix;
 	__u8 ipv6_prefix;
+	/* socket layer */
+	int verify;			/* unverified sources use shared budgets */
+	__u8 unv_ipv4_prefix;		/* default 24 */
+	__u8 unv_ipv6_prefix;		/* default 48 */
+	struct adm_rate unverified_rate;	/* per unverified prefix */
+	__u32 unverified_burst;
+	struct adm_rate new_source_rate;	/* all unverified sources together */
+	__u32 new_source_burst;
+	__u64 idle_timeout_ns;		/* 0 = off */
+	__u64 max_lifetime_ns;		/* 0 = off */
 };
 
 struct adm_config {
@@ -59,6 +69,8 @@ struct adm_config {
 	int shadow;			/* [adm] mode = shadow */
 	int xdp_mode;			/* enum adm_xdp_mode */
 	char pin_root[PATH_MAX];
+	char cgroup[PATH_MAX];		/* "" = the cgroup v2 mount in /proc/mounts */
+	__u32 reconcile_ms;		/* socket table recount period, default 1000 */
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };

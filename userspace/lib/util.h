@@ -10,6 +10,9 @@
 
 #define ADM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#define ADM_RATE_COUNT_MAX	1000000000	/* N in "N/s", "N/m" */
+#define ADM_BURST_MAX		1000000		/* events in one burst */
+
 /* Decimal integer in [min, max], whole string, no sign tricks. 0 or -1. */
 int adm_parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 

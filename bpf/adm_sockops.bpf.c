@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adm_sockops: the socket layer. Counts live connections of protected
+ * services exactly: +1 per service and per source fingerprint when a
+ * passive connection is established, -1 when that socket reaches
+ * TCP_CLOSE, guarded by a flag in the socket's storage so each slot is
+ * taken and released once whatever the path (RST, abort, double close,
+ * timeout). A completed handshake also marks the source verified.
+ */
+#include <linux/bpf.h>
+#include <linux/socket.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "adm/adm.h"
+#include "adm_maps.h"
+#include "lib/fingerprint.h"
+
+#ifndef AF_INET
+#define AF_INET		2
+#endif
+#ifndef AF_INET6
+#define AF_INET6	10
+#endif
+
+/* Network namespace admd serves (SO_NETNS_COOKIE); 0 = every namespace. */
+const volatile __u64 adm_netns_cookie = 0;
+
+static __always_inline int adm_is_mapped_v4(const __u32 *a)
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0x0000ffff);
+}
+
+static __always_inline void adm_add(__u64 *v, __s64 delta)
+{
+	__sync_fetch_and_add(v, delta);
+}
+
+static __always_inline void adm_track(struct bpf_sock_ops *skops)
+{
+	struct adm_pkt p = {};
+	const struct adm_service *svc;
+	struct adm_conc *conc;
+	struct adm_sk *st;
+	struct adm_fp_key fp;
+	__u32 key, id, *idp;
+	__u64 now, one = 1, *live;
+	struct bpf_sock *sk = skops->sk;
+
+	if (!sk)
+		return;
+	if (adm_netns_cookie && bpf_get_netns_cookie(skops) != adm_netns_cookie)
+		return;
+	key = ADM_PORT_SLOT_TCP << 16 | (skops->local_port & 0xffff);
+	idp = bpf_map_lookup_elem(&adm_ports, &key);
+	if (!idp || !*idp)
+		return;
+	id = *idp;
+	svc = bpf_map_lookup_elem(&adm_services, &id);
+	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
+		return;
+
+	if (skops->family == AF_INET) {
+		adm_map_v4(p.saddr, skops->remote_ip4);
+		p.family = 4;
+	} else if (skops->family == AF_INET6) {
+		p.saddr[0] = skops->remote_ip6[0];
+		p.saddr[1] = skops->remote_ip6[1];
+		p.saddr[2] = skops->remote_ip6[2];
+		p.saddr[3] = skops->remote_ip6[3];
+		p.family = adm_is_mapped_v4(p.saddr) ? 4 : 6;
+	} else {
+		return;
+	}
+	adm_fingerprint(&fp, id, svc, &p);
+
+	st = bpf_sk_storage_get(&adm_sk, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	if (__sync_val_compare_and_swap(&st->counted, 0, 1) != 0)
+		return;		/* already counted */
+	now = bpf_ktime_get_ns();
+	st->fp = fp;
+	st->established_ns = now;
+
+	conc = bpf_map_lookup_elem(&adm_conc, &id);
+	if (conc)
+		adm_add(&conc->live, 1);
+	live = bpf_map_lookup_elem(&adm_src_conc, &fp);
+	if (live)
+		adm_add(live, 1);
+	else if (bpf_map_update_elem(&adm_src_conc, &fp, &one, BPF_NOEXIST)) {
+		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
+		if (live)
+			adm_add(live, 1);
+	}
+	bpf_map_update_elem(&adm_verified, &fp, &now, BPF_ANY);
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
+static __always_inline void adm_release(struct bpf_sock_ops *skops)
+{
+	struct adm_conc *conc;
+	struct adm_sk *st;
+	__u64 *live;
+	__u32 id;
+
+	if (!skops->sk)
+		return;
+	st = bpf_sk_storage_get(&adm_sk, skops->sk, NULL, 0);
+	if (!st)
+		return;
+	if (__sync_val_compare_and_swap(&st->counted, 1, 0) != 1)
+		return;		/* never counted, or already released */
+	id = st->fp.service;
+	conc = bpf_map_lookup_elem(&adm_conc, &id);
+	if (conc)
+		adm_add(&conc->live, -1);
+	live = bpf_map_lookup_elem(&adm_src_conc, &st->fp);
+	if (live)
+		adm_add(live, -1);
+}
+
+SEC("sockops")
+int adm_sockops(struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		adm_track(skops);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (skops->args[1] == BPF_TCP_CLOSE)
+			adm_release(skops);
+		break;
+	}
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";

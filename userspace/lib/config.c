@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admd configuration: an INI file parsed by inih into struct adm_config and
+ * validated in full; the first problem found is reported in one sentence,
+ * "FILE:LINE: [SECTION] KEY = 'VALUE': PROBLEM; allowed: RANGE".
+ *
+ * inih is fed one line at a time by our own reader (ini_parse_stream). The
+ * reader gives us what inih as built by Debian does not (INI_HANDLER_LINENO
+ * and INI_CALL_HANDLER_ON_NEW_SECTION are both 0 there):
+ *  - the line number of every key: inih reads exactly one line per reader
+ *    call, so the reader's count is inih's;
+ *  - every section header, with its line, even for an empty or repeated
+ *    section, and with its full name (inih truncates names to 49 bytes);
+ *  - an error, instead of a silently split line, for a line longer than
+ *    inih's buffer.
+ * It also strips indentation, so an indented key is always a key and never
+ * a continuation of the previous value (INI_ALLOW_MULTILINE). The handler
+ * never fails inih: its errors live in the parse context, and inih's own
+ * return value is left to report only lines it cannot parse at all.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "util.h"
+
+#define CFG_FILE_MAX		(1 << 20)	/* bytes in a config file */
+#define CFG_MAX_KEYS		16		/* keys in one section's table */
+#define CFG_SHOW_MAX		64		/* characters of a value quoted in an error */
+#define CFG_MSG_MAX		256		/* one part of an error message */
+#define CFG_PORT_ITEM_MAX	32		/* "65535-65535/udp" and then some */
+#define CFG_UTF8_BOM		"\xef\xbb\xbf"
+
+#define CFG_PORT_MIN		1
+#define CFG_PORT_MAX		65535
+#define CFG_CONN_LIMIT_MAX	10000000
+#define CFG_FP_CONN_LIMIT_MAX	1000000
+#define CFG_V4_PREFIX_MAX	32
+#define CFG_V6_PREFIX_MAX	128
+#define CFG_V4_PREFIX_IP	32	/* fingerprint = ip|syn: the address */
+#define CFG_V6_PREFIX_IP	64	/* ... and the IPv6 /64 an end host gets */
+#define CFG_V4_PREFIX_COARSE	24	/* fingerprint = prefix */
+#define CFG_V6_PREFIX_COARSE	48
+#define CFG_MAX_SVCS		(ADM_MAX_SERVICES - 1)	/* id 0 = no service */
+
+#define CFG_MODE_ENFORCE	0	/* [adm] mode values, stored in cfg->shadow */
+#define CFG_MODE_SHADOW		1
+
+#define CFG_PORTS_ALLOWED \
+	"comma-separated PORT, PORT/tcp, PORT/udp, LO-HI or LO-HI/udp " \
+	"with ports 1..65535"
+
+enum cfg_section {
+	CFG_SEC_NONE = 0,	/* before the first header */
+	CFG_SEC_ADM,
+	CFG_SEC_SERVICE,
+};
+
+struct cfg_ctx;
+struct cfg_key;
+
+/*
+ * Parses value into field (a member of struct adm_config or of the current
+ * struct adm_svc_config). Returns 0, or -1 with ctx->problem and
+ * ctx->allowed filled. Every parser refuses an empty value.
+ */
+typedef int (*cfg_parse_fn)(struct cfg_ctx *ctx, const struct cfg_key *k,
+			    void *field, const char *value);
+
+struct cfg_key {
+	const char *name;
+	cfg_parse_fn parse;
+	size_t off;			/* field offset in the section's struct */
+	size_t size;			/* field size, for numbers and enums */
+	__u64 min, max;			/* numbers: range; enums: values */
+	const char *(*names)(unsigned int);	/* enums: value -> name */
+};
+
+struct cfg_ctx {
+	struct adm_config *cfg;
+	const char *name;		/* the file, as messages name it */
+	const char *text;		/* whole file, NUL-terminated */
+	const char *pos;		/* next line for inih */
+	int line;			/* line last handed to inih */
+
+	enum cfg_section sec;
+	char sec_text[CFG_MSG_MAX];	/* "adm", "service web" */
+	int sec_line;
+	const struct cfg_key *keys;	/* this section's keys */
+	size_t n_keys;
+	int key_line[CFG_MAX_KEYS];	/* where each key was set, 0: not set */
+	struct adm_svc_config *svc;	/* CFG_SEC_SERVICE: the service */
+	int adm_line;			/* line of [adm], 0: none yet */
+
+	char problem[CFG_MSG_MAX];
+	char allowed[CFG_MSG_MAX];
+	char *err;
+	size_t errlen;
+	int failed;
+	int failed_at;			/* line being read when it failed */
+};
+
+#define CFG_FIELD(type, member) \
+	.off = offsetof(type, member), .size = sizeof(((type *)0)->member)
+#define ADM_FIELD(member)	CFG_FIELD(struct adm_config, member)
+#define SVC_FIELD(member)	CFG_FIELD(struct adm_svc_config, member)
+
+static void __attribute__((format(printf, 3, 4)))
+set_msg(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+#define problem(ctx, ...)	set_msg((ctx)->problem, sizeof((ctx)->problem), __VA_ARGS__)
+#define allowed(ctx, ...)	set_msg((ctx)->allowed, sizeof((ctx)->allowed), __VA_ARGS__)
+
+/*
+ * Record the first error: "NAME[:LINE]: [WHAT: ]PROBLEM; allowed: ALLOWED".
+ * line 0 is a whole-file problem, what NULL a line with nothing to quote.
+ * Later errors are ignored: the first one is the one worth fixing.
+ */
+static void cfg_error(struct cfg_ctx *ctx, int line, const char *what,
+		      const char *prob, const char *allow)
+{
+	char where[CFG_MSG_MAX];
+
+	if (ctx->failed)
+		return;
+	ctx->failed = 1;
+	ctx->failed_at = ctx->line;
+	if (!ctx->err || !ctx->errlen)
+		return;
+	if (line > 0)
+		set_msg(where, sizeof(where), "%s:%d", ctx->name, line);
+	else
+		set_msg(where, sizeof(where), "%s", ctx->name);
+	snprintf(ctx->err, ctx->errlen, "%s: %s%s%s; allowed: %s", where,
+		 what ? what : "", what ? ": " : "", prob, allow);
+}
+
+/* "[SECTION] KEY = 'VALUE'" for messages, the value clipped. */
+static void cfg_what_key(const struct cfg_ctx *ctx, char *buf, size_t len,
+			 const char *key, const char *value)
+{
+	const char *more = strlen(value) > CFG_SHOW_MAX ? "..." : "";
+
+	if (ctx->sec == CFG_SEC_NONE)
+		set_msg(buf, len, "%s = '%.*s%s'", key, CFG_SHOW_MAX, value, more);
+	else
+		set_msg(buf, len, "[%s] %s = '%.*s%s'", ctx->sec_text, key,
+			CFG_SHOW_MAX, value, more);
+}
+
+static void cfg_key_error(struct cfg_ctx *ctx, int line, const char *key,
+			  const char *value)
+{
+	char what[CFG_MSG_MAX];
+
+	cfg_what_key(ctx, what, sizeof(what), key, value);
+	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+/* Copy [s, e) without surrounding whitespace into buf; -1 if it won't fit. */
+static int copy_trimmed(const char *s, const char *e, char *buf, size_t len)
+{
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if ((size_t)(e - s) >= len)
+		return -1;
+	memcpy(buf, s, e - s);
+	buf[e - s] = '\0';
+	return 0;
+}
+
+static void store_uint(void *field, size_t size, __u64 v)
+{
+	__u8 v8 = v;
+	__u16 v16 = v;
+	__u32 v32 = v;
+
+	switch (size) {
+	case sizeof(v8):
+		memcpy(field, &v8, size);
+		break;
+	case sizeof(v16):
+		memcpy(field, &v16, size);
+		break;
+	case sizeof(v32):
+		memcpy(field, &v32, size);
+		break;
+	default:
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+}
+
+static int all_digits(const char *s)
+{
+	return *s && s[strspn(s, "0123456789")] == '\0';
+}
+
+/* Numbers: decimal, whole value, in [k->min, k->max]. */
+static int parse_num(struct cfg_ctx *ctx, const struct cfg_key *k,
+		     void *field, const char *value)
+{
+	__u64 v;
+
+	if (!adm_parse_u64(value, k->min, k->max, &v)) {
+		store_uint(field, k->size, v);
+		return 0;
+	}
+	problem(ctx, "%s", all_digits(value) ? "out of range" :
+					       "not a decimal number");
+	allowed(ctx, "%llu..%llu", (unsigned long long)k->min,
+		(unsigned long long)k->max);
+	return -1;
+}
+
+/* Rates: "N/s", "N/m" (also /sec, /min), "off" or "0". */
+static int parse_rate(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	char unit_only[CFG_MSG_MAX];
+	struct adm_rate r;
+	size_t digits;
+
+	(void)k;
+	if (!adm_parse_rate(value, &r)) {
+		memcpy(field, &r, sizeof(r));
+		return 0;
+	}
+	/* Only the count can be wrong if "1/UNIT" parses. */
+	digits = strspn(value, "0123456789");
+	set_msg(unit_only, sizeof(unit_only), "1%s", value + digits);
+	problem(ctx, "%s", digits && !adm_parse_rate(unit_only, &r) ?
+		"out of range" : "not a rate");
+	allowed(ctx, "N/s or N/m (also N/sec, N/min) with N 1..%u, or off",
+		ADM_RATE_COUNT_MAX);
+	return -1;
+}
+
+/* Enums: one of k->names(k->min .. k->max). */
+static int parse_enum(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t used = 0;
+	__u64 v;
+
+	for (v = k->min; v <= k->max; v++) {
+		if (!strcmp(value, k->names(v))) {
+			store_uint(field, k->size, v);
+			return 0;
+		}
+	}
+	problem(ctx, "unknown value");
+	for (v = k->min; v <= k->max && used < sizeof(ctx->allowed); v++)
+		used += snprintf(ctx->allowed + used, sizeof(ctx->allowed) - used,
+				 "%s%s", v == k->min ? "" : ", ", k->names(v));
+	return -1;
+}
+
+static int iface_char_ok(char c)
+{
+	return isalnum((unsigned char)c) || strchr("_.:@-", c);
+}
+
+/* One interface name [s, e): valid, new, and room for it. */
+static int add_iface(struct cfg_ctx *ctx, const char *s, const char *e)
+{
+	struct adm_config *cfg = ctx->cfg;
+	size_t len = e - s, i;
+	char name[IF_NAMESIZE];
+
+	if (len >= sizeof(name)) {
+		problem(ctx, "'%.*s' is longer than %zu characters",
+			CFG_SHOW_MAX, s, sizeof(name) - 1);
+		return -1;
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (!iface_char_ok(name[i]))
+			break;
+	}
+	if (i < len || !strcmp(name, ".") || !strcmp(name, "..")) {
+		problem(ctx, "'%s' is not an interface name", name);
+		return -1;
+	}
+	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
+		if (!strcmp(cfg->ifaces[i], name)) {
+			problem(ctx, "'%s' is listed twice", name);
+			return -1;
+		}
+	}
+	if (cfg->n_ifaces >= ADM_MAX_IFACES) {
+		problem(ctx, "more than %d interfaces", ADM_MAX_IFACES);
+		return -1;
+	}
+	strcpy(cfg->ifaces[cfg->n_ifaces++], name);
+	return 0;
+}
+
+/* Interface names separated by commas and/or whitespace. */
+static int parse_ifaces(struct cfg_ctx *ctx, const struct cfg_key *k,
+			void *field, const char *value)
+{
+	const char *item = value, *comma, *s, *e;
+	int names;
+
+	(void)k;
+	(void)field;
+	allowed(ctx, "1..%d names of 1..%d characters [A-Za-z0-9_.:@-], "
+		"separated by commas or spaces, each once", ADM_MAX_IFACES,
+		IF_NAMESIZE - 1);
+	ctx->cfg->n_ifaces = 0;
+	for (;;) {
+		comma = strchrnul(item, ',');
+		names = 0;
+		for (s = item; s < comma; s = e) {
+			while (s < comma && isspace((unsigned char)*s))
+				s++;
+			if (s == comma)
+				break;
+			for (e = s; e < comma && !isspace((unsigned char)*e); e++)
+				;
+			if (add_iface(ctx, s, e))
+				return -1;
+			names++;
+		}
+		if (!names) {
+			problem(ctx, "empty item in the list");
+			return -1;
+		}
+		if (!*comma)
+			return 0;
+		item = comma + 1;
+	}
+}
+
+static int parse_pin_root(struct cfg_ctx *ctx, const struct cfg_key *k,
+			  void *field, const char *value)
+{
+	(void)field;
+	if (value[0] == '/' && strlen(value) < k->size) {
+		strcpy(ctx->cfg->pin_root, value);
+		return 0;
+	}
+	problem(ctx, value[0] == '/' ? "path too long" : "not an absolute path");
+	allowed(ctx, "an absolute path shorter than %zu characters", k->size);
+	return -1;
+}
+
+static const char *proto_name(__u8 proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* "PORT", "LO-HI", either with "/tcp" or "/udp"; item is modified. */
+static int parse_port_item(struct cfg_ctx *ctx, char *item, __u8 *proto,
+			   __u64 *lo, __u64 *hi)
+{
+	char orig[CFG_PORT_ITEM_MAX];
+	char *slash, *dash, *hi_text;
+
+	strcpy(orig, item);
+	*proto = IPPROTO_TCP;
+	slash = strchr(item, '/');
+	if (slash) {
+		*slash = '\0';
+		if (!strcmp(slash + 1, "udp")) {
+			*proto = IPPROTO_UDP;
+		} else if (strcmp(slash + 1, "tcp")) {
+			problem(ctx, "'%s' has an unknown protocol", orig);
+			return -1;
+		}
+	}
+	dash = strchr(item, '-');
+	hi_text = item;
+	if (dash) {
+		*dash = '\0';
+		hi_text = dash + 1;
+	}
+	if (!all_digits(item) || !all_digits(hi_text)) {
+		problem(ctx, "'%s' is not a port or port range", orig);
+		return -1;
+	}
+	if (adm_parse_u64(item, CFG_PORT_MIN, CFG_PORT_MAX, lo) ||
+	    adm_parse_u64(hi_text, CFG_PORT_MIN, CFG_PORT_MAX, hi)) {
+		problem(ctx, "'%s' is out of range", orig);
+		return -1;
+	}
+	if (*lo > *hi) {
+		problem(ctx, "'%s' runs backwards", orig);
+		return -1;
+	}
+	return 0;
+}
+
+/* Who already has (proto, port): this service (svc) or an earlier one. */
+static const struct adm_svc_config *port_owner(const struct adm_config *cfg,
+					       __u8 proto, __u16 port)
+{
+	int i, j;
+
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *s = &cfg->svcs[i];
+
+		for (j = 0; j < s->n_ports; j++)
+			if (s->ports[j] == port && s->port_proto[j] == proto)
+				return s;
+	}
+	return NULL;
+}
+
+static int parse_ports(struct cfg_ctx *ctx, const struct cfg_key *k,
+		       void *field, const char *value)
+{
+	struct adm_svc_config *svc = ctx->svc;
+	const struct adm_svc_config *owner;
+	const char *item = value, *comma;
+	char text[CFG_PORT_ITEM_MAX];
+	__u64 lo, hi, port;
+	__u8 proto;
+
+	(void)k;
+	(void)field;
+	allowed(ctx, CFG_PORTS_ALLOWED);
+	for (;;) {
+		comma = strchrnul(item, ',');
+		if (copy_trimmed(item, comma, text, sizeof(text))) {
+			problem(ctx, "'%.*s' is not a port or port range",
+				(int)(comma - item), item);
+			return -1;
+		}
+		if (!*text) {
+			problem(ctx, "empty item in the list");
+			return -1;
+		}
+		if (parse_port_item(ctx, text, &proto, &lo, &hi))
+			return -1;
+		if (svc->n_ports + (hi - lo + 1) > ADM_MAX_SVC_PORTS) {
+			problem(ctx, "more than %d ports", ADM_MAX_SVC_PORTS);
+			allowed(ctx, "at most %d ports per service, a range "
+				"counting each of its ports", ADM_MAX_SVC_PORTS);
+			return -1;
+		}
+		for (port = lo; port <= hi; port++) {
+			owner = port_owner(ctx->cfg, proto, port);
+			if (owner == svc) {
+				problem(ctx, "%llu/%s is listed twice",
+					(unsigned long long)port, proto_name(proto));
+				allowed(ctx, "each port once per service");
+				return -1;
+			}
+			if (owner) {
+				problem(ctx, "%llu/%s already belongs to "
+					"[service %s] (line %d)",
+					(unsigned long long)port,
+					proto_name(proto), owner->name,
+					owner->line);
+				allowed(ctx, "each port in one service only");
+				return -1;
+			}
+			svc->port_proto[svc->n_ports] = proto;
+			svc->ports[svc->n_ports++] = port;
+		}
+		if (!*comma)
+			return 0;
+		item = comma + 1;
+	}
+}
+
+static const char *mode_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[CFG_MODE_ENFORCE] = "enforce",
+		[CFG_MODE_SHADOW] = "shadow",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+static const char *xdp_mode_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[ADM_XDP_AUTO] = "auto",
+		[ADM_XDP_NATIVE] = "native",
+		[ADM_XDP_GENERIC] = "generic",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+static const struct cfg_key adm_keys[] = {
+	{ .name = "interfaces", .parse = parse_ifaces, ADM_FIELD(ifaces) },
+	{ .name = "mode", .parse = parse_enum, ADM_FIELD(shadow),
+	  .min = CFG_MODE_ENFORCE, .max = CFG_MODE_SHADOW, .names = mode_name },
+	{ .name = "pin_root", .parse = parse_pin_root, ADM_FIELD(pin_root) },
+	{ .name = "xdp_mode", .parse = parse_enum, ADM_FIELD(xdp_mode),
+	  .min = ADM_XDP_AUTO, .max = ADM_XDP_GENERIC, .names = xdp_mode_name },
+};
+
+/* Service keys the end-of-section checks refer to by index. */
+enum {
+	SK_PORTS,
+	SK_CONN_LIMIT,
+	SK_FP_CONN_LIMIT,
+	SK_NEW_CONN_RATE,
+	SK_NEW_CONN_BURST,
+	SK_PKT_RATE,
+	SK_PKT_BURST,
+	SK_ON_RATE,
+	SK_ON_CONN_FULL,
+	SK_PRIORITY,
+	SK_FINGERPRINT,
+	SK_IPV4_PREFIX,
+	SK_IPV6_PREFIX,
+	SK__MAX,
+};
+
+static const struct cfg_key svc_keys[SK__MAX] = {
+	[SK_PORTS] = { .name = "ports", .parse = parse_ports,
+		       SVC_FIELD(ports) },
+	[SK_CONN_LIMIT] = { .name = "conn_limit", .parse = parse_num,
+			    SVC_FIELD(conn_limit),
+			    .min = 0, .max = CFG_CONN_LIMIT_MAX },
+	[SK_FP_CONN_LIMIT] = { .name = "fp_conn_limit", .parse = parse_num,
+			       SVC_FIELD(fp_conn_limit),
+			       .min = 0, .max = CFG_FP_CONN_LIMIT_MAX },
+	[SK_NEW_CONN_RATE] = { .name = "new_conn_rate", .parse = parse_rate,
+			       SVC_FIELD(new_conn_rate) },
+	[SK_NEW_CONN_BURST] = { .name = "new_conn_burst", .parse = parse_num,
+				SVC_FIELD(new_conn_burst),
+				.min = 1, .max = ADM_BURST_MAX },
+	[SK_PKT_RATE] = { .name = "pkt_rate", .parse = parse_rate,
+			  SVC_FIELD(pkt_rate) },
+	[SK_PKT_BURST] = { .name = "pkt_burst", .parse = parse_num,
+			   SVC_FIELD(pkt_burst),
+			   .min = 1, .max = ADM_BURST_MAX },
+	[SK_ON_RATE] = { .name = "on_rate", .parse = parse_enum,
+			 SVC_FIELD(on_rate), .min = ADM_A_DROP,
+			 .max = ADM_A_REJECT, .names = adm_action_name },
+	[SK_ON_CONN_FULL] = { .name = "on_conn_full", .parse = parse_enum,
+			      SVC_FIELD(on_conn_full), .min = ADM_A_DROP,
+			      .max = ADM_A_REJECT, .names = adm_action_name },
+	[SK_PRIORITY] = { .name = "priority", .parse = parse_enum,
+			  SVC_FIELD(priority), .min = 0,
+			  .max = ADM_PRIO__MAX - 1, .names = adm_priority_name },
+	[SK_FINGERPRINT] = { .name = "fingerprint", .parse = parse_enum,
+			     SVC_FIELD(fp_mode), .min = 0,
+			     .max = ADM_FP__MAX - 1, .names = adm_fp_mode_name },
+	[SK_IPV4_PREFIX] = { .name = "ipv4_prefix", .parse = parse_num,
+			     SVC_FIELD(ipv4_prefix),
+			     .min = 1, .max = CFG_V4_PREFIX_MAX },
+	[SK_IPV6_PREFIX] = { .name = "ipv6_prefix", .parse = parse_num,
+			     SVC_FIELD(ipv6_prefix),
+			     .min = 1, .max = CFG_V6_PREFIX_MAX },
+};
+
+_Static_assert(ADM_ARRAY_SIZE(adm_keys) <= CFG_MAX_KEYS, "key_line too small");
+_Static_assert(ADM_ARRAY_SIZE(svc_keys) <= CFG_MAX_KEYS, "key_line too small");
+
+/* "a, b, c": the keys of the current section. */
+static void list_keys(struct cfg_ctx *ctx)
+{
+	size_t i, used = 0;
+
+	ctx->allowed[0] = '\0';
+	for (i = 0; i < ctx->n_keys && used < sizeof(ctx->allowed); i++)
+		used += snprintf(ctx->allowed + used, sizeof(ctx->allowed) - used,
+				 "%s%s", i ? ", " : "", ctx->keys[i].name);
+}
+
+/* A burst needs its rate: without one there is nothing to burst over. */
+static void check_burst(struct cfg_ctx *ctx, int burst_key, int rate_key,
+			const struct adm_rate *rate, __u32 burst)
+{
+	char what[CFG_MSG_MAX], value[CFG_MSG_MAX];
+	int line = ctx->key_line[burst_key];
+
+	if (!line || rate->count)
+		return;
+	set_msg(value, sizeof(value), "%u", burst);
+	cfg_what_key(ctx, what, sizeof(what), svc_keys[burst_key].name, value);
+	problem(ctx, "set without %s", svc_keys[rate_key].name);
+	allowed(ctx, "%s together with %s = N/s or N/m",
+		svc_keys[burst_key].name, svc_keys[rate_key].name);
+	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+/*
+ * End of the current section: checks that need the whole section, and
+ * defaults that depend on other keys (so the order of keys never matters).
+ */
+static void cfg_section_end(struct cfg_ctx *ctx)
+{
+	struct adm_svc_config *svc = ctx->svc;
+	char what[CFG_MSG_MAX];
+	int coarse;
+
+	if (ctx->sec != CFG_SEC_SERVICE)
+		return;
+	if (!ctx->key_line[SK_PORTS]) {
+		set_msg(what, sizeof(what), "[%s]", ctx->sec_text);
+		cfg_error(ctx, ctx->sec_line, what, "required key 'ports' is missing",
+			  "ports = " CFG_PORTS_ALLOWED);
+		return;
+	}
+	check_burst(ctx, SK_NEW_CONN_BURST, SK_NEW_CONN_RATE,
+		    &svc->new_conn_rate, svc->new_conn_burst);
+	check_burst(ctx, SK_PKT_BURST, SK_PKT_RATE, &svc->pkt_rate,
+		    svc->pkt_burst);
+	coarse = svc->fp_mode == ADM_FP_PREFIX;
+	if (!ctx->key_line[SK_IPV4_PREFIX])
+		svc->ipv4_prefix = coarse ? CFG_V4_PREFIX_COARSE : CFG_V4_PREFIX_IP;
+	if (!ctx->key_line[SK_IPV6_PREFIX])
+		svc->ipv6_prefix = coarse ? CFG_V6_PREFIX_COARSE : CFG_V6_PREFIX_IP;
+}
+
+static int svc_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len < ADM_SVC_NAME_MAX &&
+	       name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz"
+				 "0123456789_-")] == '\0';
+}
+
+static void cfg_enter(struct cfg_ctx *ctx, enum cfg_section sec,
+		      const struct cfg_key *keys, size_t n_keys)
+{
+	ctx->sec = sec;
+	ctx->sec_line = ctx->line;
+	ctx->keys = keys;
+	ctx->n_keys = n_keys;
+	memset(ctx->key_line, 0, sizeof(ctx->key_line));
+}
+
+/* [service NAME]: a new service with its defaults. */
+static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
+			      const char *what)
+{
+	struct adm_config *cfg = ctx->cfg;
+	struct adm_svc_config *svc;
+	int i;
+
+	if (!svc_name_ok(name)) {
+		problem(ctx, "'%.*s' is not a service name", CFG_SHOW_MAX, name);
+		allowed(ctx, "1..%d characters [A-Za-z0-9_-]", ADM_SVC_NAME_MAX - 1);
+		cfg_error(ctx, ctx->line, what, ctx->problem, ctx->allowed);
+		return;
+	}
+	for (i = 0; i < cfg->n_svcs; i++) {
+		if (!strcmp(cfg->svcs[i].name, name)) {
+			problem(ctx, "repeated section (first at line %d)",
+				cfg->svcs[i].line);
+			cfg_error(ctx, ctx->line, what, ctx->problem,
+				  "each section once");
+			return;
+		}
+	}
+	if (cfg->n_svcs >= CFG_MAX_SVCS) {
+		problem(ctx, "more than %d services", CFG_MAX_SVCS);
+		allowed(ctx, "at most %d [service NAME] sections", CFG_MAX_SVCS);
+		cfg_error(ctx, ctx->line, what, ctx->problem, ctx->allowed);
+		return;
+	}
+	svc = &cfg->svcs[cfg->n_svcs];
+	memset(svc, 0, sizeof(*svc));
+	strcpy(svc->name, name);
+	svc->id = ++cfg->n_svcs;
+	svc->line = ctx->line;
+	svc->on_rate = ADM_A_DROP;
+	svc->on_conn_full = ADM_A_DEFER;
+	svc->priority = ADM_PRIO_NORMAL;
+	svc->fp_mode = ADM_FP_IP;
+	ctx->svc = svc;
+	set_msg(ctx->sec_text, sizeof(ctx->sec_text), "service %s", name);
+	cfg_enter(ctx, CFG_SEC_SERVICE, svc_keys, ADM_ARRAY_SIZE(svc_keys));
+}
+
+/*
+ * A line starting with '[' (hdr, indentation stripped, ends in '\n'):
+ * close the current section and open the new one. Returns -1 on error.
+ */
+static int cfg_section_start(struct cfg_ctx *ctx, char *hdr)
+{
+	static const char service[] = "service";
+	char inner[CFG_MSG_MAX], what[CFG_MSG_MAX];
+	const char *allow = "[adm] or [service NAME]";
+	char *close, *rest;
+
+	cfg_section_end(ctx);
+	if (ctx->failed)
+		return -1;
+	ctx->sec = CFG_SEC_NONE;
+	ctx->svc = NULL;
+	close = strchr(hdr, ']');
+	if (!close) {
+		hdr[strcspn(hdr, "\r\n")] = '\0';
+		set_msg(what, sizeof(what), "'%.*s'", CFG_SHOW_MAX, hdr);
+		cfg_error(ctx, ctx->line, what, "section header without ']'", allow);
+		return -1;
+	}
+	if (copy_trimmed(hdr + 1, close, inner, sizeof(inner)))
+		inner[0] = '\0';
+	set_msg(what, sizeof(what), "[%.*s]", CFG_SHOW_MAX, inner);
+	rest = close + 1 + strspn(close + 1, " \t\r\n");
+	if (*rest && *rest != ';' && *rest != '#') {
+		cfg_error(ctx, ctx->line, what, "text after ']'",
+			  "a comment starting with ; or #");
+		return -1;
+	}
+
+	if (!strcmp(inner, "adm")) {
+		if (ctx->adm_line) {
+			problem(ctx, "repeated section (first at line %d)",
+				ctx->adm_line);
+			cfg_error(ctx, ctx->line, what, ctx->problem,
+				  "each section once");
+			return -1;
+		}
+		ctx->adm_line = ctx->line;
+		strcpy(ctx->sec_text, "adm");
+		cfg_enter(ctx, CFG_SEC_ADM, adm_keys, ADM_ARRAY_SIZE(adm_keys));
+		return 0;
+	}
+	if (!strncmp(inner, service, strlen(service)) &&
+	    (!inner[strlen(service)] || isspace((unsigned char)inner[strlen(service)]))) {
+		const char *name = inner + strlen(service);
+
+		name += strspn(name, " \t");
+		cfg_enter_service(ctx, name, what);
+		return ctx->failed ? -1 : 0;
+	}
+	cfg_error(ctx, ctx->line, what, "unknown section", allow);
+	return -1;
+}
+
+/*
+ * inih's fgets: hands over exactly one line per call (so inih's line count
+ * is ours), without indentation, and spots section headers. Stops the
+ * parse (NULL) at the end of the text or after the first error.
+ */
+static char *cfg_reader(char *buf, int num, void *stream)
+{
+	struct cfg_ctx *ctx = stream;
+	const char *start = ctx->pos, *end;
+	size_t len;
+
+	if (ctx->failed || !*start)
+		return NULL;
+	end = strchrnul(start, '\n');
+	ctx->pos = *end ? end + 1 : end;
+	ctx->line++;
+	if (ctx->line == 1 && !strncmp(start, CFG_UTF8_BOM, strlen(CFG_UTF8_BOM)))
+		start += strlen(CFG_UTF8_BOM);
+	while (start < end && isspace((unsigned char)*start))
+		start++;
+	len = end - start;
+	/* Room for the line, its '\n' and the NUL. */
+	if (num < 2 || len > (size_t)num - 2) {
+		problem(ctx, "line too long (%zu characters)", len);
+		allowed(ctx, "at most %d characters per line", num - 2);
+		cfg_error(ctx, ctx->line, NULL, ctx->problem, ctx->allowed);
+		return NULL;
+	}
+	memcpy(buf, start, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	if (buf[0] == '[' && cfg_section_start(ctx, buf))
+		return NULL;
+	return buf;
+}
+
+/* Section names come from the reader: full length, and with their line. */
+#if INI_HANDLER_LINENO
+static int cfg_handler(void *user, const char *section, const char *name,
+		       const char *value, int lineno)
+#else
+static int cfg_handler(void *user, const char *section, const char *name,
+		       const char *value)
+#endif
+{
+	struct cfg_ctx *ctx = user;
+	const struct cfg_key *k = NULL;
+	size_t i;
+	char *base;
+
+	(void)section;
+#if INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	if (ctx->failed)
+		return 1;
+	if (!value)		/* a build with INI_ALLOW_NO_VALUE */
+		value = "";
+	if (ctx->sec == CFG_SEC_NONE) {
+		problem(ctx, "key outside any section");
+		allowed(ctx, "keys inside [adm] or [service NAME]");
+		cfg_key_error(ctx, ctx->line, name, value);
+		return 1;
+	}
+	for (i = 0; i < ctx->n_keys; i++) {
+		if (!strcmp(ctx->keys[i].name, name)) {
+			k = &ctx->keys[i];
+			break;
+		}
+	}
+	if (!k) {
+		problem(ctx, "unknown key");
+		list_keys(ctx);
+		cfg_key_error(ctx, ctx->line, name, value);
+		return 1;
+	}
+	if (ctx->key_line[i]) {
+		problem(ctx, "repeated key (first at line %d)", ctx->key_line[i]);
+		allowed(ctx, "each key once per section");
+		cfg_key_error(ctx, ctx->line, name, value);
+		return 1;
+	}
+	ctx->key_line[i] = ctx->line;
+	base = ctx->sec == CFG_SEC_ADM ? (char *)ctx->cfg : (char *)ctx->svc;
+	if (k->parse(ctx, k, base + k->off, value)) {
+		if (!*value)	/* the parser's allowed text still applies */
+			problem(ctx, "empty value");
+		cfg_key_error(ctx, ctx->line, name, value);
+	}
+	return 1;
+}
+
+/* Line `line` of the text, without indentation or line end, into buf. */
+static void text_line(const char *text, int line, char *buf, size_t len)
+{
+	const char *end;
+
+	while (--line > 0 && (text = strchr(text, '\n')))
+		text++;
+	if (!text) {
+		buf[0] = '\0';
+		return;
+	}
+	end = strchrnul(text, '\n');
+	if (copy_trimmed(text, end, buf, len))
+		set_msg(buf, len, "%.*s...", CFG_SHOW_MAX, text);
+}
+
+void adm_config_defaults(struct adm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->pin_root, ADM_DEFAULT_PIN_ROOT);
+	cfg->xdp_mode = ADM_XDP_AUTO;
+	cfg->shadow = 0;
+}
+
+int adm_config_parse_string(const char *text, const char *name,
+			    struct adm_config *cfg, char *err, size_t errlen)
+{
+	struct cfg_ctx *ctx;
+	char line[CFG_MSG_MAX], what[CFG_MSG_MAX + sizeof("''")];
+	int ret;
+
+	if (!name)
+		name = "(string)";
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot parse: %s", name,
+				 strerror(ENOMEM));
+		return -1;
+	}
+	ctx->cfg = cfg;
+	ctx->name = name;
+	ctx->text = text;
+	ctx->pos = text;
+	ctx->err = err;
+	ctx->errlen = errlen;
+	adm_config_defaults(cfg);
+
+	if (strlen(name) >= sizeof(cfg->path)) {
+		problem(ctx, "file name too long");
+		allowed(ctx, "at most %zu characters", sizeof(cfg->path) - 1);
+		cfg_error(ctx, 0, NULL, ctx->problem, ctx->allowed);
+		goto out;
+	}
+	strcpy(cfg->path, name);
+
+	ret = ini_parse_stream(cfg_reader, ctx, cfg_handler, ctx);
+	if (ret < 0)
+		cfg_error(ctx, 0, NULL, "cannot parse: out of memory",
+			  "a smaller file");
+	if (!ctx->failed) {
+		ctx->line++;	/* end of file: after anything inih found */
+		cfg_section_end(ctx);
+	}
+	/* A line inih could not parse, if it came before our first error. */
+	if (ret > 0 && (!ctx->failed || ret < ctx->failed_at)) {
+		ctx->failed = 0;
+		text_line(text, ret, line, sizeof(line));
+		set_msg(what, sizeof(what), "'%s'", line);
+		cfg_error(ctx, ret, what, "not a section header, key = value "
+			  "or comment", "[section], key = value, or a comment "
+			  "starting with ; or #");
+	}
+	if (!ctx->failed && !cfg->n_svcs) {
+		problem(ctx, "no [service NAME] section");
+		allowed(ctx, "1..%d [service NAME] sections", CFG_MAX_SVCS);
+		cfg_error(ctx, 0, NULL, ctx->problem, ctx->allowed);
+	}
+out:
+	ret = ctx->failed ? -1 : 0;
+	free(ctx);
+	return ret;
+}
+
+int adm_config_load(const char *path, struct adm_config *cfg, char *err,
+		    size_t errlen)
+{
+	char *text = NULL;
+	const char *nul;
+	FILE *f = NULL;
+	int ret = -1;
+	size_t n;
+
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	text = malloc(CFG_FILE_MAX + 1);
+	if (!text) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	n = fread(text, 1, CFG_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	if (n > CFG_FILE_MAX) {
+		snprintf(err, errlen, "%s: file too large; allowed: at most %d bytes",
+			 path, CFG_FILE_MAX);
+		goto out;
+	}
+	text[n] = '\0';
+	nul = memchr(text, '\0', n);
+	if (nul) {
+		int line = 1;
+		const char *p;
+
+		for (p = text; p < nul; p++)
+			line += *p == '\n';
+		snprintf(err, errlen, "%s:%d: NUL byte in the file; allowed: text",
+			 path, line);
+		goto out;
+	}
+	ret = adm_config_parse_string(text, path, cfg, err, errlen);
+out:
+	free(text);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+const struct adm_svc_config *adm_config_service(const struct adm_config *cfg,
+						const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_svcs; i++)
+		if (!strcmp(cfg->svcs[i].name, name))
+			return &cfg->svcs[i];
+	return NULL;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include "pins.h"
+#include "policy.h"
+#include "util.h"
+
+void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->flags = ADM_SVC_ACTIVE;
+	out->fp_mode = sc->fp_mode;
+	out->ipv4_prefix = sc->ipv4_prefix;
+	out->ipv6_prefix = sc->ipv6_prefix;
+	out->priority = sc->priority;
+	out->on_rate = sc->on_rate;
+	out->on_conn_full = sc->on_conn_full;
+	out->fp_conn_limit = sc->fp_conn_limit;
+	out->syn = adm_rate_to_gcra(&sc->new_conn_rate, sc->new_conn_burst);
+	out->pkt = adm_rate_to_gcra(&sc->pkt_rate, sc->pkt_burst);
+	if (sc->verify)
+		out->flags |= ADM_SVC_VERIFY;
+	out->unv_ipv4_prefix = sc->unv_ipv4_prefix;
+	out->unv_ipv6_prefix = sc->unv_ipv6_prefix;
+	out->unv_prefix = adm_rate_to_gcra(&sc->unverified_rate, sc->unverified_burst);
+	out->new_sources = adm_rate_to_gcra(&sc->new_source_rate, sc->new_source_burst);
+	out->idle_timeout_ns = sc->idle_timeout_ns;
+	out->max_lifetime_ns = sc->max_lifetime_ns;
+}
+
+struct policy_fds {
+	int services, ports, state, conc, meta;
+};
+
+static void close_fds(struct policy_fds *f)
+{
+	int *all[] = { &f->services, &f->ports, &f->state, &f->conc, &f->meta };
+	size_t i;
+
+	for (i = 0; i < ADM_ARRAY_SIZE(all); i++)
+		if (*all[i] >= 0)
+			close(*all[i]);
+}
+
+static int open_fds(const char *root, struct policy_fds *f, char *err,
+		    size_t errlen)
+{
+	struct { int *fd; const char *name; } want[] = {
+		{ &f->services, ADM_MAP_SERVICES },
+		{ &f->ports, ADM_MAP_PORTS },
+		{ &f->state, ADM_MAP_STATE },
+		{ &f->conc, ADM_MAP_CONC },
+		{ &f->meta, ADM_MAP_META },
+	};
+	size_t i;
+
+	for (i = 0; i < ADM_ARRAY_SIZE(want); i++)
+		*want[i].fd = -1;
+	for (i = 0; i < ADM_ARRAY_SIZE(want); i++) {
+		*want[i].fd = adm_map_open(root, want[i].name, 0);
+		if (*want[i].fd < 0) {
+			snprintf(err, errlen, "cannot open map %s/%s: %s", root,
+				 want[i].name, strerror(-*want[i].fd));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Rewrite the whole port table in one batch. */
+static int write_ports(int fd, const struct adm_config *cfg, char *err,
+		       size_t errlen)
+{
+	__u32 *keys = calloc(ADM_PORTS_ENTRIES, sizeof(*keys));
+	__u32 *vals = calloc(ADM_PORTS_ENTRIES, sizeof(*vals));
+	__u32 i, count = ADM_PORTS_ENTRIES;
+	int s, p, ret = -1;
+
+	if (!keys || !vals) {
+		snprintf(err, errlen, "out of memory building the port table");
+		goto out;
+	}
+	for (i = 0; i < ADM_PORTS_ENTRIES; i++)
+		keys[i] = i;
+	for (s = 0; s < cfg->n_svcs; s++) {
+		const struct adm_svc_config *sc = &cfg->svcs[s];
+
+		for (p = 0; p < sc->n_ports; p++) {
+			__u32 slot = sc->port_proto[p] == IPPROTO_UDP ?
+				     ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP;
+
+			vals[slot << 16 | sc->ports[p]] = sc->id;
+		}
+	}
+	if (bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
+		snprintf(err, errlen, "cannot write the port table: %s",
+			 strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+int adm_policy_apply(const struct adm_config *cfg, char *err, size_t errlen)
+{
+	struct policy_fds f;
+	struct adm_conc *conc = NULL;
+	const struct adm_svc_config *by_id[ADM_MAX_SERVICES] = {};
+	__u32 id;
+	int i, ret = -1;
+
+	if (open_fds(cfg->pin_root, &f, err, errlen))
+		goto out;
+	conc = adm_conc_mmap(f.conc);
+	if (!conc) {
+		snprintf(err, errlen, "cannot map %s: %s", ADM_MAP_CONC,
+			 strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < cfg->n_svcs; i++)
+		by_id[cfg->svcs[i].id] = &cfg->svcs[i];
+
+	/* New and changed services first, then the ports that lead to them,
+	 * then retire what is gone: no packet meets a port without policy. */
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		const struct adm_svc_config *sc = by_id[id];
+		struct adm_service svc;
+		struct adm_state st = {};
+		struct adm_meta meta = {};
+
+		if (!sc)
+			continue;
+		adm_policy_service(sc, &svc);
+		if (bpf_map_update_elem(f.services, &id, &svc, BPF_ANY))
+			goto map_err;
+		__atomic_store_n(&conc[id].limit, sc->conn_limit, __ATOMIC_RELAXED);
+		bpf_map_lookup_elem(f.state, &id, &st);
+		st.shadow = cfg->shadow ? 1 : 0;
+		if (bpf_map_update_elem(f.state, &id, &st, BPF_ANY))
+			goto map_err;
+		bpf_map_lookup_elem(f.meta, &id, &meta);
+		snprintf(meta.name, sizeof(meta.name), "%s", sc->name);
+		meta.generation++;
+		if (bpf_map_update_elem(f.meta, &id, &meta, BPF_ANY))
+			goto map_err;
+	}
+	if (write_ports(f.ports, cfg, err, errlen))
+		goto out;
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		struct adm_service off = {};
+		struct adm_meta meta = {};
+
+		if (by_id[id])
+			continue;
+		if (bpf_map_update_elem(f.services, &id, &off, BPF_ANY) ||
+		    bpf_map_update_elem(f.meta, &id, &meta, BPF_ANY))
+			goto map_err;
+		__atomic_store_n(&conc[id].limit, 0, __ATOMIC_RELAXED);
+	}
+	ret = 0;
+	goto out;
+map_err:
+	snprintf(err, errlen, "cannot write policy for service %u: %s", id,
+		 strerror(errno));
+out:
+	adm_conc_munmap(conc);
+	close_fds(&f);
+	return ret;
+}
