@@ -46,6 +46,10 @@ BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf
 BPF_TEST_LIB := $(filter-out $(wildcard tests/bpf/test_*.c),$(wildcard tests/bpf/*.c))
 E2E_TOOLS  := $(patsubst tests/e2e/tools/%.c,$(BUILD)/tests/e2e/tools/%,$(wildcard tests/e2e/tools/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+# libFuzzer needs clang's sanitizer runtime: the sources are compiled into
+# the target with clang, not linked from the gcc-built libadm.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuserspace/lib -Ibpf -D_GNU_SOURCE
 
 BINS := $(BUILD)/admd $(BUILD)/admctl
 
@@ -120,7 +124,17 @@ $(BUILD)/tests/bench/%: tests/bench/%.c $(BPF_TEST_LIB) $(SKELS) $(BUILD)/libadm
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -o $@ $< $(BPF_TEST_LIB) $(BUILD)/libadm.a $(PKG_LIBS) -lm
 
-test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS)
+$(BUILD)/tests/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c bpf/lib/parse.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $<
+
+$(BUILD)/tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c userspace/lib/config.c userspace/lib/util.c userspace/lib/log.c $(LIB_HDRS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+
+test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(FUZZ_BINS)
 
 # Every layer; the last line is "N passed, N failed, N skipped".
 test: test-build

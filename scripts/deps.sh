@@ -8,7 +8,7 @@ PKGS=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libinih-dev libjansson-dev libmicrohttpd-dev libhiredis-dev libmariadb-dev
 	# tests
-	libcmocka-dev iproute2 procps util-linux curl redis-server mariadb-server
+	libcmocka-dev iproute2 procps util-linux curl jq redis-server mariadb-server
 	# bench and demo
 	nftables netsniff-ng nginx-light ethtool tcpdump
 )

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "pins.h"
 #include "policy.h"
 #include "sockets.h"
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
 	struct adm_xdp_bpf *skel = NULL;
 	struct ev_drain *ev = NULL;
 	struct sk_layer *sk = NULL;
+	struct mx_server *mx = NULL;
 	__u64 next_reconcile = 0;
 	char err[ADM_ERR_MAX];
 	int opt, i, ret = 1;
@@ -244,6 +246,14 @@ int main(int argc, char **argv)
 		adm_err("cannot open the decision ring buffer: %s", strerror(errno));
 		goto out;
 	}
+	if (cfg->metrics_listen[0]) {
+		mx = mx_start(cfg->metrics_listen, cfg->pin_root, err, sizeof(err));
+		if (!mx) {
+			adm_err("%s ([metrics] listen = off disables it)", err);
+			goto out;
+		}
+		adm_info("metrics: http://%s/metrics", cfg->metrics_listen);
+	}
 
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
@@ -271,6 +281,7 @@ int main(int argc, char **argv)
 	adm_info("stopping: the data plane stays attached and enforcing (admd --cleanup detaches)");
 	ret = 0;
 out:
+	mx_stop(mx);
 	ev_close(ev);
 	sk_stop(sk);
 	adm_xdp_bpf__destroy(skel);

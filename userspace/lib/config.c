@@ -18,6 +18,7 @@
  * never fails inih: its errors live in the parse context, and inih's own
  * return value is left to report only lines it cannot parse at all.
  */
+#include <sys/socket.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -32,7 +33,7 @@
 #include "util.h"
 
 #define CFG_FILE_MAX		(1 << 20)	/* bytes in a config file */
-#define CFG_MAX_KEYS		16		/* keys in one section's table */
+#define CFG_MAX_KEYS		32		/* keys in one section's table */
 #define CFG_SHOW_MAX		64		/* characters of a value quoted in an error */
 #define CFG_MSG_MAX		256		/* one part of an error message */
 #define CFG_PORT_ITEM_MAX	32		/* "65535-65535/udp" and then some */
@@ -48,19 +49,29 @@
 #define CFG_V6_PREFIX_IP	64	/* ... and the IPv6 /64 an end host gets */
 #define CFG_V4_PREFIX_COARSE	24	/* fingerprint = prefix */
 #define CFG_V6_PREFIX_COARSE	48
+#define CFG_UNV_V4_PREFIX	24	/* grouping of unverified sources */
+#define CFG_UNV_V6_PREFIX	48
+#define CFG_RECONCILE_MS	1000	/* socket table recount period */
+#define CFG_RECONCILE_MS_MIN	10
+#define CFG_RECONCILE_MS_MAX	60000
 #define CFG_MAX_SVCS		(ADM_MAX_SERVICES - 1)	/* id 0 = no service */
 
 #define CFG_MODE_ENFORCE	0	/* [adm] mode values, stored in cfg->shadow */
 #define CFG_MODE_SHADOW		1
+#define CFG_NO			0	/* yes/no values */
+#define CFG_YES			1
 
+#define CFG_STR(x)		#x
+#define CFG_XSTR(x)		CFG_STR(x)
 #define CFG_PORTS_ALLOWED \
 	"comma-separated PORT, PORT/tcp, PORT/udp, LO-HI or LO-HI/udp " \
-	"with ports 1..65535"
+	"with ports " CFG_XSTR(CFG_PORT_MIN) ".." CFG_XSTR(CFG_PORT_MAX)
 
 enum cfg_section {
 	CFG_SEC_NONE = 0,	/* before the first header */
 	CFG_SEC_ADM,
 	CFG_SEC_SERVICE,
+	CFG_SEC_METRICS,
 };
 
 struct cfg_ctx;
@@ -98,9 +109,10 @@ struct cfg_ctx {
 	int key_line[CFG_MAX_KEYS];	/* where each key was set, 0: not set */
 	struct adm_svc_config *svc;	/* CFG_SEC_SERVICE: the service */
 	int adm_line;			/* line of [adm], 0: none yet */
+	int metrics_line;		/* line of [metrics], 0: none yet */
 
 	char problem[CFG_MSG_MAX];
-	char allowed[CFG_MSG_MAX];
+	char allowed[ADM_ERR_MAX];	/* the longest: a section's key list */
 	char *err;
 	size_t errlen;
 	int failed;
@@ -252,6 +264,30 @@ static int parse_rate(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return -1;
 }
 
+/* Durations: "250ms", "30s", "5m", "2h", "1d", plain seconds; "off" or "0". */
+static int parse_duration(struct cfg_ctx *ctx, const struct cfg_key *k,
+			  void *field, const char *value)
+{
+	char unit_only[CFG_MSG_MAX];
+	size_t digits;
+	__u64 ns = 0;
+
+	(void)k;
+	if (!strcmp(value, "off") || !strcmp(value, "0") ||
+	    !adm_parse_duration(value, &ns)) {
+		memcpy(field, &ns, sizeof(ns));
+		return 0;
+	}
+	/* Only the number can be wrong if "1UNIT" parses. */
+	digits = strspn(value, "0123456789");
+	set_msg(unit_only, sizeof(unit_only), "1%s", value + digits);
+	problem(ctx, "%s", digits && !adm_parse_duration(unit_only, &ns) ?
+		"out of range" : "not a duration");
+	allowed(ctx, "N followed by ms, s, m, h or d (N alone: seconds), "
+		"or off");
+	return -1;
+}
+
 /* Enums: one of k->names(k->min .. k->max). */
 static int parse_enum(struct cfg_ctx *ctx, const struct cfg_key *k,
 		      void *field, const char *value)
@@ -350,16 +386,35 @@ static int parse_ifaces(struct cfg_ctx *ctx, const struct cfg_key *k,
 	}
 }
 
-static int parse_pin_root(struct cfg_ctx *ctx, const struct cfg_key *k,
-			  void *field, const char *value)
+/* Paths: absolute, and fitting the char array `field`. */
+static int parse_path(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
 {
-	(void)field;
 	if (value[0] == '/' && strlen(value) < k->size) {
-		strcpy(ctx->cfg->pin_root, value);
+		strcpy(field, value);
 		return 0;
 	}
 	problem(ctx, value[0] == '/' ? "path too long" : "not an absolute path");
 	allowed(ctx, "an absolute path shorter than %zu characters", k->size);
+	return -1;
+}
+
+/* "ADDR:PORT", "[ADDR6]:PORT", or "off" (stored as ""). */
+static int parse_listen(struct cfg_ctx *ctx, const struct cfg_key *k,
+			void *field, const char *value)
+{
+	struct sockaddr_storage ss;
+
+	if (!strcmp(value, "off")) {
+		((char *)field)[0] = '\0';
+		return 0;
+	}
+	if (strlen(value) < k->size && !adm_parse_hostport(value, &ss)) {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a listen address");
+	allowed(ctx, "ADDR:PORT or [ADDR6]:PORT with a numeric address and port 1..65535, or off");
 	return -1;
 }
 
@@ -439,9 +494,11 @@ static int parse_ports(struct cfg_ctx *ctx, const struct cfg_key *k,
 	(void)field;
 	allowed(ctx, CFG_PORTS_ALLOWED);
 	for (;;) {
+		item += strspn(item, " \t");
 		comma = strchrnul(item, ',');
 		if (copy_trimmed(item, comma, text, sizeof(text))) {
 			problem(ctx, "'%.*s' is not a port or port range",
+				comma - item > CFG_SHOW_MAX ? CFG_SHOW_MAX :
 				(int)(comma - item), item);
 			return -1;
 		}
@@ -493,6 +550,16 @@ static const char *mode_name(unsigned int v)
 	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
 }
 
+static const char *yes_no_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[CFG_NO] = "no",
+		[CFG_YES] = "yes",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
 static const char *xdp_mode_name(unsigned int v)
 {
 	static const char *const names[] = {
@@ -508,9 +575,16 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "interfaces", .parse = parse_ifaces, ADM_FIELD(ifaces) },
 	{ .name = "mode", .parse = parse_enum, ADM_FIELD(shadow),
 	  .min = CFG_MODE_ENFORCE, .max = CFG_MODE_SHADOW, .names = mode_name },
-	{ .name = "pin_root", .parse = parse_pin_root, ADM_FIELD(pin_root) },
+	{ .name = "pin_root", .parse = parse_path, ADM_FIELD(pin_root) },
 	{ .name = "xdp_mode", .parse = parse_enum, ADM_FIELD(xdp_mode),
 	  .min = ADM_XDP_AUTO, .max = ADM_XDP_GENERIC, .names = xdp_mode_name },
+	{ .name = "cgroup", .parse = parse_path, ADM_FIELD(cgroup) },
+	{ .name = "reconcile_ms", .parse = parse_num, ADM_FIELD(reconcile_ms),
+	  .min = CFG_RECONCILE_MS_MIN, .max = CFG_RECONCILE_MS_MAX },
+};
+
+static const struct cfg_key metrics_keys[] = {
+	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
 
 /* Service keys the end-of-section checks refer to by index. */
@@ -528,6 +602,15 @@ enum {
 	SK_FINGERPRINT,
 	SK_IPV4_PREFIX,
 	SK_IPV6_PREFIX,
+	SK_VERIFY,
+	SK_UNV_IPV4_PREFIX,
+	SK_UNV_IPV6_PREFIX,
+	SK_UNVERIFIED_RATE,
+	SK_UNVERIFIED_BURST,
+	SK_NEW_SOURCE_RATE,
+	SK_NEW_SOURCE_BURST,
+	SK_IDLE_TIMEOUT,
+	SK_MAX_LIFETIME,
 	SK__MAX,
 };
 
@@ -568,6 +651,30 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_IPV6_PREFIX] = { .name = "ipv6_prefix", .parse = parse_num,
 			     SVC_FIELD(ipv6_prefix),
 			     .min = 1, .max = CFG_V6_PREFIX_MAX },
+	/* socket layer: verified sources, reaping */
+	[SK_VERIFY] = { .name = "verify", .parse = parse_enum,
+			SVC_FIELD(verify), .min = CFG_NO, .max = CFG_YES,
+			.names = yes_no_name },
+	[SK_UNV_IPV4_PREFIX] = { .name = "unverified_ipv4_prefix",
+				 .parse = parse_num, SVC_FIELD(unv_ipv4_prefix),
+				 .min = 1, .max = CFG_V4_PREFIX_MAX },
+	[SK_UNV_IPV6_PREFIX] = { .name = "unverified_ipv6_prefix",
+				 .parse = parse_num, SVC_FIELD(unv_ipv6_prefix),
+				 .min = 1, .max = CFG_V6_PREFIX_MAX },
+	[SK_UNVERIFIED_RATE] = { .name = "unverified_rate", .parse = parse_rate,
+				 SVC_FIELD(unverified_rate) },
+	[SK_UNVERIFIED_BURST] = { .name = "unverified_burst", .parse = parse_num,
+				  SVC_FIELD(unverified_burst),
+				  .min = 1, .max = ADM_BURST_MAX },
+	[SK_NEW_SOURCE_RATE] = { .name = "new_source_rate", .parse = parse_rate,
+				 SVC_FIELD(new_source_rate) },
+	[SK_NEW_SOURCE_BURST] = { .name = "new_source_burst", .parse = parse_num,
+				  SVC_FIELD(new_source_burst),
+				  .min = 1, .max = ADM_BURST_MAX },
+	[SK_IDLE_TIMEOUT] = { .name = "idle_timeout", .parse = parse_duration,
+			      SVC_FIELD(idle_timeout_ns) },
+	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
+			      SVC_FIELD(max_lifetime_ns) },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(adm_keys) <= CFG_MAX_KEYS, "key_line too small");
@@ -623,6 +730,10 @@ static void cfg_section_end(struct cfg_ctx *ctx)
 		    &svc->new_conn_rate, svc->new_conn_burst);
 	check_burst(ctx, SK_PKT_BURST, SK_PKT_RATE, &svc->pkt_rate,
 		    svc->pkt_burst);
+	check_burst(ctx, SK_UNVERIFIED_BURST, SK_UNVERIFIED_RATE,
+		    &svc->unverified_rate, svc->unverified_burst);
+	check_burst(ctx, SK_NEW_SOURCE_BURST, SK_NEW_SOURCE_RATE,
+		    &svc->new_source_rate, svc->new_source_burst);
 	coarse = svc->fp_mode == ADM_FP_PREFIX;
 	if (!ctx->key_line[SK_IPV4_PREFIX])
 		svc->ipv4_prefix = coarse ? CFG_V4_PREFIX_COARSE : CFG_V4_PREFIX_IP;
@@ -688,6 +799,8 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	svc->on_conn_full = ADM_A_DEFER;
 	svc->priority = ADM_PRIO_NORMAL;
 	svc->fp_mode = ADM_FP_IP;
+	svc->unv_ipv4_prefix = CFG_UNV_V4_PREFIX;
+	svc->unv_ipv6_prefix = CFG_UNV_V6_PREFIX;
 	ctx->svc = svc;
 	set_msg(ctx->sec_text, sizeof(ctx->sec_text), "service %s", name);
 	cfg_enter(ctx, CFG_SEC_SERVICE, svc_keys, ADM_ARRAY_SIZE(svc_keys));
@@ -701,7 +814,7 @@ static int cfg_section_start(struct cfg_ctx *ctx, char *hdr)
 {
 	static const char service[] = "service";
 	char inner[CFG_MSG_MAX], what[CFG_MSG_MAX];
-	const char *allow = "[adm] or [service NAME]";
+	const char *allow = "[adm], [metrics] or [service NAME]";
 	char *close, *rest;
 
 	cfg_section_end(ctx);
@@ -737,6 +850,20 @@ static int cfg_section_start(struct cfg_ctx *ctx, char *hdr)
 		ctx->adm_line = ctx->line;
 		strcpy(ctx->sec_text, "adm");
 		cfg_enter(ctx, CFG_SEC_ADM, adm_keys, ADM_ARRAY_SIZE(adm_keys));
+		return 0;
+	}
+	if (!strcmp(inner, "metrics")) {
+		if (ctx->metrics_line) {
+			problem(ctx, "repeated section (first at line %d)",
+				ctx->metrics_line);
+			cfg_error(ctx, ctx->line, what, ctx->problem,
+				  "each section once");
+			return -1;
+		}
+		ctx->metrics_line = ctx->line;
+		strcpy(ctx->sec_text, "metrics");
+		cfg_enter(ctx, CFG_SEC_METRICS, metrics_keys,
+			  ADM_ARRAY_SIZE(metrics_keys));
 		return 0;
 	}
 	if (!strncmp(inner, service, strlen(service)) &&
@@ -811,7 +938,7 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		value = "";
 	if (ctx->sec == CFG_SEC_NONE) {
 		problem(ctx, "key outside any section");
-		allowed(ctx, "keys inside [adm] or [service NAME]");
+		allowed(ctx, "keys inside [adm], [metrics] or [service NAME]");
 		cfg_key_error(ctx, ctx->line, name, value);
 		return 1;
 	}
@@ -834,7 +961,7 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		return 1;
 	}
 	ctx->key_line[i] = ctx->line;
-	base = ctx->sec == CFG_SEC_ADM ? (char *)ctx->cfg : (char *)ctx->svc;
+	base = ctx->sec == CFG_SEC_SERVICE ? (char *)ctx->svc : (char *)ctx->cfg;
 	if (k->parse(ctx, k, base + k->off, value)) {
 		if (!*value)	/* the parser's allowed text still applies */
 			problem(ctx, "empty value");
@@ -865,6 +992,8 @@ void adm_config_defaults(struct adm_config *cfg)
 	strcpy(cfg->pin_root, ADM_DEFAULT_PIN_ROOT);
 	cfg->xdp_mode = ADM_XDP_AUTO;
 	cfg->shadow = 0;
+	cfg->reconcile_ms = CFG_RECONCILE_MS;
+	strcpy(cfg->metrics_listen, ADM_DEFAULT_METRICS);
 }
 
 int adm_config_parse_string(const char *text, const char *name,

@@ -18,6 +18,7 @@
 #define ADM_MAX_SVC_PORTS	64
 #define ADM_SVC_NAME_MAX	32
 #define ADM_ERR_MAX		512
+#define ADM_DEFAULT_METRICS	"127.0.0.1:9110"
 
 /* "N/s" or "N/m": count events per period. count == 0: no limit. */
 struct adm_rate {
@@ -71,6 +72,7 @@ struct adm_config {
 	char pin_root[PATH_MAX];
 	char cgroup[PATH_MAX];		/* "" = the cgroup v2 mount in /proc/mounts */
 	__u32 reconcile_ms;		/* socket table recount period, default 1000 */
+	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };

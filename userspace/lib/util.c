@@ -266,6 +266,8 @@ static const char *const reason_names[ADM_R__MAX] = {
 	[ADM_R_GLOBAL_BLOCK] = "global_block",
 	[ADM_R_RATE_PACKET] = "rate_packet",
 	[ADM_R_ALLOW_LIST] = "allow_list",
+	[ADM_R_IDLE] = "idle",
+	[ADM_R_LIFETIME] = "lifetime",
 };
 
 static const char *const action_names[ADM_A__MAX] = {
@@ -345,4 +347,43 @@ int adm_priority_lookup(const char *name)
 int adm_fp_mode_lookup(const char *name)
 {
 	return lookup(fp_mode_names, ADM_ARRAY_SIZE(fp_mode_names), name);
+}
+
+int adm_parse_hostport(const char *s, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	__u64 port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, end - s - 1);
+		host[end - s - 1] = '\0';
+		if (adm_parse_u64(end + 2, 1, 65535, &port) ||
+		    inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return -1;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		return 0;
+	}
+	colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, colon - s);
+	host[colon - s] = '\0';
+	{
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (adm_parse_u64(colon + 1, 1, 65535, &port) ||
+		    inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -1;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+	}
+	return 0;
 }

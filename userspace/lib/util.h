@@ -35,6 +35,10 @@ char *adm_format_cidr(const struct adm_lpm_key *key, char *buf, size_t len);
 /* IPv4-mapped or IPv6 address words -> text. Returns buf. */
 char *adm_format_addr(const __u32 addr[4], char *buf, size_t len);
 
+struct sockaddr_storage;
+/* "ADDR:PORT" or "[ADDR6]:PORT" (numeric, port 1..65535) -> sockaddr. 0 or -1. */
+int adm_parse_hostport(const char *s, struct sockaddr_storage *ss);
+
 /* Rate -> GCRA parameters for a burst (burst 0 -> count). */
 struct adm_gcra adm_rate_to_gcra(const struct adm_rate *r, __u32 burst);
 

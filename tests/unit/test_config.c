@@ -1,0 +1,945 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Config parsing (userspace/lib/config.c): a table of invalid files, one
+ * TAP test each, with the exact error sentence each must produce (file,
+ * line, section, key, value, problem and allowed range), then valid files
+ * whose parsed fields are checked one by one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <ini.h>
+#include <cmocka.h>
+#include "config.h"
+#include "util.h"
+
+#define NAME		"adm.conf"
+#define NS_PER_SEC	1000000000ULL
+#define NS_PER_MIN	(60 * NS_PER_SEC)
+
+/* A service whose line 3 (and 4) is the line under test. */
+#define SVC(line3)		"[service web]\nports = 80\n" line3 "\n"
+#define SVC2(line3, line4)	"[service web]\nports = 80\n" line3 "\n" line4 "\n"
+/* A service with line 2 as its ports line. */
+#define PORTS(value)		"[service web]\nports = " value "\n"
+/* An [adm] section whose line 2 is under test, then a valid service. */
+#define ADM(line2)		"[adm]\n" line2 "\n[service web]\nports = 80\n"
+
+#define A_IFACES	"allowed: 1..16 names of 1..15 characters [A-Za-z0-9_.:@-], " \
+			"separated by commas or spaces, each once"
+#define A_PORTS		"allowed: comma-separated PORT, PORT/tcp, PORT/udp, LO-HI " \
+			"or LO-HI/udp with ports 1..65535"
+#define A_RATE		"allowed: N/s or N/m (also N/sec, N/min) with N " \
+			"1..1000000000, or off"
+#define A_ACTION	"allowed: drop, defer, reject"
+#define A_SVC_KEYS	"allowed: ports, conn_limit, fp_conn_limit, new_conn_rate, " \
+			"new_conn_burst, pkt_rate, pkt_burst, on_rate, on_conn_full, " \
+			"priority, fingerprint, ipv4_prefix, ipv6_prefix, verify, " \
+			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
+			"unverified_rate, unverified_burst, new_source_rate, " \
+			"new_source_burst, idle_timeout, max_lifetime"
+#define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
+			"seconds), or off"
+#define A_SECTIONS	"allowed: [adm], [metrics] or [service NAME]"
+#define A_SVC_NAME	"allowed: 1..31 characters [A-Za-z0-9_-]"
+
+struct bad_case {
+	const char *what;	/* test name */
+	const char *text;	/* the file */
+	const char *err;	/* the sentence expected in the error */
+};
+
+static const struct bad_case bad_cases[] = {
+	/* [adm] */
+	{ "interfaces: bad character", ADM("interfaces = eth0, eth/1"),
+	  NAME ":2: [adm] interfaces = 'eth0, eth/1': 'eth/1' is not an "
+	  "interface name; " A_IFACES },
+	{ "interfaces: 16 characters", ADM("interfaces = abcdefghijklmnop"),
+	  NAME ":2: [adm] interfaces = 'abcdefghijklmnop': 'abcdefghijklmnop' "
+	  "is longer than 15 characters; " A_IFACES },
+	{ "interfaces: duplicate", ADM("interfaces = eth0 eth1,eth0"),
+	  NAME ":2: [adm] interfaces = 'eth0 eth1,eth0': 'eth0' is listed "
+	  "twice; " A_IFACES },
+	{ "interfaces: 17 names",
+	  ADM("interfaces = a b c d e f g h i j k l m n o p q"),
+	  "more than 16 interfaces; " A_IFACES },
+	{ "interfaces: empty item", ADM("interfaces = eth0,,eth1"),
+	  NAME ":2: [adm] interfaces = 'eth0,,eth1': empty item in the list; "
+	  A_IFACES },
+	{ "interfaces: trailing comma", ADM("interfaces = eth0,"),
+	  NAME ":2: [adm] interfaces = 'eth0,': empty item in the list; " A_IFACES },
+	{ "interfaces: dot", ADM("interfaces = ."),
+	  NAME ":2: [adm] interfaces = '.': '.' is not an interface name; " A_IFACES },
+	{ "interfaces: empty", ADM("interfaces ="),
+	  NAME ":2: [adm] interfaces = '': empty value; " A_IFACES },
+	{ "mode: unknown", ADM("mode = fast"),
+	  NAME ":2: [adm] mode = 'fast': unknown value; allowed: enforce, shadow" },
+	{ "mode: case matters", ADM("mode = Shadow"),
+	  NAME ":2: [adm] mode = 'Shadow': unknown value; allowed: enforce, shadow" },
+	{ "mode: blank", ADM("mode =    "),
+	  NAME ":2: [adm] mode = '': empty value; allowed: enforce, shadow" },
+	{ "xdp_mode: unknown", ADM("xdp_mode = offload"),
+	  NAME ":2: [adm] xdp_mode = 'offload': unknown value; allowed: auto, "
+	  "native, generic" },
+	{ "pin_root: relative", ADM("pin_root = sys/fs/bpf"),
+	  NAME ":2: [adm] pin_root = 'sys/fs/bpf': not an absolute path; "
+	  "allowed: an absolute path shorter than 4096 characters" },
+	{ "[adm]: unknown key", ADM("node = a"),
+	  NAME ":2: [adm] node = 'a': unknown key; allowed: interfaces, mode, "
+	  "pin_root, xdp_mode, cgroup, reconcile_ms" },
+	{ "cgroup: relative", ADM("cgroup = unified"),
+	  NAME ":2: [adm] cgroup = 'unified': not an absolute path; "
+	  "allowed: an absolute path shorter than 4096 characters" },
+	{ "reconcile_ms: below min", ADM("reconcile_ms = 9"),
+	  NAME ":2: [adm] reconcile_ms = '9': out of range; allowed: 10..60000" },
+	{ "reconcile_ms: above max", ADM("reconcile_ms = 60001"),
+	  NAME ":2: [adm] reconcile_ms = '60001': out of range; allowed: 10..60000" },
+	{ "reconcile_ms: overflow", ADM("reconcile_ms = 99999999999999999999"),
+	  "reconcile_ms = '99999999999999999999': out of range; allowed: 10..60000" },
+	{ "reconcile_ms: with unit", ADM("reconcile_ms = 1s"),
+	  NAME ":2: [adm] reconcile_ms = '1s': not a decimal number; allowed: "
+	  "10..60000" },
+	{ "[adm]: repeated key", "[adm]\nmode = enforce\nmode = shadow\n",
+	  NAME ":3: [adm] mode = 'shadow': repeated key (first at line 2); "
+	  "allowed: each key once per section" },
+	{ "[adm]: repeated section", "[adm]\n[adm]\n[service web]\nports = 80\n",
+	  NAME ":2: [adm]: repeated section (first at line 1); allowed: each "
+	  "section once" },
+
+	/* ports */
+	{ "ports: 0", PORTS("0"),
+	  NAME ":2: [service web] ports = '0': '0' is out of range; " A_PORTS },
+	{ "ports: 65536", PORTS("80, 65536"),
+	  NAME ":2: [service web] ports = '80, 65536': '65536' is out of range; "
+	  A_PORTS },
+	{ "ports: overflow", PORTS("99999999999999999999"),
+	  "'99999999999999999999' is out of range; " A_PORTS },
+	{ "ports: range end out of range", PORTS("65000-65536/udp"),
+	  "'65000-65536/udp' is out of range; " A_PORTS },
+	{ "ports: negative", PORTS("-1"),
+	  NAME ":2: [service web] ports = '-1': '-1' is not a port or port "
+	  "range; " A_PORTS },
+	{ "ports: name", PORTS("http"),
+	  "'http' is not a port or port range; " A_PORTS },
+	{ "ports: open range", PORTS("8000-"),
+	  "'8000-' is not a port or port range; " A_PORTS },
+	{ "ports: space separated", PORTS("80 443"),
+	  "'80 443' is not a port or port range; " A_PORTS },
+	{ "ports: item too long", PORTS("80, 000000000000000000000000000000000443"),
+	  "'000000000000000000000000000000000443' is not a port or port range; "
+	  A_PORTS },
+	{ "ports: reversed range", PORTS("90-80"),
+	  NAME ":2: [service web] ports = '90-80': '90-80' runs backwards; "
+	  A_PORTS },
+	{ "ports: unknown protocol", PORTS("80/sctp"),
+	  "'80/sctp' has an unknown protocol; " A_PORTS },
+	{ "ports: protocol case matters", PORTS("80/TCP"),
+	  "'80/TCP' has an unknown protocol; " A_PORTS },
+	{ "ports: empty item", PORTS("80,,81"),
+	  NAME ":2: [service web] ports = '80,,81': empty item in the list; "
+	  A_PORTS },
+	{ "ports: empty", PORTS(""),
+	  NAME ":2: [service web] ports = '': empty value; " A_PORTS },
+	{ "ports: twice, tcp implied", PORTS("80, 80/tcp"),
+	  NAME ":2: [service web] ports = '80, 80/tcp': 80/tcp is listed twice; "
+	  "allowed: each port once per service" },
+	{ "ports: inside a range", PORTS("1000-1010, 1005/tcp"),
+	  "1005/tcp is listed twice; allowed: each port once per service" },
+	{ "ports: 65 ports", PORTS("1000-1064"),
+	  NAME ":2: [service web] ports = '1000-1064': more than 64 ports; "
+	  "allowed: at most 64 ports per service, a range counting each of "
+	  "its ports" },
+	{ "ports: whole range", PORTS("1-65535"), "more than 64 ports; " },
+	{ "ports: in another service",
+	  "[service web]\nports = 80, 443\n[service api]\nports = 8080, 443\n",
+	  NAME ":4: [service api] ports = '8080, 443': 443/tcp already belongs "
+	  "to [service web] (line 1); allowed: each port in one service only" },
+	{ "ports: udp range in another service",
+	  "[service dns]\nports = 53/udp\n\n[service dns2]\nports = 50-60/udp\n",
+	  NAME ":5: [service dns2] ports = '50-60/udp': 53/udp already belongs "
+	  "to [service dns] (line 1); allowed: each port in one service only" },
+
+	/* numbers */
+	{ "conn_limit: negative", SVC("conn_limit = -1"),
+	  NAME ":3: [service web] conn_limit = '-1': not a decimal number; "
+	  "allowed: 0..10000000" },
+	{ "conn_limit: above max", SVC("conn_limit = 10000001"),
+	  NAME ":3: [service web] conn_limit = '10000001': out of range; "
+	  "allowed: 0..10000000" },
+	{ "conn_limit: overflow", SVC("conn_limit = 99999999999999999999"),
+	  NAME ":3: [service web] conn_limit = '99999999999999999999': out of "
+	  "range; allowed: 0..10000000" },
+	{ "conn_limit: garbage", SVC("conn_limit = lots"),
+	  NAME ":3: [service web] conn_limit = 'lots': not a decimal number; "
+	  "allowed: 0..10000000" },
+	{ "conn_limit: exponent", SVC("conn_limit = 1e6"),
+	  "conn_limit = '1e6': not a decimal number; allowed: 0..10000000" },
+	{ "conn_limit: plus sign", SVC("conn_limit = +5"),
+	  "conn_limit = '+5': not a decimal number; allowed: 0..10000000" },
+	{ "fp_conn_limit: above max", SVC("fp_conn_limit = 1000001"),
+	  NAME ":3: [service web] fp_conn_limit = '1000001': out of range; "
+	  "allowed: 0..1000000" },
+	{ "fp_conn_limit: negative", SVC("fp_conn_limit = -5"),
+	  NAME ":3: [service web] fp_conn_limit = '-5': not a decimal number; "
+	  "allowed: 0..1000000" },
+
+	/* rates and bursts */
+	{ "new_conn_rate: no unit", SVC("new_conn_rate = 20"),
+	  NAME ":3: [service web] new_conn_rate = '20': not a rate; " A_RATE },
+	{ "new_conn_rate: 0/s", SVC("new_conn_rate = 0/s"),
+	  NAME ":3: [service web] new_conn_rate = '0/s': out of range; " A_RATE },
+	{ "new_conn_rate: above max", SVC("new_conn_rate = 1000000001/s"),
+	  "new_conn_rate = '1000000001/s': out of range; " A_RATE },
+	{ "new_conn_rate: overflow", SVC("new_conn_rate = 99999999999999999999/s"),
+	  "new_conn_rate = '99999999999999999999/s': out of range; " A_RATE },
+	{ "new_conn_rate: per hour", SVC("new_conn_rate = 20/h"),
+	  "new_conn_rate = '20/h': not a rate; " A_RATE },
+	{ "new_conn_rate: negative", SVC("new_conn_rate = -20/s"),
+	  "new_conn_rate = '-20/s': not a rate; " A_RATE },
+	{ "pkt_rate: garbage", SVC("pkt_rate = fast"),
+	  NAME ":3: [service web] pkt_rate = 'fast': not a rate; " A_RATE },
+	{ "new_conn_burst: 0", SVC2("new_conn_rate = 10/s", "new_conn_burst = 0"),
+	  NAME ":4: [service web] new_conn_burst = '0': out of range; allowed: "
+	  "1..1000000" },
+	{ "new_conn_burst: above max",
+	  SVC2("new_conn_rate = 10/s", "new_conn_burst = 1000001"),
+	  NAME ":4: [service web] new_conn_burst = '1000001': out of range; "
+	  "allowed: 1..1000000" },
+	{ "new_conn_burst: without rate", SVC("new_conn_burst = 10"),
+	  NAME ":3: [service web] new_conn_burst = '10': set without "
+	  "new_conn_rate; allowed: new_conn_burst together with new_conn_rate "
+	  "= N/s or N/m" },
+	{ "pkt_burst: rate off", SVC2("pkt_rate = off", "pkt_burst = 5"),
+	  NAME ":4: [service web] pkt_burst = '5': set without pkt_rate; "
+	  "allowed: pkt_burst together with pkt_rate = N/s or N/m" },
+	{ "pkt_burst: 0", SVC2("pkt_rate = 10/s", "pkt_burst = 0"),
+	  NAME ":4: [service web] pkt_burst = '0': out of range; allowed: "
+	  "1..1000000" },
+
+	/* enums */
+	{ "on_rate: none", SVC("on_rate = none"),
+	  NAME ":3: [service web] on_rate = 'none': unknown value; " A_ACTION },
+	{ "on_rate: case matters", SVC("on_rate = DROP"),
+	  NAME ":3: [service web] on_rate = 'DROP': unknown value; " A_ACTION },
+	{ "on_conn_full: reply", SVC("on_conn_full = reply"),
+	  NAME ":3: [service web] on_conn_full = 'reply': unknown value; "
+	  A_ACTION },
+	{ "priority: unknown", SVC("priority = high"),
+	  NAME ":3: [service web] priority = 'high': unknown value; allowed: "
+	  "sheddable, normal, critical" },
+	{ "fingerprint: unknown", SVC("fingerprint = mac"),
+	  NAME ":3: [service web] fingerprint = 'mac': unknown value; allowed: "
+	  "ip, prefix, syn" },
+
+	/* prefixes */
+	{ "ipv4_prefix: 33", SVC("ipv4_prefix = 33"),
+	  NAME ":3: [service web] ipv4_prefix = '33': out of range; allowed: 1..32" },
+	{ "ipv4_prefix: 0", SVC("ipv4_prefix = 0"),
+	  NAME ":3: [service web] ipv4_prefix = '0': out of range; allowed: 1..32" },
+	{ "ipv4_prefix: with slash", SVC("ipv4_prefix = /24"),
+	  NAME ":3: [service web] ipv4_prefix = '/24': not a decimal number; "
+	  "allowed: 1..32" },
+	{ "ipv6_prefix: 129", SVC("ipv6_prefix = 129"),
+	  NAME ":3: [service web] ipv6_prefix = '129': out of range; allowed: "
+	  "1..128" },
+	{ "ipv6_prefix: 0", SVC("ipv6_prefix = 0"),
+	  NAME ":3: [service web] ipv6_prefix = '0': out of range; allowed: 1..128" },
+
+	/* socket layer */
+	{ "verify: true", SVC("verify = true"),
+	  NAME ":3: [service web] verify = 'true': unknown value; allowed: no, yes" },
+	{ "unverified_ipv4_prefix: 33", SVC("unverified_ipv4_prefix = 33"),
+	  NAME ":3: [service web] unverified_ipv4_prefix = '33': out of range; "
+	  "allowed: 1..32" },
+	{ "unverified_ipv6_prefix: 0", SVC("unverified_ipv6_prefix = 0"),
+	  NAME ":3: [service web] unverified_ipv6_prefix = '0': out of range; "
+	  "allowed: 1..128" },
+	{ "unverified_rate: garbage", SVC("unverified_rate = many"),
+	  NAME ":3: [service web] unverified_rate = 'many': not a rate; " A_RATE },
+	{ "unverified_burst: without rate", SVC("unverified_burst = 3"),
+	  NAME ":3: [service web] unverified_burst = '3': set without "
+	  "unverified_rate; allowed: unverified_burst together with "
+	  "unverified_rate = N/s or N/m" },
+	{ "new_source_rate: 0/m", SVC("new_source_rate = 0/m"),
+	  NAME ":3: [service web] new_source_rate = '0/m': out of range; " A_RATE },
+	{ "new_source_burst: 0", SVC2("new_source_rate = 5/s", "new_source_burst = 0"),
+	  NAME ":4: [service web] new_source_burst = '0': out of range; "
+	  "allowed: 1..1000000" },
+	{ "new_source_burst: without rate", SVC("new_source_burst = 3"),
+	  NAME ":3: [service web] new_source_burst = '3': set without "
+	  "new_source_rate; allowed: new_source_burst together with "
+	  "new_source_rate = N/s or N/m" },
+	{ "idle_timeout: bad unit", SVC("idle_timeout = 5x"),
+	  NAME ":3: [service web] idle_timeout = '5x': not a duration; " A_DURATION },
+	{ "idle_timeout: negative", SVC("idle_timeout = -1s"),
+	  NAME ":3: [service web] idle_timeout = '-1s': not a duration; " A_DURATION },
+	{ "idle_timeout: overflow", SVC("idle_timeout = 213504d"),
+	  NAME ":3: [service web] idle_timeout = '213504d': out of range; "
+	  A_DURATION },
+	{ "max_lifetime: fraction", SVC("max_lifetime = 1.5h"),
+	  NAME ":3: [service web] max_lifetime = '1.5h': not a duration; "
+	  A_DURATION },
+	{ "max_lifetime: empty", SVC("max_lifetime ="),
+	  NAME ":3: [service web] max_lifetime = '': empty value; " A_DURATION },
+
+	/* keys and sections */
+	{ "service: unknown key", SVC("colour = red"),
+	  NAME ":3: [service web] colour = 'red': unknown key; " A_SVC_KEYS },
+	{ "service: misspelled key", SVC("conn_limits = 5"),
+	  NAME ":3: [service web] conn_limits = '5': unknown key; " A_SVC_KEYS },
+	{ "service: key case matters", SVC("Priority = critical"),
+	  "[service web] Priority = 'critical': unknown key; " A_SVC_KEYS },
+	{ "service: repeated ports", SVC("ports = 81"),
+	  NAME ":3: [service web] ports = '81': repeated key (first at line 2); "
+	  "allowed: each key once per section" },
+	{ "service: repeated key", SVC2("priority = critical", "priority = sheddable"),
+	  NAME ":4: [service web] priority = 'sheddable': repeated key (first "
+	  "at line 3); allowed: each key once per section" },
+	{ "service: repeated section",
+	  "[service web]\nports = 80\n[service web]\nports = 81\n",
+	  NAME ":3: [service web]: repeated section (first at line 1); allowed: "
+	  "each section once" },
+	{ "service: missing ports", "[service web]\nconn_limit = 5\n",
+	  NAME ":1: [service web]: required key 'ports' is missing; allowed: "
+	  "ports = comma-separated PORT, PORT/tcp, PORT/udp, LO-HI or LO-HI/udp "
+	  "with ports 1..65535" },
+	{ "service: missing ports, not the last",
+	  "[service web]\nports = 80\n\n[service api]\npriority = critical\n\n"
+	  "[service db]\nports = 5432\n",
+	  NAME ":4: [service api]: required key 'ports' is missing; allowed: " },
+	{ "service: empty section", "[service web]\n[service api]\nports = 80\n",
+	  NAME ":1: [service web]: required key 'ports' is missing; " },
+	{ "file: no service", "[adm]\nmode = shadow\n",
+	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
+	{ "file: empty", "",
+	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
+	{ "file: comments only", "; nothing\n# here\n\n",
+	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
+	{ "section: unknown", "[redis]\nurl = unix:/run/redis.sock\n",
+	  NAME ":1: [redis]: unknown section; " A_SECTIONS },
+	{ "section: case matters", "[Service web]\nports = 80\n",
+	  NAME ":1: [Service web]: unknown section; " A_SECTIONS },
+	{ "section: bad service name", "[service web!]\nports = 80\n",
+	  NAME ":1: [service web!]: 'web!' is not a service name; " A_SVC_NAME },
+	{ "section: 32-character service name",
+	  "[service abcdefghijklmnopqrstuvwxyz012345]\nports = 80\n",
+	  NAME ":1: [service abcdefghijklmnopqrstuvwxyz012345]: "
+	  "'abcdefghijklmnopqrstuvwxyz012345' is not a service name; " A_SVC_NAME },
+	{ "section: service without a name", "[service]\nports = 80\n",
+	  NAME ":1: [service]: '' is not a service name; " A_SVC_NAME },
+	{ "section: service name with a space", "[service a b]\nports = 80\n",
+	  NAME ":1: [service a b]: 'a b' is not a service name; " A_SVC_NAME },
+	{ "section: no closing bracket", "[service web\nports = 80\n",
+	  NAME ":1: '[service web': section header without ']'; " A_SECTIONS },
+	{ "section: text after header", "[adm] extra\n[service web]\nports = 80\n",
+	  NAME ":1: [adm]: text after ']'; allowed: a comment starting with ; or #" },
+	{ "metrics: listen not an address", "[metrics]\nlisten = localhost:9110\n[service web]\nports = 80\n",
+	  NAME ":2: [metrics] listen = 'localhost:9110': not a listen address; "
+	  "allowed: ADDR:PORT or [ADDR6]:PORT with a numeric address and port 1..65535, or off" },
+	{ "metrics: listen port 0", "[metrics]\nlisten = 127.0.0.1:0\n[service web]\nports = 80\n",
+	  NAME ":2: [metrics] listen = '127.0.0.1:0': not a listen address" },
+	{ "metrics: listen IPv6 without brackets", "[metrics]\nlisten = ::1:9110\n[service web]\nports = 80\n",
+	  NAME ":2: [metrics] listen = '::1:9110': not a listen address" },
+	{ "metrics: unknown key", "[metrics]\nport = 9110\n[service web]\nports = 80\n",
+	  NAME ":2: [metrics] port = '9110': unknown key; allowed: listen" },
+	{ "metrics: repeated section", "[metrics]\n[metrics]\n[service web]\nports = 80\n",
+	  NAME ":2: [metrics]: repeated section (first at line 1); allowed: each section once" },
+	{ "key before any section", "mode = shadow\n[service web]\nports = 80\n",
+	  NAME ":1: mode = 'shadow': key outside any section; allowed: keys "
+	  "inside [adm], [metrics] or [service NAME]" },
+	{ "syntax: no '='", "[service web]\nports 80\n",
+	  NAME ":2: 'ports 80': not a section header, key = value or comment; "
+	  "allowed: [section], key = value, or a comment starting with ; or #" },
+	{ "syntax: reported before a later error", "[service web]\nbogus\nports = 0\n",
+	  NAME ":2: 'bogus': not a section header" },
+	{ "first error wins", "[adm]\nmode = fast\nxdp_mode = bad\n",
+	  NAME ":2: [adm] mode = 'fast': unknown value" },
+	{ "first error wins over a syntax error", PORTS("0") "bogus\n",
+	  NAME ":2: [service web] ports = '0': '0' is out of range" },
+};
+
+static struct adm_config *new_config(void)
+{
+	struct adm_config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* Parse text that must fail; the error must contain `want`, on one line. */
+static void expect_error(const char *text, const char *want)
+{
+	struct adm_config *cfg = new_config();
+	char err[ADM_ERR_MAX] = "";
+	int rc;
+
+	rc = adm_config_parse_string(text, NAME, cfg, err, sizeof(err));
+	free(cfg);
+	if (rc != -1)
+		fail_msg("accepted; want error: %s", want);
+	if (!strstr(err, want))
+		fail_msg("error:    %s\nexpected: %s", err, want);
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(strncmp(err, NAME, strlen(NAME)), 0);
+}
+
+static void test_bad(void **state)
+{
+	const struct bad_case *c = *state;
+
+	expect_error(c->text, c->err);
+}
+
+/* Parse text that must succeed. The caller frees the result. */
+static struct adm_config *parse_ok(const char *text)
+{
+	struct adm_config *cfg = new_config();
+	char err[ADM_ERR_MAX] = "";
+
+	if (adm_config_parse_string(text, NAME, cfg, err, sizeof(err)))
+		fail_msg("rejected: %s", err);
+	assert_string_equal(err, "");
+	return cfg;
+}
+
+static void assert_port(const struct adm_svc_config *s, int i, __u8 proto,
+			__u16 port)
+{
+	assert_true(i < s->n_ports);
+	assert_int_equal(s->port_proto[i], proto);
+	assert_int_equal(s->ports[i], port);
+}
+
+static void test_defaults(void **state)
+{
+	struct adm_config *cfg = new_config();
+
+	(void)state;
+	memset(cfg, 0xa5, sizeof(*cfg));
+	adm_config_defaults(cfg);
+	assert_int_equal(cfg->n_ifaces, 0);
+	assert_int_equal(cfg->shadow, 0);
+	assert_int_equal(cfg->xdp_mode, ADM_XDP_AUTO);
+	assert_string_equal(cfg->pin_root, ADM_DEFAULT_PIN_ROOT);
+	assert_string_equal(cfg->cgroup, "");
+	assert_int_equal(cfg->reconcile_ms, 1000);
+	assert_string_equal(cfg->metrics_listen, ADM_DEFAULT_METRICS);
+	assert_int_equal(cfg->n_svcs, 0);
+	assert_string_equal(cfg->path, "");
+	free(cfg);
+}
+
+/* [metrics] listen: IPv4, IPv6 and off. */
+static void test_metrics_listen(void **state)
+{
+	struct adm_config *cfg;
+
+	(void)state;
+	cfg = parse_ok("[metrics]\nlisten = 10.77.0.1:9999\n[service web]\nports = 80\n");
+	assert_string_equal(cfg->metrics_listen, "10.77.0.1:9999");
+	free(cfg);
+	cfg = parse_ok("[service web]\nports = 80\n[metrics]\nlisten = [::1]:9110\n");
+	assert_string_equal(cfg->metrics_listen, "[::1]:9110");
+	free(cfg);
+	cfg = parse_ok("[metrics]\nlisten = off\n[service web]\nports = 80\n");
+	assert_string_equal(cfg->metrics_listen, "");
+	free(cfg);
+}
+
+/* The smallest valid file: every other field takes its default. */
+static void test_minimal(void **state)
+{
+	struct adm_config *cfg = parse_ok("[service web]\nports = 80\n");
+	const struct adm_svc_config *s = &cfg->svcs[0];
+
+	(void)state;
+	assert_string_equal(cfg->path, NAME);
+	assert_int_equal(cfg->n_ifaces, 0);
+	assert_int_equal(cfg->shadow, 0);
+	assert_int_equal(cfg->xdp_mode, ADM_XDP_AUTO);
+	assert_string_equal(cfg->pin_root, ADM_DEFAULT_PIN_ROOT);
+	assert_int_equal(cfg->n_svcs, 1);
+	assert_string_equal(s->name, "web");
+	assert_int_equal(s->id, 1);
+	assert_int_equal(s->line, 1);
+	assert_int_equal(s->n_ports, 1);
+	assert_port(s, 0, IPPROTO_TCP, 80);
+	assert_int_equal(s->conn_limit, 0);
+	assert_int_equal(s->fp_conn_limit, 0);
+	assert_int_equal(s->new_conn_rate.count, 0);
+	assert_int_equal(s->new_conn_burst, 0);
+	assert_int_equal(s->pkt_rate.count, 0);
+	assert_int_equal(s->pkt_burst, 0);
+	assert_int_equal(s->on_rate, ADM_A_DROP);
+	assert_int_equal(s->on_conn_full, ADM_A_DEFER);
+	assert_int_equal(s->priority, ADM_PRIO_NORMAL);
+	assert_int_equal(s->fp_mode, ADM_FP_IP);
+	assert_int_equal(s->ipv4_prefix, 32);
+	assert_int_equal(s->ipv6_prefix, 64);
+	assert_int_equal(s->verify, 0);
+	assert_int_equal(s->unv_ipv4_prefix, 24);
+	assert_int_equal(s->unv_ipv6_prefix, 48);
+	assert_int_equal(s->unverified_rate.count, 0);
+	assert_int_equal(s->unverified_burst, 0);
+	assert_int_equal(s->new_source_rate.count, 0);
+	assert_int_equal(s->new_source_burst, 0);
+	assert_int_equal(s->idle_timeout_ns, 0);
+	assert_int_equal(s->max_lifetime_ns, 0);
+	assert_string_equal(cfg->cgroup, "");
+	assert_int_equal(cfg->reconcile_ms, 1000);
+	free(cfg);
+}
+
+static const char full_config[] =
+	"; adm test config\n"
+	"[adm]\n"
+	"interfaces = eth0, veth-a.1 lo\n"
+	"mode = shadow\n"
+	"pin_root = /sys/fs/bpf/adm-test\n"
+	"xdp_mode = generic\n"
+	"cgroup = /sys/fs/cgroup/unified\n"
+	"reconcile_ms = 250\n"
+	"\n"
+	"[service web]\n"					/* line 10 */
+	"ports = 80, 443/tcp, 8000-8002\n"
+	"conn_limit = 10000000\n"
+	"fp_conn_limit = 1000000\n"
+	"new_conn_rate = 20/s\n"
+	"new_conn_burst = 40\n"
+	"pkt_rate = 1000000000/min\n"
+	"pkt_burst = 1000000\n"
+	"on_rate = reject\n"
+	"on_conn_full = drop\n"
+	"priority = critical\n"
+	"fingerprint = syn\n"
+	"ipv4_prefix = 1\n"
+	"ipv6_prefix = 128\n"
+	"verify = yes\n"
+	"unverified_ipv4_prefix = 20\n"
+	"unverified_ipv6_prefix = 40\n"
+	"unverified_rate = 50/m\n"
+	"unverified_burst = 5\n"
+	"new_source_rate = 200/s\n"
+	"new_source_burst = 400\n"
+	"idle_timeout = 90s\n"
+	"max_lifetime = 2h\n"
+	"\n"
+	"[service dns]\n"					/* line 34 */
+	"ports = 53/udp, 53, 5300-5301/udp\n"
+	"new_conn_rate = 30/m\n"
+	"pkt_rate = off\n"
+	"on_rate = defer\n"
+	"on_conn_full = reject\n"
+	"priority = sheddable\n"
+	"fingerprint = prefix\n"
+	"verify = no\n"
+	"idle_timeout = off\n"
+	"max_lifetime = 0\n";
+
+/* Every key set, each field checked. */
+static void test_full(void **state)
+{
+	struct adm_config *cfg = parse_ok(full_config);
+	const struct adm_svc_config *web = &cfg->svcs[0], *dns = &cfg->svcs[1];
+
+	(void)state;
+	assert_int_equal(cfg->n_ifaces, 3);
+	assert_string_equal(cfg->ifaces[0], "eth0");
+	assert_string_equal(cfg->ifaces[1], "veth-a.1");
+	assert_string_equal(cfg->ifaces[2], "lo");
+	assert_int_equal(cfg->shadow, 1);
+	assert_string_equal(cfg->pin_root, "/sys/fs/bpf/adm-test");
+	assert_int_equal(cfg->xdp_mode, ADM_XDP_GENERIC);
+	assert_string_equal(cfg->cgroup, "/sys/fs/cgroup/unified");
+	assert_int_equal(cfg->reconcile_ms, 250);
+	assert_int_equal(cfg->n_svcs, 2);
+
+	assert_string_equal(web->name, "web");
+	assert_int_equal(web->id, 1);
+	assert_int_equal(web->line, 10);
+	assert_int_equal(web->n_ports, 5);
+	assert_port(web, 0, IPPROTO_TCP, 80);
+	assert_port(web, 1, IPPROTO_TCP, 443);
+	assert_port(web, 2, IPPROTO_TCP, 8000);
+	assert_port(web, 3, IPPROTO_TCP, 8001);
+	assert_port(web, 4, IPPROTO_TCP, 8002);
+	assert_int_equal(web->conn_limit, 10000000);
+	assert_int_equal(web->fp_conn_limit, 1000000);
+	assert_int_equal(web->new_conn_rate.count, 20);
+	assert_int_equal(web->new_conn_rate.period_ns, NS_PER_SEC);
+	assert_int_equal(web->new_conn_burst, 40);
+	assert_int_equal(web->pkt_rate.count, 1000000000);
+	assert_int_equal(web->pkt_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(web->pkt_burst, 1000000);
+	assert_int_equal(web->on_rate, ADM_A_REJECT);
+	assert_int_equal(web->on_conn_full, ADM_A_DROP);
+	assert_int_equal(web->priority, ADM_PRIO_CRITICAL);
+	assert_int_equal(web->fp_mode, ADM_FP_SYN);
+	assert_int_equal(web->ipv4_prefix, 1);
+	assert_int_equal(web->ipv6_prefix, 128);
+	assert_int_equal(web->verify, 1);
+	assert_int_equal(web->unv_ipv4_prefix, 20);
+	assert_int_equal(web->unv_ipv6_prefix, 40);
+	assert_int_equal(web->unverified_rate.count, 50);
+	assert_int_equal(web->unverified_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(web->unverified_burst, 5);
+	assert_int_equal(web->new_source_rate.count, 200);
+	assert_int_equal(web->new_source_rate.period_ns, NS_PER_SEC);
+	assert_int_equal(web->new_source_burst, 400);
+	assert_int_equal(web->idle_timeout_ns, 90 * NS_PER_SEC);
+	assert_int_equal(web->max_lifetime_ns, 2 * 60 * NS_PER_MIN);
+
+	assert_string_equal(dns->name, "dns");
+	assert_int_equal(dns->id, 2);
+	assert_int_equal(dns->line, 34);
+	assert_int_equal(dns->n_ports, 4);
+	assert_port(dns, 0, IPPROTO_UDP, 53);
+	assert_port(dns, 1, IPPROTO_TCP, 53);
+	assert_port(dns, 2, IPPROTO_UDP, 5300);
+	assert_port(dns, 3, IPPROTO_UDP, 5301);
+	assert_int_equal(dns->conn_limit, 0);
+	assert_int_equal(dns->fp_conn_limit, 0);
+	assert_int_equal(dns->new_conn_rate.count, 30);
+	assert_int_equal(dns->new_conn_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(dns->new_conn_burst, 0);
+	assert_int_equal(dns->pkt_rate.count, 0);
+	assert_int_equal(dns->pkt_burst, 0);
+	assert_int_equal(dns->on_rate, ADM_A_DEFER);
+	assert_int_equal(dns->on_conn_full, ADM_A_REJECT);
+	assert_int_equal(dns->priority, ADM_PRIO_SHEDDABLE);
+	assert_int_equal(dns->fp_mode, ADM_FP_PREFIX);
+	assert_int_equal(dns->ipv4_prefix, 24);		/* prefix defaults */
+	assert_int_equal(dns->ipv6_prefix, 48);
+	assert_int_equal(dns->verify, 0);
+	assert_int_equal(dns->unv_ipv4_prefix, 24);	/* not tied to fingerprint */
+	assert_int_equal(dns->unv_ipv6_prefix, 48);
+	assert_int_equal(dns->idle_timeout_ns, 0);
+	assert_int_equal(dns->max_lifetime_ns, 0);
+
+	assert_ptr_equal(adm_config_service(cfg, "web"), web);
+	assert_ptr_equal(adm_config_service(cfg, "dns"), dns);
+	assert_null(adm_config_service(cfg, "api"));
+	assert_null(adm_config_service(cfg, "WEB"));
+	free(cfg);
+}
+
+/* Prefix defaults depend on the fingerprint, wherever in the section it is. */
+static void test_prefix_defaults(void **state)
+{
+	static const struct {
+		const char *keys;
+		__u8 v4, v6;
+	} cases[] = {
+		{ "fingerprint = prefix", 24, 48 },
+		{ "ipv4_prefix = 28\nfingerprint = prefix", 28, 48 },
+		{ "fingerprint = prefix\nipv6_prefix = 56", 24, 56 },
+		{ "ipv6_prefix = 56\nipv4_prefix = 20\nfingerprint = prefix", 20, 56 },
+		{ "fingerprint = ip", 32, 64 },
+		{ "fingerprint = syn", 32, 64 },
+		{ "ipv4_prefix = 16\nfingerprint = ip", 16, 64 },
+	};
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ADM_ARRAY_SIZE(cases); i++) {
+		struct adm_config *cfg;
+
+		snprintf(text, sizeof(text), "[service web]\n%s\nports = 80\n",
+			 cases[i].keys);
+		cfg = parse_ok(text);
+		if (cfg->svcs[0].ipv4_prefix != cases[i].v4 ||
+		    cfg->svcs[0].ipv6_prefix != cases[i].v6)
+			fail_msg("'%s': prefixes %u/%u, want %u/%u", cases[i].keys,
+				 cfg->svcs[0].ipv4_prefix, cfg->svcs[0].ipv6_prefix,
+				 cases[i].v4, cases[i].v6);
+		free(cfg);
+	}
+}
+
+/* A burst is checked against its rate at the end of the section. */
+static void test_burst_before_rate(void **state)
+{
+	struct adm_config *cfg = parse_ok("[service web]\nnew_conn_burst = 7\n"
+					  "pkt_burst = 9\nports = 80\n"
+					  "pkt_rate = 100/sec\n"
+					  "new_conn_rate = 5/min\n");
+
+	(void)state;
+	assert_int_equal(cfg->svcs[0].new_conn_burst, 7);
+	assert_int_equal(cfg->svcs[0].new_conn_rate.count, 5);
+	assert_int_equal(cfg->svcs[0].new_conn_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(cfg->svcs[0].pkt_burst, 9);
+	assert_int_equal(cfg->svcs[0].pkt_rate.count, 100);
+	assert_int_equal(cfg->svcs[0].pkt_rate.period_ns, NS_PER_SEC);
+	free(cfg);
+}
+
+/* "0" is "off"; so is "off". */
+static void test_rate_off(void **state)
+{
+	struct adm_config *cfg = parse_ok(SVC2("new_conn_rate = 0", "pkt_rate = off"));
+
+	(void)state;
+	assert_int_equal(cfg->svcs[0].new_conn_rate.count, 0);
+	assert_int_equal(cfg->svcs[0].pkt_rate.count, 0);
+	free(cfg);
+}
+
+/* Comments, blank lines, indentation, CRLF, a BOM, inline comments, spacing. */
+static void test_layout_tolerance(void **state)
+{
+	struct adm_config *cfg = parse_ok(
+		"\xef\xbb\xbf; leading BOM and comment\r\n"
+		"# hash comment\r\n"
+		"\r\n"
+		"  [adm]   ; section comment\r\n"
+		"\tmode   =   shadow   ; inline comment\r\n"
+		"    interfaces=eth0\r\n"
+		"[ service  web ]\r\n"
+		"    ports =  80 ,443/udp ,  1000-1001  \r\n"
+		"\tconn_limit: 12\r\n");			/* inih's name: value */
+	const struct adm_svc_config *s = &cfg->svcs[0];
+
+	(void)state;
+	assert_int_equal(cfg->shadow, 1);
+	assert_int_equal(cfg->n_ifaces, 1);
+	assert_string_equal(cfg->ifaces[0], "eth0");
+	assert_int_equal(cfg->n_svcs, 1);
+	assert_string_equal(s->name, "web");
+	assert_int_equal(s->line, 7);
+	assert_int_equal(s->n_ports, 4);
+	assert_port(s, 0, IPPROTO_TCP, 80);
+	assert_port(s, 1, IPPROTO_UDP, 443);
+	assert_port(s, 2, IPPROTO_TCP, 1000);
+	assert_port(s, 3, IPPROTO_TCP, 1001);
+	assert_int_equal(s->conn_limit, 12);
+	free(cfg);
+}
+
+/* Indented keys are keys, not continuations of the previous value. */
+static void test_indented_keys(void **state)
+{
+	struct adm_config *cfg = parse_ok("[service web]\n    ports = 80\n"
+					  "    priority = critical\n"
+					  "    conn_limit = 3\n");
+
+	(void)state;
+	assert_int_equal(cfg->svcs[0].n_ports, 1);
+	assert_int_equal(cfg->svcs[0].priority, ADM_PRIO_CRITICAL);
+	assert_int_equal(cfg->svcs[0].conn_limit, 3);
+	free(cfg);
+}
+
+/* Limits reached exactly are accepted. */
+static void test_port_limits(void **state)
+{
+	struct adm_config *cfg = parse_ok(
+		"[service web]\nports = 1000-1063\n"
+		"[service web-udp]\nports = 1000-1063/udp\n"
+		"[service edge]\nports = 1, 65535/udp, 65535\n");
+	const struct adm_svc_config *s = &cfg->svcs[0];
+	int i;
+
+	(void)state;
+	assert_int_equal(s->n_ports, ADM_MAX_SVC_PORTS);
+	for (i = 0; i < ADM_MAX_SVC_PORTS; i++)
+		assert_port(s, i, IPPROTO_TCP, 1000 + i);
+	s = &cfg->svcs[1];
+	assert_int_equal(s->n_ports, ADM_MAX_SVC_PORTS);
+	for (i = 0; i < ADM_MAX_SVC_PORTS; i++)
+		assert_port(s, i, IPPROTO_UDP, 1000 + i);
+	s = &cfg->svcs[2];
+	assert_int_equal(s->n_ports, 3);
+	assert_port(s, 0, IPPROTO_TCP, 1);
+	assert_port(s, 1, IPPROTO_UDP, 65535);
+	assert_port(s, 2, IPPROTO_TCP, 65535);
+	free(cfg);
+}
+
+static void test_interface_limits(void **state)
+{
+	struct adm_config *cfg = parse_ok(
+		ADM("interfaces = abcdefghijklmno a1 a2 a3 a4 a5 a6 a7 a8 a9 "
+		    "b0 b1 b2 b3 b4 x_.:@-Z9"));
+
+	(void)state;
+	assert_int_equal(cfg->n_ifaces, ADM_MAX_IFACES);
+	assert_string_equal(cfg->ifaces[0], "abcdefghijklmno");
+	assert_string_equal(cfg->ifaces[9], "a9");
+	assert_string_equal(cfg->ifaces[15], "x_.:@-Z9");
+	free(cfg);
+}
+
+/* Service text for the services test: "[service sN]" with port 1000 + N. */
+static char *services_text(int n)
+{
+	size_t len = (size_t)n * 48 + 1, used = 0;
+	char *text = malloc(len);
+	int i;
+
+	assert_non_null(text);
+	text[0] = '\0';
+	for (i = 0; i < n; i++)
+		used += snprintf(text + used, len - used,
+				 "[service s%d]\nports = %d\n", i + 1, 1000 + i);
+	return text;
+}
+
+/* 63 services are allowed, ids 1..63 in file order; the 64th is not. */
+static void test_service_count(void **state)
+{
+	char *text = services_text(ADM_MAX_SERVICES - 1);
+	struct adm_config *cfg = parse_ok(text);
+	char name[ADM_SVC_NAME_MAX];
+	int i;
+
+	(void)state;
+	assert_int_equal(cfg->n_svcs, ADM_MAX_SERVICES - 1);
+	for (i = 0; i < cfg->n_svcs; i++) {
+		snprintf(name, sizeof(name), "s%d", i + 1);
+		assert_string_equal(cfg->svcs[i].name, name);
+		assert_int_equal(cfg->svcs[i].id, i + 1);
+		assert_int_equal(cfg->svcs[i].line, 2 * i + 1);
+		assert_port(&cfg->svcs[i], 0, IPPROTO_TCP, 1000 + i);
+	}
+	free(cfg);
+	free(text);
+
+	text = services_text(ADM_MAX_SERVICES);
+	expect_error(text, NAME ":127: [service s64]: more than 63 services; "
+		     "allowed: at most 63 [service NAME] sections");
+	free(text);
+}
+
+/* Lines up to inih's buffer are fine; a longer one is an error, not two lines. */
+static void test_long_line(void **state)
+{
+	const int max = INI_MAX_LINE - 2;	/* room for '\n' and NUL */
+	char text[2 * INI_MAX_LINE], want[128];
+	struct adm_config *cfg;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[service web]\nports = 80\n;%0*d\n",
+		 max - 1, 0);
+	cfg = parse_ok(text);
+	free(cfg);
+
+	snprintf(text, sizeof(text), "[service web]\nports = 80\n;%0*d\n", max, 0);
+	snprintf(want, sizeof(want), NAME ":3: line too long (%d characters); "
+		 "allowed: at most %d characters per line", max + 1, max);
+	expect_error(text, want);
+}
+
+/* A path for a temporary file holding `text` (len bytes). */
+static void write_temp(char *path, const char *text, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/adm-test-config.XXXXXX", err[ADM_ERR_MAX], want[256];
+	struct adm_config *cfg = new_config();
+	static const char bad[] = "[service web]\nports = 80\nipv4_prefix = 33\n";
+
+	(void)state;
+	write_temp(path, full_config, strlen(full_config));
+	assert_int_equal(adm_config_load(path, cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->path, path);
+	assert_int_equal(cfg->n_svcs, 2);
+	assert_int_equal(cfg->svcs[1].ports[0], 53);
+	unlink(path);
+
+	strcpy(path, "/tmp/adm-test-config.XXXXXX");
+	write_temp(path, bad, strlen(bad));
+	assert_int_equal(adm_config_load(path, cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: [service web] ipv4_prefix = '33': "
+		 "out of range; allowed: 1..32", path);
+	assert_string_equal(err, want);
+	unlink(path);
+
+	assert_int_equal(adm_config_load(path, cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory",
+		 path);
+	assert_string_equal(err, want);
+
+	assert_int_equal(adm_config_load("/tmp", cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "/tmp: cannot read: Is a directory");
+
+	strcpy(path, "/tmp/adm-test-config.XXXXXX");
+	write_temp(path, "[service web]\nports = 80\0\n", 26);
+	assert_int_equal(adm_config_load(path, cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: NUL byte in the file; allowed: text",
+		 path);
+	assert_string_equal(err, want);
+	unlink(path);
+	free(cfg);
+}
+
+/* A short error buffer is cut, terminated; no buffer at all is fine too. */
+static void test_error_buffer(void **state)
+{
+	struct adm_config *cfg = new_config();
+	char err[16];
+
+	(void)state;
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(adm_config_parse_string(SVC("ipv4_prefix = 33"), NAME,
+						 cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, NAME ":3: [se");
+	assert_int_equal(adm_config_parse_string(SVC("ipv4_prefix = 33"), NAME,
+						 cfg, NULL, 0), -1);
+	assert_int_equal(adm_config_parse_string(SVC("ipv4_prefix = 32"), NAME,
+						 cfg, NULL, 0), 0);
+	free(cfg);
+}
+
+static const struct CMUnitTest fixed_tests[] = {
+	cmocka_unit_test(test_metrics_listen),
+	cmocka_unit_test(test_defaults),
+	cmocka_unit_test(test_minimal),
+	cmocka_unit_test(test_full),
+	cmocka_unit_test(test_prefix_defaults),
+	cmocka_unit_test(test_burst_before_rate),
+	cmocka_unit_test(test_rate_off),
+	cmocka_unit_test(test_layout_tolerance),
+	cmocka_unit_test(test_indented_keys),
+	cmocka_unit_test(test_port_limits),
+	cmocka_unit_test(test_interface_limits),
+	cmocka_unit_test(test_service_count),
+	cmocka_unit_test(test_long_line),
+	cmocka_unit_test(test_load_file),
+	cmocka_unit_test(test_error_buffer),
+};
+
+int main(void)
+{
+	struct CMUnitTest tests[ADM_ARRAY_SIZE(bad_cases) +
+				ADM_ARRAY_SIZE(fixed_tests)];
+	size_t i, n = 0;
+
+	/* One TAP line per invalid file, named after it. */
+	for (i = 0; i < ADM_ARRAY_SIZE(bad_cases); i++) {
+		struct CMUnitTest t = {
+			.name = bad_cases[i].what,
+			.test_func = test_bad,
+			.initial_state = (void *)&bad_cases[i],
+		};
+
+		tests[n++] = t;
+	}
+	for (i = 0; i < ADM_ARRAY_SIZE(fixed_tests); i++)
+		tests[n++] = fixed_tests[i];
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
