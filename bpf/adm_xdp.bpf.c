@@ -166,7 +166,8 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 			return adm_finish(ctx, p, id, ADM_A_DROP,
 					  ADM_R_RATE_PACKET, st, now);
 	}
-	return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_NONE, st, now);
+	return adm_finish(ctx, p, id, ADM_A_NONE,
+			  p->proto == IPPROTO_TCP ? ADM_R_FLOW : ADM_R_NONE, st, now);
 }
 
 SEC("xdp")

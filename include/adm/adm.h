@@ -70,7 +70,7 @@ enum adm_verdict {
 };
 
 enum adm_reason {
-	ADM_R_NONE = 0,		/* admitted */
+	ADM_R_NONE = 0,		/* admitted: a new connection (SYN), or a UDP packet */
 	ADM_R_DENY_LIST,
 	ADM_R_RATE_SOURCE,	/* per-fingerprint SYN rate */
 	ADM_R_RATE_PREFIX_UNVERIFIED,
@@ -85,6 +85,7 @@ enum adm_reason {
 	ADM_R_ALLOW_LIST,	/* admitted because an allow CIDR matched */
 	ADM_R_IDLE,		/* reaped: idle_timeout */
 	ADM_R_LIFETIME,		/* reaped: max_lifetime */
+	ADM_R_FLOW,		/* admitted: a non-SYN TCP packet of the service */
 	ADM_R__MAX,
 };
 

@@ -7,6 +7,10 @@
 #   - e2e_topology: namespaces adm-srv-$E2E_ID and adm-cli-$E2E_ID joined by
 #     a veth pair (vsrv 10.77.0.1/24 fd77::1/64 | vcli 10.77.0.2/24 fd77::2/64
 #     plus 10.77.0.10-40 and fd77::10-40), with adm_pass on vcli;
+#   - a cgroup v2 group E2E_CGROUP for the servers: give it to admd as
+#     `[adm] cgroup = $E2E_CGROUP` so its sockops program sees this test's
+#     servers and nothing else on the host (admd's default is the cgroup v2
+#     root: every socket of the machine, other tests included);
 #   - process helpers that remember every pid they start;
 #   - e2e_cleanup, run from the EXIT trap: kills those pids, runs
 #     `admd --cleanup` if admd was started, deletes the namespaces, the pin
@@ -52,6 +56,8 @@ E2E_NS_SRV="adm-srv-$E2E_ID"
 E2E_NS_CLI="adm-cli-$E2E_ID"
 E2E_PIN="/sys/fs/bpf/adm-e2e-$E2E_ID"
 E2E_TMP=""
+E2E_CGROUP=""		# set by e2e_require: <cgroup2 mount>/adm-e2e-$E2E_ID
+E2E_CG2_MNT=""
 E2E_SRV_IF=vsrv
 E2E_CLI_IF=vcli
 E2E_SRV4=10.77.0.1
@@ -60,11 +66,13 @@ E2E_CLI4=10.77.0.2
 E2E_CLI6=fd77::2
 E2E_EXTRA_FIRST=10	# client addresses 10.77.0.10.. and fd77::10..
 E2E_EXTRA_LAST=40
-E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-150}	# every process we start ends by itself
+E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-120}	# every process we start ends by itself
 
 E2E_PIDS=()		# every background process started, killed in e2e_cleanup
 E2E_ADMD_CONF=""	# set once admd was started: e2e_cleanup runs --cleanup
 E2E_ADMD_PID=""
+E2E_ADMD_LOG=""		# admd's output, for tests that look at it
+export E2E_ADMD_LOG
 E2E_TOPOLOGY=0
 E2E_CLEANED=0
 
@@ -105,7 +113,7 @@ tap_skip() {
 
 # tap_check DESC CMD...: run CMD (output captured); ok if it exits 0,
 # otherwise not ok with its output. Returns CMD's status, so a test may
-# stop early: `tap_check "x" cmd || true`.
+# stop early (see the note at the top on `|| :`).
 tap_check() {
 	local desc=$1 log rc=0
 	shift
@@ -180,17 +188,21 @@ in_cli() { nsenter --net="/run/netns/$E2E_NS_CLI" -- "$@"; }
 
 # e2e_bg NAME srv|cli PROGRAM ARGS...: start PROGRAM (a program, not a shell
 # function) in the background in that namespace, output to
-# $E2E_TMP/NAME.log. nsenter execs it, so the pid is the program's own; it
-# is remembered for cleanup and left in E2E_BG_PID.
+# $E2E_TMP/NAME.log. Server-side programs start inside E2E_CGROUP (before
+# they open a socket, so sockops sees their connections). sh and nsenter
+# exec, so the pid is the program's own; it is remembered for cleanup and
+# left in E2E_BG_PID.
 e2e_bg() {
-	local name=$1 ns
+	local name=$1 ns cg=""
 	case "$2" in
-	srv) ns=$E2E_NS_SRV ;;
+	srv) ns=$E2E_NS_SRV; cg=$E2E_CGROUP ;;
 	cli) ns=$E2E_NS_CLI ;;
 	*) echo "e2e_bg: namespace must be srv or cli, not '$2'" >&2; return 2 ;;
 	esac
 	shift 2
-	nsenter --net="/run/netns/$ns" -- "$@" >"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs" || exit 126; shift; exec "$@"' \
+		sh "$cg" nsenter --net="/run/netns/$ns" -- "$@" \
+		>"$E2E_TMP/$name.log" 2>&1 </dev/null &
 	E2E_BG_PID=$!
 	E2E_PIDS+=("$E2E_BG_PID")
 }
@@ -264,7 +276,8 @@ jget() { jq -r "$2" "$1"; }
 # ---------------------------------------------------------------- admd
 
 # e2e_admd_start CONF [ARGS...]: start admd in the server namespace and wait
-# for "admd: ready". Pid in E2E_ADMD_PID. admd runs under `timeout`, so it
+# for "admd: ready". Pid in E2E_ADMD_PID, output in the file E2E_ADMD_LOG
+# (one per start). admd runs under `timeout`, so it
 # ends by itself even if this shell is killed. Returns 1 (log shown) if it
 # exits or is not ready within 10 s.
 e2e_admd_start() {
@@ -279,10 +292,14 @@ e2e_admd_start() {
 		>"$log" 2>&1 </dev/null &
 	E2E_PIDS+=("$!")
 	E2E_ADMD_TIMEOUT_PID=$!
+	# Not a job of this shell: a test may kill -9 admd without bash
+	# printing "Killed" (cleanup still kills it by pid).
+	disown "$E2E_ADMD_TIMEOUT_PID"
 	E2E_ADMD_PID=""
 	# timeout forks and execs nsenter, which execs admd: same pid.
 	for ((i = 0; i < 100; i++)); do
-		E2E_ADMD_PID=$(cat "/proc/$E2E_ADMD_TIMEOUT_PID/task/$E2E_ADMD_TIMEOUT_PID/children" 2>/dev/null | awk '{print $1}')
+		E2E_ADMD_PID=$(awk '{ print $1 }' \
+			"/proc/$E2E_ADMD_TIMEOUT_PID/task/$E2E_ADMD_TIMEOUT_PID/children" 2>/dev/null)
 		[ -n "$E2E_ADMD_PID" ] && break
 		_e2e_alive "$E2E_ADMD_TIMEOUT_PID" || break
 		sleep 0.05
@@ -331,6 +348,12 @@ e2e_require() {
 	grep -qs '^bpf /sys/fs/bpf bpf' /proc/mounts ||
 		e2e_skip_all "bpffs is not mounted at /sys/fs/bpf"
 	[ -r /sys/kernel/btf/vmlinux ] || e2e_skip_all "no BTF at /sys/kernel/btf/vmlinux"
+	# cgroup v2: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup.
+	E2E_CG2_MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$E2E_CG2_MNT" ] || e2e_skip_all "no cgroup v2 mount in /proc/mounts (admd's sockops needs one)"
+	E2E_CGROUP="$E2E_CG2_MNT/adm-e2e-$E2E_ID"
+	mkdir "$E2E_CGROUP" 2>/dev/null ||
+		{ E2E_CGROUP=""; e2e_skip_all "cannot create a cgroup under $E2E_CG2_MNT"; }
 	[ -d /run/netns ] || mkdir -p /run/netns 2>/dev/null || true
 	E2E_TMP=$(mktemp -d "/tmp/adm-e2e-$E2E_ID.XXXXXX")
 	local probe="adm-probe-$E2E_ID"
@@ -413,19 +436,41 @@ _e2e_stale() {
 	return 0
 }
 
-# Remove namespaces, pin roots and temp dirs of crashed earlier runs. Their
-# processes were started with bounded lifetimes and end by themselves.
+# Remove what crashed earlier runs left: the processes inside their
+# namespaces (by pid, from `ip netns pids`; they would end by themselves
+# within E2E_PROC_MAX_SECONDS anyway), the namespaces, pin roots and temp
+# dirs.
 _e2e_reap_stale() {
-	local ns id d
+	local ns id d pids pid i
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case "$ns" in adm-srv-*|adm-cli-*) ;; *) continue ;; esac
 		id=${ns#adm-???-}
-		_e2e_stale "$id" && ip netns del "$ns" >/dev/null 2>&1
+		_e2e_stale "$id" || continue
+		pids=$(ip netns pids "$ns" 2>/dev/null) || pids=""
+		for pid in $pids; do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		for ((i = 0; i < 30; i++)); do
+			[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || break
+			sleep 0.1
+		done
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" >/dev/null 2>&1
 	done
 	for d in /sys/fs/bpf/adm-e2e-*; do
 		[ -e "$d" ] || continue
 		id=${d#/sys/fs/bpf/adm-e2e-}
 		_e2e_stale "$id" && rm -rf "$d" 2>/dev/null
+	done
+	for d in "$E2E_CG2_MNT"/adm-e2e-*; do
+		if [ -z "$E2E_CG2_MNT" ] || [ ! -d "$d" ]; then
+			continue
+		fi
+		id=${d##*/adm-e2e-}
+		_e2e_stale "$id" || continue
+		_e2e_cgroup_rm "$d"
 	done
 	for d in /tmp/adm-e2e-*.*; do
 		[ -d "$d" ] || continue
@@ -434,6 +479,26 @@ _e2e_reap_stale() {
 		_e2e_stale "$id" && rm -rf "$d" 2>/dev/null
 	done
 	return 0
+}
+
+# _e2e_cgroup_rm DIR: end what still runs in cgroup DIR (by pid), remove it.
+_e2e_cgroup_rm() {
+	local d=$1 pid i
+	for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for ((i = 0; i < 30; i++)); do
+		rmdir "$d" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	for ((i = 0; i < 30; i++)); do
+		rmdir "$d" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # e2e_cleanup: everything this run created, in reverse; never fails.
@@ -469,6 +534,7 @@ e2e_cleanup() {
 		ip netns del "$E2E_NS_SRV" >/dev/null 2>&1
 	fi
 	[ -e "$E2E_PIN" ] && rm -rf "$E2E_PIN"
+	[ -n "$E2E_CGROUP" ] && [ -d "$E2E_CGROUP" ] && _e2e_cgroup_rm "$E2E_CGROUP"
 	[ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] && rm -rf "$E2E_TMP"
 	exit "$rc"
 }

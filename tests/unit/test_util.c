@@ -318,6 +318,7 @@ static const struct name_case reasons[] = {
 	{ ADM_R_MALFORMED, "malformed" }, { ADM_R_GLOBAL_BLOCK, "global_block" },
 	{ ADM_R_RATE_PACKET, "rate_packet" }, { ADM_R_ALLOW_LIST, "allow_list" },
 	{ ADM_R_IDLE, "idle" }, { ADM_R_LIFETIME, "lifetime" },
+	  { ADM_R_FLOW, "flow" },
 };
 
 static const struct name_case actions[] = {

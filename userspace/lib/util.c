@@ -268,6 +268,7 @@ static const char *const reason_names[ADM_R__MAX] = {
 	[ADM_R_ALLOW_LIST] = "allow_list",
 	[ADM_R_IDLE] = "idle",
 	[ADM_R_LIFETIME] = "lifetime",
+	[ADM_R_FLOW] = "flow",
 };
 
 static const char *const action_names[ADM_A__MAX] = {
