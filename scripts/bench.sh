@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, results in $BUILD/bench/*.json plus tables.
+# Numbers are ratios against a baseline measured in the same run: these
+# machines are noisy (2 cores). Nothing here is a pass/fail test.
+set -o errexit -o nounset -o pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+out="$BUILD/bench"
+mkdir -p "$out"
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (BPF, network namespaces)" >&2; exit 1; }
+
+echo "== micro: ns per packet, BPF_PROG_TEST_RUN, vs an empty XDP program"
+"$BUILD/tests/bench/micro" "$out/micro.json"
+
+echo
+echo "== connections/s: the socket layer's cost"
+bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
