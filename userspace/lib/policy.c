@@ -109,13 +109,65 @@ out:
 	return ret;
 }
 
-int adm_policy_apply(const struct adm_config *cfg, char *err, size_t errlen)
+/* Give every configured service its id: the one its name has in adm_meta, else the lowest free one. */
+static int assign_ids(int meta_fd, const struct adm_conc *conc,
+		      struct adm_config *cfg,
+		      const struct adm_svc_config **by_id, char *err,
+		      size_t errlen)
+{
+	char names[ADM_MAX_SERVICES][ADM_META_NAME_LEN] = {};
+	int taken[ADM_MAX_SERVICES] = {};
+	__u32 id;
+	int i;
+
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		struct adm_meta meta = {};
+
+		if (!bpf_map_lookup_elem(meta_fd, &id, &meta))
+			memcpy(names[id], meta.name, ADM_META_NAME_LEN - 1);
+	}
+	for (i = 0; i < cfg->n_svcs; i++) {
+		cfg->svcs[i].id = 0;
+		for (id = 1; id < ADM_MAX_SERVICES; id++) {
+			if (names[id][0] && !strcmp(names[id], cfg->svcs[i].name)) {
+				cfg->svcs[i].id = id;
+				taken[id] = 1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < cfg->n_svcs; i++) {
+		if (cfg->svcs[i].id)
+			continue;
+		/*
+		 * A removed service's id stays reserved while it has live
+		 * connections: sockops releases them against that id later.
+		 */
+		for (id = 1; id < ADM_MAX_SERVICES; id++)
+			if (!taken[id] && !names[id][0] &&
+			    !__atomic_load_n(&conc[id].live, __ATOMIC_RELAXED))
+				break;
+		if (id == ADM_MAX_SERVICES) {
+			snprintf(err, errlen,
+				 "no free service id for %s: ids of removed services are held while their connections live",
+				 cfg->svcs[i].name);
+			return -1;
+		}
+		cfg->svcs[i].id = id;
+		taken[id] = 1;
+	}
+	for (i = 0; i < cfg->n_svcs; i++)
+		by_id[cfg->svcs[i].id] = &cfg->svcs[i];
+	return 0;
+}
+
+int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 {
 	struct policy_fds f;
 	struct adm_conc *conc = NULL;
 	const struct adm_svc_config *by_id[ADM_MAX_SERVICES] = {};
 	__u32 id;
-	int i, ret = -1;
+	int ret = -1;
 
 	if (open_fds(cfg->pin_root, &f, err, errlen))
 		goto out;
@@ -125,8 +177,8 @@ int adm_policy_apply(const struct adm_config *cfg, char *err, size_t errlen)
 			 strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < cfg->n_svcs; i++)
-		by_id[cfg->svcs[i].id] = &cfg->svcs[i];
+	if (assign_ids(f.meta, conc, cfg, by_id, err, errlen))
+		goto out;
 
 	/* New and changed services first, then the ports that lead to them,
 	 * then retire what is gone: no packet meets a port without policy. */
