@@ -49,15 +49,28 @@ __noinline __u32 adm_syn_sig_at(struct xdp_md *ctx, __u32 l4_off, __u32 ttl)
 	return adm_syn_sig(ttl, bpf_ntohs(th->window), opts, olen);
 }
 
-static __always_inline int adm_cidr_hit(void *map, const struct adm_pkt *p,
-					__u64 now)
+/*
+ * Whether the source is in the CIDR list `map`, unexpired. `word` is the
+ * list's adm_global word: an empty list costs no lookup. *now is read from
+ * the clock only if an entry with an expiry matched.
+ */
+static __always_inline int adm_cidr_hit(void *map, __u64 word,
+					const struct adm_pkt *p, __u64 *now)
 {
 	struct adm_lpm_key k = { .prefixlen = 128 };
 	struct adm_cidr_val *v;
 
+	if (!(word & ADM_CIDR_MAYBE))
+		return 0;
 	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
 	v = bpf_map_lookup_elem(map, &k);
-	return v && (!v->expires_ns || v->expires_ns > now);
+	if (!v)
+		return 0;
+	if (!v->expires_ns)
+		return 1;
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	return v->expires_ns > *now;
 }
 
 /* Returns the refusal reason for a SYN, or ADM_R_NONE to admit it. */
@@ -132,9 +145,10 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 {
 	const struct adm_service *svc;
+	const struct adm_global *g;
 	const struct adm_state *st;
-	__u32 reason, action;
-	__u64 now;
+	__u32 reason, action, zero = 0;
+	__u64 now = 0;		/* read from the clock only when needed */
 
 	if (!p)
 		return XDP_PASS;
@@ -142,15 +156,20 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
 		return XDP_PASS;
 	st = bpf_map_lookup_elem(&adm_state, &id);
-	now = bpf_ktime_get_ns();
 
-	if (adm_cidr_hit(&adm_allow, p, now))
-		return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_ALLOW_LIST, st, now);
-	if (adm_cidr_hit(&adm_deny, p, now))
-		return adm_finish(ctx, p, id, ADM_A_DROP, ADM_R_DENY_LIST, st, now);
+	g = bpf_map_lookup_elem(&adm_global, &zero);
+	if (g) {
+		if (adm_cidr_hit(&adm_allow, g->allow_word, p, &now))
+			return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_ALLOW_LIST, st, now);
+		if (adm_cidr_hit(&adm_deny, g->deny_word, p, &now))
+			return adm_finish(ctx, p, id, ADM_A_DROP, ADM_R_DENY_LIST, st,
+					  now ? now : bpf_ktime_get_ns());
+	}
 
 	if (p->proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
+		if (!now)
+			now = bpf_ktime_get_ns();
 		reason = adm_judge_syn(id, svc, st, p, ctx, now, &action);
 		if (reason == ADM_R_NONE)
 			action = ADM_A_NONE;
@@ -160,6 +179,8 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	if (svc->pkt.emission_ns) {
 		struct adm_fp_key fp;
 
+		if (!now)
+			now = bpf_ktime_get_ns();
 		adm_fingerprint(&fp, id, svc, p);
 		fp.sig = ADM_SIG_PKT;
 		if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->pkt))

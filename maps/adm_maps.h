@@ -38,6 +38,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_allow SEC(".maps");
 
+/* [0] -> which CIDR lists may be non-empty (admd, admctl; see struct adm_global). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct adm_global);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_global SEC(".maps");
+
 /* denied CIDRs -> expiry (admd, admctl). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -98,6 +98,9 @@ static __always_inline int adm_parse_l4(struct adm_pkt *p, void *data,
 		doff = th->doff * 4;
 		if (doff < sizeof(*th) || doff > ip_payload)
 			return ADM_PARSE_MALFORMED;
+		/* Options cut off by the end of the frame: a truncated header. */
+		if (pos + doff > data_end)
+			return ADM_PARSE_MALFORMED;
 		p->sport = bpf_ntohs(th->source);
 		p->dport = bpf_ntohs(th->dest);
 		p->tcp_flags = ((__u8 *)th)[13];

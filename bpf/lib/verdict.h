@@ -82,6 +82,8 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 		fresh.count = 1;
 		if (bpf_map_update_elem(&adm_evsample, &k, &fresh, BPF_NOEXIST))
 			return;
+		/* Re-look it up so the event below resets the count it reports. */
+		s = bpf_map_lookup_elem(&adm_evsample, &k);
 	}
 	if (!adm_event_budget(sec))
 		return;

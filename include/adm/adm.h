@@ -56,6 +56,7 @@
 #define ADM_MAP_META		"adm_meta"
 #define ADM_MAP_SK		"adm_sk"
 #define ADM_MAP_RECOUNT		"adm_recount"
+#define ADM_MAP_GLOBAL		"adm_global"
 #define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
 
 enum adm_verdict {
@@ -191,6 +192,22 @@ struct adm_fp_key {
 struct adm_lpm_key {
 	__u32 prefixlen;
 	__u32 addr[4];
+};
+
+/*
+ * adm_global[0] (BPF_F_MMAPABLE): one word per CIDR list telling the data
+ * plane whether the list may hold entries, so an empty list costs no trie
+ * lookup. Bit 0: may be non-empty. Bits 1..63: count of adds.
+ * Protocol (userspace/lib/cidr.c): an add inserts the entry, then sets bit
+ * 0 and bumps the count with one compare-and-swap. Bit 0 is cleared only by
+ * a compare-and-swap from the exact word read before a walk found the list
+ * empty, so an add that lands meanwhile always keeps the bit set.
+ */
+#define ADM_CIDR_MAYBE		1ULL
+#define ADM_CIDR_ADD		2ULL
+struct adm_global {
+	__u64 allow_word;
+	__u64 deny_word;
 };
 
 /* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */

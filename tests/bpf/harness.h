@@ -19,6 +19,7 @@
 #define H_MAX_EVENTS	64	/* events kept per h_events_poll window */
 #define H_NS_PER_SEC	1000000000ULL
 #define H_NS_PER_MS	1000000ULL
+#define H_MAX_PORT_KEYS	64	/* adm_ports keys remembered for h_reset */
 
 struct adm_xdp_bpf;
 struct adm_pass_bpf;
@@ -36,6 +37,8 @@ struct h_ctx {
 	struct adm_event events[H_MAX_EVENTS];
 	int nevents;			/* records in events[] */
 	int events_overflow;		/* records seen beyond H_MAX_EVENTS */
+	__u32 port_keys[H_MAX_PORT_KEYS];	/* adm_ports keys h_add_service wrote */
+	int nport_keys;
 };
 
 /* What one BPF_PROG_TEST_RUN returned. */
@@ -65,7 +68,8 @@ void h_close(struct h_ctx *h);
 /*
  * Return every map to its state after load: arrays zeroed, hash, LRU and
  * LPM maps emptied, the ring buffer drained and h->events cleared.
- * 0 or negative errno.
+ * adm_ports is cleared by the keys h_add_service wrote (write it only
+ * through h_add_service). 0 or negative errno.
  */
 int h_reset(struct h_ctx *h);
 
@@ -89,11 +93,13 @@ int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns);
 int h_add_cidr(struct h_ctx *h, bool allow, const char *cidr, __u64 expires_ns);
 
 /*
- * Run prog_fd over the frame (len bytes, may be shorter than an Ethernet
- * header: it is then fed behind XDP metadata, since BPF_PROG_TEST_RUN
- * wants at least 14 bytes of input) `repeat` times (0 = once). Non-live
- * mode: the input is copied into the kernel once and every repetition
- * runs on that same buffer. 0 or negative errno.
+ * Run prog_fd over the frame (len bytes) `repeat` times (0 = once).
+ * Non-live mode: the input is copied into the kernel once and every
+ * repetition runs on that same buffer, modified or not by the previous
+ * run. A frame shorter than an Ethernet header is fed behind XDP
+ * metadata (BPF_PROG_TEST_RUN wants 14 bytes of input); kernels that
+ * also want 14 bytes after the metadata (6.18 does) answer -EINVAL.
+ * 0 or negative errno.
  */
 int h_run(struct h_ctx *h, int prog_fd, const void *frame, __u32 len,
 	  __u32 repeat, struct h_result *r);
@@ -109,14 +115,19 @@ int h_stats_read(struct h_ctx *h, struct adm_stat *all);
 int h_events_poll(struct h_ctx *h);
 void h_events_clear(struct h_ctx *h);
 
+/* File descriptor of adm_xdp's map called `name`, or -ENOENT. */
+int h_map_fd(struct h_ctx *h, const char *name);
+
+/* Number of keys in the hash/LRU/LPM map called `name`, or -errno. */
+int h_map_count(struct h_ctx *h, const char *name);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 h_now_ns(void);
 void h_sleep_ns(__u64 ns);
 
-/* Names for diagnostics ("?" when out of range). */
+/* XDP action name for diagnostics ("?" when out of range). Verdict and
+ * reason names come from libadm (util.h: adm_verdict_name, adm_reason_name). */
 const char *h_action_name(__u32 xdp_action);
-const char *h_verdict_name(__u32 v);
-const char *h_reason_name(__u32 r);
 
 /*
  * TAP. tap_diag() lines are buffered and printed as "# ..." right after

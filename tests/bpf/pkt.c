@@ -424,6 +424,12 @@ int pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap,
 		put16(ip + 10, pkt_csum_fold(pkt_csum_add(0, ip, iphl)));
 
 out:
+	if (s->pad_to > off) {
+		if (s->pad_to > PKT_MAX_LEN)
+			return fail(why, whylen, "padding to %u bytes, at most %d",
+				    s->pad_to, PKT_MAX_LEN);
+		off = s->pad_to;	/* frame[] is zeroed */
+	}
 	l.full_len = off;
 	l.len = s->truncate && s->truncate < off ? s->truncate : off;
 	if (l.len > cap)

@@ -112,6 +112,7 @@ struct pkt_spec {
 	__u32 tsval, tsecr;
 	__u16 payload_len;		/* bytes after the L4 header */
 	const __u8 *payload;		/* NULL: a counting pattern */
+	__u16 pad_to;			/* zero-pad the frame to this length (Ethernet minimum: 60) */
 
 	/*
 	 * Defects, for malformed packets. Checksums are computed after the
@@ -129,7 +130,7 @@ struct pkt_spec {
 /* Where the headers of a built frame are (offsets from the frame start). */
 struct pkt_layout {
 	__u16 len;		/* frame length, after truncation */
-	__u16 full_len;		/* frame length before truncation */
+	__u16 full_len;		/* frame length before truncation, padding included */
 	__u16 l3_off;		/* IP header (or ARP) */
 	__u16 l4_off;		/* TCP/UDP/ICMP header */
 	__u16 l4_len;		/* bytes from l4_off to the end of the IP payload */
