@@ -36,6 +36,29 @@ static __always_inline void adm_add(__u64 *v, __s64 delta)
 	__sync_fetch_and_add(v, delta);
 }
 
+#define ADM_DEC_TRIES	8
+
+/*
+ * Decrement a counter, never below zero. A per-source entry can be evicted
+ * from its LRU map and recreated by a newer connection; the release of an
+ * older one must not wrap it to 2^64-1 (which would refuse that source
+ * forever). A lost race after ADM_DEC_TRIES leaves the count one high,
+ * for the socket table recount to correct.
+ */
+static __always_inline void adm_dec(__u64 *v)
+{
+	int i;
+
+	for (i = 0; i < ADM_DEC_TRIES; i++) {
+		__u64 old = *(volatile __u64 *)v;
+
+		if (!old)
+			return;
+		if (__sync_val_compare_and_swap(v, old, old - 1) == old)
+			return;
+	}
+}
+
 static __always_inline void adm_track(struct bpf_sock_ops *skops)
 {
 	struct adm_pkt p = {};
@@ -116,10 +139,10 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 	id = st->fp.service;
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc)
-		adm_add(&conc->live, -1);
+		adm_dec(&conc->live);
 	live = bpf_map_lookup_elem(&adm_src_conc, &st->fp);
 	if (live)
-		adm_add(live, -1);
+		adm_dec(live);
 }
 
 SEC("sockops")
