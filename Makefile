@@ -3,6 +3,7 @@
 .SUFFIXES:
 
 PREFIX   ?= /usr/local
+MANDIR   ?= $(PREFIX)/share/man
 DESTDIR  ?=
 BUILD    ?= build
 CLANG    ?= clang
@@ -154,6 +155,12 @@ install: all
 	install -m 0644 scripts/adm.conf.example $(DESTDIR)/etc/adm/adm.conf.example
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/admd.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/admd.service
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/doc/adm
+	install -m 0644 docs/admd.8 docs/admctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 scripts/admctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/admctl
+	install -m 0644 docs/control-protocol.md $(DESTDIR)$(PREFIX)/share/doc/adm/
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

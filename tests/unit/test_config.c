@@ -48,6 +48,12 @@
 			"seconds), or off"
 #define A_SECTIONS	"allowed: [adm], [metrics] or [service NAME]"
 #define A_SVC_NAME	"allowed: 1..31 characters [A-Za-z0-9_-]"
+#define A_GROUP		"allowed: a group name of 1..32 characters " \
+			"[A-Za-z0-9_.-], not starting with '-'"
+/* 100 characters: with "/run/adm/" and ".sock" past sun_path. */
+#define LONG100		"0123456789012345678901234567890123456789" \
+			"0123456789012345678901234567890123456789" \
+			"01234567890123456789"
 
 struct bad_case {
 	const char *what;	/* test name */
@@ -92,7 +98,25 @@ static const struct bad_case bad_cases[] = {
 	  "allowed: an absolute path shorter than 4096 characters" },
 	{ "[adm]: unknown key", ADM("node = a"),
 	  NAME ":2: [adm] node = 'a': unknown key; allowed: interfaces, mode, "
-	  "pin_root, xdp_mode, cgroup, reconcile_ms" },
+	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group" },
+	{ "control_socket: relative", ADM("control_socket = adm.sock"),
+	  NAME ":2: [adm] control_socket = 'adm.sock': not an absolute path; "
+	  "allowed: an absolute path shorter than 108 characters" },
+	{ "control_socket: longer than sun_path",
+	  ADM("control_socket = /run/adm/" LONG100 ".sock"),
+	  "': path too long; allowed: an absolute path shorter than 108 characters" },
+	{ "control_socket: empty", ADM("control_socket ="),
+	  NAME ":2: [adm] control_socket = '': empty value; allowed: an absolute "
+	  "path shorter than 108 characters" },
+	{ "pin_group: bad character", ADM("pin_group = adm ops"),
+	  NAME ":2: [adm] pin_group = 'adm ops': not a group name; " A_GROUP },
+	{ "pin_group: leading dash", ADM("pin_group = -adm"),
+	  NAME ":2: [adm] pin_group = '-adm': not a group name; " A_GROUP },
+	{ "pin_group: 33 characters",
+	  ADM("pin_group = abcdefghijklmnopqrstuvwxyz0123456"),
+	  "not a group name; " A_GROUP },
+	{ "pin_group: empty", ADM("pin_group ="),
+	  NAME ":2: [adm] pin_group = '': empty value; " A_GROUP },
 	{ "cgroup: relative", ADM("cgroup = unified"),
 	  NAME ":2: [adm] cgroup = 'unified': not an absolute path; "
 	  "allowed: an absolute path shorter than 4096 characters" },
@@ -449,6 +473,30 @@ static void test_metrics_listen(void **state)
 	free(cfg);
 	cfg = parse_ok("[metrics]\nlisten = off\n[service web]\nports = 80\n");
 	assert_string_equal(cfg->metrics_listen, "");
+	free(cfg);
+}
+
+/* [adm] control_socket and pin_group: stored as written; default "". */
+static void test_control_keys(void **state)
+{
+	struct adm_config *cfg;
+
+	(void)state;
+	cfg = parse_ok("[service web]\nports = 80\n");
+	assert_string_equal(cfg->control_socket, "");
+	assert_string_equal(cfg->pin_group, "");
+	assert_int_equal(cfg->force, 0);
+	free(cfg);
+	cfg = parse_ok(ADM("control_socket = /run/adm/edge.sock\npin_group = adm-ops_1.x"));
+	assert_string_equal(cfg->control_socket, "/run/adm/edge.sock");
+	assert_string_equal(cfg->pin_group, "adm-ops_1.x");
+	free(cfg);
+	/* 107 characters fit sun_path with its NUL. */
+	cfg = parse_ok(ADM("control_socket = /" LONG100 "123456"));
+	assert_int_equal(strlen(cfg->control_socket), ADM_CTL_PATH_MAX - 1);
+	free(cfg);
+	cfg = parse_ok(ADM("pin_group = abcdefghijklmnopqrstuvwxyz012345"));
+	assert_int_equal(strlen(cfg->pin_group), ADM_GROUP_NAME_MAX - 1);
 	free(cfg);
 }
 
@@ -907,6 +955,7 @@ static void test_error_buffer(void **state)
 
 static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_metrics_listen),
+	cmocka_unit_test(test_control_keys),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_minimal),
 	cmocka_unit_test(test_full),

@@ -7,10 +7,15 @@
 #include <bpf/bpf.h>
 #include <jansson.h>
 #include "admctl.h"
+#include "cidr.h"
 #include "pins.h"
 #include "util.h"
 
 #define NS_PER_SEC	1000000000ULL
+#define CIDR_TEXT_MAX	64
+#define STATE_TEXT_MAX	64
+#define TTL_MAX_DAYS	3650		/* --ttl at most ten years */
+#define TTL_MAX_NS	(TTL_MAX_DAYS * 86400ULL * NS_PER_SEC)
 
 static void cidr_usage(FILE *f, const char *what)
 {
@@ -21,7 +26,8 @@ static void cidr_usage(FILE *f, const char *what)
 "\n"
 "%s\n"
 "CIDR is an IPv4 or IPv6 prefix or a bare address; host bits must be zero.\n"
-"DURATION: 30s, 10m, 2h, 1d; without --ttl the entry never expires.\n"
+"DURATION: 30s, 10m, 2h, 1d (at most 3650d); without --ttl the entry never\n"
+"expires. Changes apply on the next packet, and are audit records.\n"
 "Applies to traffic of protected services only.\n"
 "\n"
 "Examples:\n"
@@ -90,42 +96,52 @@ static int cidr_list(struct ctl *ctl, int fd, const char *what)
 	return EXIT_OK;
 }
 
+/* An entry's state in words: "absent", "never expires", "expires in 600s". */
+static void entry_text(int fd, const struct adm_lpm_key *key, char *buf, size_t len)
+{
+	struct adm_cidr_val v;
+	__u64 now = adm_mono_ns();
+
+	if (bpf_map_lookup_elem(fd, key, &v))
+		snprintf(buf, len, "absent");
+	else if (!v.expires_ns)
+		snprintf(buf, len, "present, never expires");
+	else if (v.expires_ns <= now)
+		snprintf(buf, len, "present, expired");
+	else
+		snprintf(buf, len, "present, expires in %llus",
+			 (unsigned long long)((v.expires_ns - now + NS_PER_SEC - 1) / NS_PER_SEC));
+}
+
 int do_cidr(struct ctl *ctl, int allow, int argc, char **argv)
 {
 	const char *what = allow ? "allow" : "block";
 	const char *map = allow ? ADM_MAP_ALLOW : ADM_MAP_DENY;
-	const char *verb, *cidr = NULL, *ttl = NULL;
+	const char *ttl = NULL, *pos[2], *verb, *cidr;
+	const struct ctl_opt opts[] = { { .name = "ttl", .value = &ttl }, {} };
+	char cmd[CTL_CMD_MAX], text[CIDR_TEXT_MAX], before[STATE_TEXT_MAX];
+	char after[STATE_TEXT_MAX], audit_what[ADM_AUDIT_WHAT_MAX];
 	struct adm_lpm_key key;
 	struct adm_cidr_val val = {};
 	__u64 ttl_ns = 0;
-	int i, fd, ret = EXIT_FAIL;
+	int fd, rc, n_pos, ret = EXIT_FAIL;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cidr_usage(argc < 2 ? stderr : stdout, what);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	rc = ctl_args(ctl, what, argc, argv, 1, opts, pos, 2, &n_pos);
+	if (rc == CTL_ARGS_HELP) {
+		cidr_usage(stdout, what);
+		return EXIT_OK;
 	}
-	verb = argv[1];
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--ttl") && i + 1 < argc)
-			ttl = argv[++i];
-		else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			ctl->json = 1;
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cidr_usage(stdout, what);
-			return EXIT_OK;
-		} else if (argv[i][0] != '-' && !cidr)
-			cidr = argv[i];
-		else {
-			fprintf(stderr, "admctl %s: unexpected argument '%s'\n", what, argv[i]);
-			return EXIT_USAGE;
-		}
-	}
+	if (rc)
+		return rc;
+	if (!n_pos)
+		return ctl_usage_error(what, "add, del or list? see 'admctl %s --help'", what);
+	verb = pos[0];
+	cidr = n_pos > 1 ? pos[1] : NULL;
+	snprintf(cmd, sizeof(cmd), "%s %s", what, verb);
 
 	if (!strcmp(verb, "list")) {
-		if (cidr || ttl) {
-			fprintf(stderr, "admctl %s list: takes no CIDR or --ttl\n", what);
-			return EXIT_USAGE;
-		}
+		if (cidr || ttl)
+			return ctl_usage_error(cmd, "takes no CIDR or --ttl");
 		fd = adm_map_open(ctl->pin_root, map, 1);
 		if (fd < 0)
 			return ctl_open_fail(ctl, map, fd);
@@ -133,45 +149,54 @@ int do_cidr(struct ctl *ctl, int allow, int argc, char **argv)
 		close(fd);
 		return ret;
 	}
-	if (strcmp(verb, "add") && strcmp(verb, "del")) {
-		fprintf(stderr, "admctl %s: unknown action '%s' (add, del, list)\n", what, verb);
-		return EXIT_USAGE;
-	}
-	if (!cidr) {
-		fprintf(stderr, "admctl %s %s: a CIDR is required\n", what, verb);
-		return EXIT_USAGE;
-	}
-	if (adm_parse_cidr(cidr, &key)) {
-		fprintf(stderr,
-			"admctl %s %s: '%s' is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32, with zero host bits)\n",
-			what, verb, cidr);
-		return EXIT_USAGE;
-	}
-	if (ttl && !strcmp(verb, "del")) {
-		fprintf(stderr, "admctl %s del: --ttl only goes with add\n", what);
-		return EXIT_USAGE;
-	}
-	if (ttl && adm_parse_duration(ttl, &ttl_ns)) {
-		fprintf(stderr, "admctl %s add: --ttl '%s' is not a duration (e.g. 30s, 10m, 2h, 1d)\n",
-			what, ttl);
-		return EXIT_USAGE;
-	}
+	if (strcmp(verb, "add") && strcmp(verb, "del"))
+		return ctl_usage_error(what, "unknown action '%s' (add, del, list)", verb);
+	if (!cidr)
+		return ctl_usage_error(cmd, "a CIDR is required, e.g. 'admctl %s %s 203.0.113.0/24'",
+				       what, verb);
+	if (adm_parse_cidr(cidr, &key))
+		return ctl_usage_error(cmd,
+			"'%s' is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32, with zero host bits)",
+			cidr);
+	if (ttl && !strcmp(verb, "del"))
+		return ctl_usage_error(cmd, "--ttl only goes with add");
+	if (ttl && adm_parse_duration(ttl, &ttl_ns))
+		return ctl_usage_error(cmd, "--ttl '%s' is not a duration (e.g. 30s, 10m, 2h, 1d)",
+				       ttl);
+	if (ttl_ns > TTL_MAX_NS)
+		return ctl_usage_error(cmd, "--ttl '%s' is longer than %d days; leave --ttl out for a permanent entry",
+				       ttl, TTL_MAX_DAYS);
 
 	fd = adm_map_open(ctl->pin_root, map, 0);
 	if (fd < 0)
 		return ctl_open_fail(ctl, map, fd);
+	adm_format_cidr(&key, text, sizeof(text));
+	entry_text(fd, &key, before, sizeof(before));
 	if (!strcmp(verb, "add")) {
 		val.expires_ns = ttl_ns ? adm_mono_ns() + ttl_ns : 0;
-		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-			fprintf(stderr, "admctl %s add %s: %s%s\n", what, cidr, strerror(errno),
-				errno == ENOSPC ? " (the list is full)" : "");
+		rc = adm_cidr_add(ctl->pin_root, allow, &key, val.expires_ns);
+		if (rc) {
+			fprintf(stderr, "admctl %s: %s: %s%s\n", cmd, text, strerror(-rc),
+				rc == -ENOSPC ? " (the list is full)" : "");
 			goto out;
 		}
-	} else if (bpf_map_delete_elem(fd, &key)) {
-		fprintf(stderr, "admctl %s del %s: %s\n", what, cidr,
-			errno == ENOENT ? "no such entry" : strerror(errno));
-		goto out;
+		snprintf(audit_what, sizeof(audit_what), "%s %s%s%s", cmd, text,
+			 ttl ? " --ttl " : "", ttl ? ttl : "");
+	} else {
+		rc = adm_cidr_del(ctl->pin_root, allow, &key);
+		if (rc == -ENOENT) {
+			fprintf(stderr, "admctl %s: %s: no such entry ('admctl %s list' shows them)\n",
+				cmd, text, what);
+			goto out;
+		}
+		if (rc) {
+			fprintf(stderr, "admctl %s: %s: %s\n", cmd, text, strerror(-rc));
+			goto out;
+		}
+		snprintf(audit_what, sizeof(audit_what), "%s %s", cmd, text);
 	}
+	entry_text(fd, &key, after, sizeof(after));
+	ctl_audit(ctl, audit_what, before, after, "ok", NULL);
 	ret = EXIT_OK;
 out:
 	close(fd);

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admctl: reads and steers the adm data plane through its pinned maps, and
+ * asks admd (control socket) for what only the daemon can do. Map writes
+ * are made here, so an operator can still block at 3 a.m. with admd down;
+ * each is then reported to admd for the audit trail.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,50 +13,109 @@
 #include "config.h"
 #include "log.h"
 
+struct command {
+	const char *name;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+	const char *summary;
+};
+
+static int run_block(struct ctl *ctl, int argc, char **argv)
+{
+	return do_cidr(ctl, 0, argc, argv);
+}
+
+static int run_allow(struct ctl *ctl, int argc, char **argv)
+{
+	return do_cidr(ctl, 1, argc, argv);
+}
+
+static int run_attach(struct ctl *ctl, int argc, char **argv)
+{
+	return do_attach(ctl, 0, argc, argv);
+}
+
+static int run_detach(struct ctl *ctl, int argc, char **argv)
+{
+	return do_attach(ctl, 1, argc, argv);
+}
+
+static const struct command commands[] = {
+	{ "status", do_status, "status [--json]                      admd, interfaces, services, breakers, reconcile results" },
+	{ "stats", do_stats, "stats [--watch S [--count N]]        counters per service, verdict and reason" },
+	{ "top", do_top, "top [-n N] [--by drops|rate|conns]   heaviest sources" },
+	{ "limits", do_limits, "limits show [SERVICE]                live policy of each service\n"
+			     "  limits set SERVICE KEY VALUE         change one limit now (until reload)" },
+	{ "block", run_block, "block add CIDR [--ttl D] | del CIDR | list\n"
+			    "                                       drop new traffic from CIDR" },
+	{ "allow", run_allow, "allow add|del|list ...               the same for the allow list (allow wins)" },
+	{ "breaker", do_breaker, "breaker show|open|close|half-open|auto [SERVICE]\n"
+			       "                                       circuit breaker, manual control" },
+	{ "mode", do_mode, "mode [enforce|shadow [SERVICE]]      refuse, or only count would-be refusals" },
+	{ "degrade", do_degrade, "degrade [LEVEL]                      shed services by priority (0..3)" },
+	{ "attach", run_attach, "attach IFACE [--force]               admd attaches its XDP program to IFACE" },
+	{ "detach", run_detach, "detach IFACE                         admd detaches from IFACE" },
+	{ "reload", do_reload, "reload                               admd re-reads its config (as SIGHUP)" },
+	{ "logs", do_logs, "logs tail [-n N] [--follow]          decisions and audit records from admd" },
+};
+
 static void usage(FILE *f)
 {
+	size_t i;
+
 	fprintf(f,
-"Usage: admctl [-c FILE | --pin-root DIR] [--json] COMMAND [ARGS]\n"
+"Usage: admctl [-c FILE | --pin-root DIR] [--socket PATH] [--json] COMMAND [ARGS]\n"
 "\n"
-"Reads and steers the adm data plane through its pinned maps.\n"
+"Reads and steers the adm data plane through its pinned maps, and asks\n"
+"admd for what only the daemon can do (status, attach, detach, reload, logs).\n"
 "\n"
-"Commands:\n"
-"  stats [--json]                       counters per service, verdict and reason\n"
-"  block add CIDR [--ttl DURATION]      drop new traffic from CIDR to protected services\n"
-"  block del CIDR                       remove a block entry\n"
-"  block list [--json]                  list block entries\n"
-"  allow add|del|list ...               the same for the allow list (allow wins)\n"
+"Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].summary);
+	fprintf(f,
 "\n"
 "Options:\n"
-"  -c, --config FILE   take pin_root from admd's config\n"
+"  -c, --config FILE   take pin_root and control_socket from admd's config\n"
 "      --pin-root DIR  pin root (default " ADM_DEFAULT_PIN_ROOT ")\n"
+"      --socket PATH   admd's control socket (default " ADM_CTL_DIR "/<basename of the pin root>" ADM_CTL_SUFFIX ")\n"
 "  -j, --json          machine-readable output\n"
 "  -h, --help          this text; 'admctl COMMAND --help' for a command\n"
 "\n"
 "Examples:\n"
-"  admctl stats\n"
+"  admctl status\n"
+"  admctl stats --watch 2\n"
 "  admctl block add 203.0.113.0/24 --ttl 10m\n"
+"  admctl limits set web new_conn_rate 50/s\n"
 "  admctl --pin-root /sys/fs/bpf/adm-test allow list --json\n"
 "\n"
+"Every write is an audit record (admd logs it; syslog when admd is down).\n"
 "Exit status: 0 ok, 1 operation failed, 2 usage error.\n");
 }
 
-int ctl_open_fail(const struct ctl *ctl, const char *map, int err)
+static int set_path(char *dst, size_t len, const char *opt, const char *v)
 {
-	if (err == -ENOENT)
-		fprintf(stderr,
-			"admctl: no adm maps under %s (%s missing); is admd running with this pin_root? Use -c FILE or --pin-root DIR\n",
-			ctl->pin_root, map);
-	else
-		fprintf(stderr, "admctl: cannot open %s/%s: %s\n", ctl->pin_root,
-			map, strerror(-err));
-	return EXIT_FAIL;
+	if (!v[0] || snprintf(dst, len, "%s", v) >= (int)len) {
+		fprintf(stderr, "admctl: %s: %s\n", opt,
+			v[0] ? "path too long" : "empty path");
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of option argv[*i]; NULL (with the sentence) if there is none. */
+static const char *take_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "admctl: option '%s' needs a value\n", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl ctl = { .pin_root = ADM_DEFAULT_PIN_ROOT };
-	const char *cfg_path = NULL, *cmd;
+	const char *cfg_path = NULL, *cmd, *pin_root = NULL, *socket = NULL;
+	size_t c;
 	int i;
 
 	adm_log_prog = "admctl";
@@ -63,19 +128,23 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			ctl.json = 1;
-		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
-			cfg_path = argv[++i];
-		} else if (!strcmp(a, "--pin-root") && i + 1 < argc) {
-			if (snprintf(ctl.pin_root, sizeof(ctl.pin_root), "%s",
-				     argv[++i]) >= (int)sizeof(ctl.pin_root)) {
-				fprintf(stderr, "admctl: --pin-root: path too long\n");
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			if (!(cfg_path = take_value(argc, argv, &i)))
 				return EXIT_USAGE;
-			}
+		} else if (!strcmp(a, "--pin-root")) {
+			if (!(pin_root = take_value(argc, argv, &i)))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--socket")) {
+			if (!(socket = take_value(argc, argv, &i)))
+				return EXIT_USAGE;
 		} else {
-			fprintf(stderr, "admctl: unknown or incomplete option '%s'\n", a);
-			usage(stderr);
+			fprintf(stderr, "admctl: unknown option '%s'; see 'admctl --help'\n", a);
 			return EXIT_USAGE;
 		}
+	}
+	if (cfg_path && pin_root) {
+		fprintf(stderr, "admctl: -c and --pin-root both name the pin root; give one\n");
+		return EXIT_USAGE;
 	}
 	if (cfg_path) {
 		struct adm_config *cfg = calloc(1, sizeof(*cfg));
@@ -89,22 +158,33 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		snprintf(ctl.pin_root, sizeof(ctl.pin_root), "%s", cfg->pin_root);
+		if (!socket && adm_ctl_path(cfg, ctl.socket, sizeof(ctl.socket)))
+			ctl.socket[0] = '\0';
 		free(cfg);
 	}
+	if (pin_root) {
+		if (set_path(ctl.pin_root, sizeof(ctl.pin_root), "--pin-root", pin_root))
+			return EXIT_USAGE;
+		if (pin_root[0] != '/') {
+			fprintf(stderr, "admctl: --pin-root '%s' must be an absolute path\n",
+				pin_root);
+			return EXIT_USAGE;
+		}
+	}
+	if (socket && set_path(ctl.socket, sizeof(ctl.socket), "--socket", socket))
+		return EXIT_USAGE;
+	if (!ctl.socket[0])
+		adm_ctl_default_path(ctl.pin_root, ctl.socket, sizeof(ctl.socket));
 	if (i >= argc) {
-		fprintf(stderr, "admctl: a command is required\n");
-		usage(stderr);
+		fprintf(stderr, "admctl: a command is required; see 'admctl --help'\n");
 		return EXIT_USAGE;
 	}
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
-	if (!strcmp(cmd, "stats"))
-		return do_stats(&ctl, argc, argv);
-	if (!strcmp(cmd, "block"))
-		return do_cidr(&ctl, 0, argc, argv);
-	if (!strcmp(cmd, "allow"))
-		return do_cidr(&ctl, 1, argc, argv);
-	fprintf(stderr, "admctl: unknown command '%s'; see admctl --help\n", cmd);
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(cmd, commands[c].name))
+			return commands[c].run(&ctl, argc, argv);
+	fprintf(stderr, "admctl: unknown command '%s'; see 'admctl --help'\n", cmd);
 	return EXIT_USAGE;
 }

@@ -23,6 +23,8 @@ struct ev_drain {
 	time_t second;
 	unsigned int logged;
 	__u64 unlogged;
+	ev_tap_fn tap;
+	void *tap_ctx;
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -35,6 +37,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*e))
 		return 0;
 	ev->total++;
+	if (ev->tap)
+		ev->tap(ev->tap_ctx, e);
 	if (now != ev->second) {
 		if (ev->unlogged)
 			adm_info("decision: %llu more records in the last second not logged",
@@ -86,6 +90,17 @@ int ev_poll(struct ev_drain *ev, int timeout_ms)
 __u64 ev_total(const struct ev_drain *ev)
 {
 	return ev->total;
+}
+
+void ev_set_tap(struct ev_drain *ev, ev_tap_fn fn, void *ctx)
+{
+	ev->tap = fn;
+	ev->tap_ctx = ctx;
+}
+
+int ev_epoll_fd(const struct ev_drain *ev)
+{
+	return ring_buffer__epoll_fd(ev->rb);
 }
 
 void ev_close(struct ev_drain *ev)

@@ -113,6 +113,36 @@ static int link_create(int prog_fd, int ifindex, __u32 flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * --force: take a program adm does not own off the interface (netlink
+ * attachments only: a bpf_link belongs to whoever holds it).
+ */
+static int detach_foreign(int ifindex, const char *ifname, __u32 prog_id,
+			  char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int rc = 0;
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		q.attach_mode = XDP_ATTACHED_NONE;
+	adm_warn("%s: --force: replacing XDP program id %u that adm did not attach",
+		 ifname, prog_id);
+	if (!rc && q.drv_prog_id)
+		rc = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (!rc && q.skb_prog_id)
+		rc = bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
+	if (!rc && q.hw_prog_id)
+		rc = bpf_xdp_detach(ifindex, XDP_FLAGS_HW_MODE, NULL);
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot take XDP program id %u off %s: %s%s", prog_id,
+			 ifname, strerror(-rc), rc == -EBUSY ?
+			 " (it is attached through a bpf_link: detach it with the tool that owns it)" : "");
+		return -1;
+	}
+	return 0;
+}
+
 int ld_attach(struct adm_xdp_bpf *skel, const struct adm_config *cfg,
 	      const char *ifname, const char **mode_out, char *err,
 	      size_t errlen)
@@ -156,10 +186,14 @@ int ld_attach(struct adm_xdp_bpf *skel, const struct adm_config *cfg,
 	}
 
 	if (!bpf_xdp_query_id(ifindex, 0, &prog_id) && prog_id) {
-		snprintf(err, errlen,
-			 "interface %s already has an XDP program (id %u) that adm did not attach; detach it first ('ip link set dev %s xdp off')",
-			 ifname, prog_id, ifname);
-		return -1;
+		if (!cfg->force) {
+			snprintf(err, errlen,
+				 "interface %s already has an XDP program (id %u) that adm did not attach; detach it first ('ip link set dev %s xdp off'), or replace it with --force",
+				 ifname, prog_id, ifname);
+			return -1;
+		}
+		if (detach_foreign(ifindex, ifname, prog_id, err, errlen))
+			return -1;
 	}
 
 	lfd = -EOPNOTSUPP;

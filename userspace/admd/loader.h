@@ -18,7 +18,8 @@ struct adm_xdp_bpf *ld_load(const struct adm_config *cfg, char *err, size_t errl
 /*
  * Attach the loaded program to ifname through a bpf_link pinned under the
  * pin root. An existing adm link is updated in place (no gap in
- * enforcement); an XDP program adm does not own is refused. *mode_out
+ * enforcement); an XDP program adm does not own is refused, or with
+ * cfg->force taken off first (netlink attachments only). *mode_out
  * gets "native" or "generic". Returns 0, or -1 with one sentence in err.
  */
 int ld_attach(struct adm_xdp_bpf *skel, const struct adm_config *cfg,

@@ -149,6 +149,10 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "cannot load adm_sockops: %s (run with -v)", strerror(-rc));
 		goto fail;
 	}
+	if (!sk->sockops->bss) {
+		snprintf(err, errlen, "adm_sockops: its .bss is not memory-mapped (needs BPF_F_MMAPABLE array maps)");
+		goto fail;
+	}
 	sk->iter = adm_iter_bpf__open_opts(&opts);
 	if (!sk->iter)
 		goto fail_errno;
@@ -217,6 +221,18 @@ static void clear_src_recount(int fd)
 	}
 }
 
+/*
+ * Whether a take or release of service id's connections began after
+ * done0 was read (or was in flight then): adm_sockops brackets each one
+ * with adm_chg_begun / adm_chg_done. A pass that did not race saw a still
+ * set of counted sockets; only its recount may be compared to the counter.
+ */
+static int raced(const struct sk_layer *sk, __u32 id, const __u64 *done0)
+{
+	return __atomic_load_n(&sk->sockops->bss->adm_chg_begun[id], __ATOMIC_ACQUIRE) !=
+	       done0[id];
+}
+
 static __s64 same_sign_min(__s64 a, __s64 b)
 {
 	if (!a || !b || (a > 0) != (b > 0))
@@ -228,9 +244,13 @@ static __s64 same_sign_min(__s64 a, __s64 b)
 
 /*
  * Correct per-source counters whose drift repeated across two quiet
- * passes; fixed[service] accumulates the size of the corrections.
+ * passes; fixed[service] accumulates the size of the corrections. A
+ * source whose service took or released a connection since the pass
+ * began (done0) is left alone: its counter may be newer than the recount,
+ * and a read-modify-write of it could lose that change.
  */
-static void reconcile_sources(struct sk_layer *sk, __u64 *fixed)
+static void reconcile_sources(struct sk_layer *sk, __u64 *fixed,
+			      const __u64 *done0)
 {
 	struct src_drift *now = calloc(SK_MAX_PENDING_SRC, sizeof(*now));
 	struct adm_fp_key key, *prev = NULL;
@@ -243,7 +263,9 @@ static void reconcile_sources(struct sk_layer *sk, __u64 *fixed)
 		__s64 drift;
 
 		prev = &key;
-		if (bpf_map_lookup_elem(sk->src_conc_fd, &key, &live))
+		if (key.service >= ADM_MAX_SERVICES ||
+		    bpf_map_lookup_elem(sk->src_conc_fd, &key, &live) ||
+		    raced(sk, key.service, done0))
 			continue;
 		bpf_map_lookup_elem(sk->src_recount_fd, &key, &truth);
 		drift = (__s64)(truth - live);
@@ -257,7 +279,7 @@ static void reconcile_sources(struct sk_layer *sk, __u64 *fixed)
 			if (memcmp(&sk->src_pending[i].key, &key, sizeof(key)))
 				continue;
 			fix = same_sign_min(sk->src_pending[i].drift, drift);
-			if (fix && key.service < ADM_MAX_SERVICES) {
+			if (fix) {
 				live += fix;
 				bpf_map_update_elem(sk->src_conc_fd, &key, &live, BPF_EXIST);
 				fixed[key.service] += fix > 0 ? fix : -fix;
@@ -277,10 +299,15 @@ int sk_reconcile(struct sk_layer *sk)
 {
 	struct adm_recount zero = {}, rc;
 	__u64 before[ADM_MAX_SERVICES], after, src_fixed[ADM_MAX_SERVICES] = {};
+	__u64 done0[ADM_MAX_SERVICES];
 	int quiet = 1, err;
 	__u32 id;
 
+	/* done0 before anything else: a take or release in flight now or
+	 * begun later shows as raced() at the end of the pass. */
 	for (id = 0; id < ADM_MAX_SERVICES; id++) {
+		done0[id] = __atomic_load_n(&sk->sockops->bss->adm_chg_done[id],
+					    __ATOMIC_ACQUIRE);
 		bpf_map_update_elem(sk->recount_fd, &id, &zero, BPF_ANY);
 		before[id] = __atomic_load_n(&sk->conc[id].live, __ATOMIC_ACQUIRE);
 	}
@@ -306,8 +333,13 @@ int sk_reconcile(struct sk_layer *sk)
 			adm_info("reaped %llu idle and %llu over-lifetime connections of %s",
 				 (unsigned long long)rc.reaped_idle,
 				 (unsigned long long)rc.reaped_lifetime, meta.name);
-		/* Reaped sockets release their slots through sockops meanwhile. */
-		if (before[id] != after || rc.reaped_idle || rc.reaped_lifetime) {
+		/*
+		 * Only a pass that raced no take or release can be compared
+		 * with the counter (reaped sockets release theirs through
+		 * sockops meanwhile, which races too).
+		 */
+		if (raced(sk, id, done0) || before[id] != after ||
+		    rc.reaped_idle || rc.reaped_lifetime) {
 			quiet = 0;
 			sk->pending[id] = 0;
 		} else {
@@ -329,7 +361,7 @@ int sk_reconcile(struct sk_layer *sk)
 		sk->n_src_pending = 0;
 		return 0;
 	}
-	reconcile_sources(sk, src_fixed);
+	reconcile_sources(sk, src_fixed, done0);
 	for (id = 1; id < ADM_MAX_SERVICES; id++) {
 		struct adm_meta meta;
 

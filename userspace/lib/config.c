@@ -399,6 +399,25 @@ static int parse_path(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return -1;
 }
 
+/* Group names: 1..32 characters [A-Za-z0-9_.-], not starting with '-'. */
+static int parse_group(struct cfg_ctx *ctx, const struct cfg_key *k,
+		       void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[0] != '-' &&
+	    value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789_.-")] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a group name");
+	allowed(ctx, "a group name of 1..%zu characters [A-Za-z0-9_.-], "
+		"not starting with '-'", k->size - 1);
+	return -1;
+}
+
 /* "ADDR:PORT", "[ADDR6]:PORT", or "off" (stored as ""). */
 static int parse_listen(struct cfg_ctx *ctx, const struct cfg_key *k,
 			void *field, const char *value)
@@ -581,6 +600,9 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "cgroup", .parse = parse_path, ADM_FIELD(cgroup) },
 	{ .name = "reconcile_ms", .parse = parse_num, ADM_FIELD(reconcile_ms),
 	  .min = CFG_RECONCILE_MS_MIN, .max = CFG_RECONCILE_MS_MAX },
+	{ .name = "control_socket", .parse = parse_path,
+	  ADM_FIELD(control_socket) },
+	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
 };
 
 static const struct cfg_key metrics_keys[] = {

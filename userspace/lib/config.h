@@ -19,6 +19,8 @@
 #define ADM_SVC_NAME_MAX	32
 #define ADM_ERR_MAX		512
 #define ADM_DEFAULT_METRICS	"127.0.0.1:9110"
+#define ADM_CTL_PATH_MAX	108	/* sizeof(sun_path), NUL included */
+#define ADM_GROUP_NAME_MAX	33	/* 32 characters, NUL */
 
 /* "N/s" or "N/m": count events per period. count == 0: no limit. */
 struct adm_rate {
@@ -73,6 +75,9 @@ struct adm_config {
 	char cgroup[PATH_MAX];		/* "" = the cgroup v2 mount in /proc/mounts */
 	__u32 reconcile_ms;		/* socket table recount period, default 1000 */
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
+	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
+	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
+	int force;			/* not a key: admd --force, replace foreign XDP programs */
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };

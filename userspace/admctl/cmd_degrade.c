@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admctl degrade: the degradation level (adm_state.degrade of every
+ * service id). At level L the data plane refuses new connections (RST,
+ * reason degraded) of services whose priority is below L.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "admctl.h"
+#include "pins.h"
+#include "util.h"
+
+static void degrade_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: admctl degrade [--json]\n"
+"       admctl degrade LEVEL\n"
+"\n"
+"Shed load by priority, on the next packet. At LEVEL (0..%d) new connections\n"
+"of services with a priority below LEVEL are refused (RST, reason degraded):\n"
+"  0  nothing is shed\n"
+"  1  sheddable services are shed\n"
+"  2  sheddable and normal services are shed\n"
+"  3  every service is shed, critical ones too\n"
+"The level applies to every service, also to those a reload adds later, and\n"
+"survives reloads and admd restarts. Without LEVEL: the current level.\n"
+"\n"
+"Examples:\n"
+"  admctl degrade 1\n"
+"  admctl degrade 0\n"
+"  admctl degrade --json\n", ADM_DEGRADE_MAX);
+}
+
+static void set_degrade(struct adm_state *st, const void *arg)
+{
+	st->degrade = *(const __u8 *)arg;
+}
+
+static void show_degrade(const struct adm_state *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "degrade=%u", st->degrade);
+}
+
+/* Would a service of this priority be shed at `level`? */
+static int shed(unsigned int priority, unsigned int level)
+{
+	return level > priority;
+}
+
+static int read_priorities(struct ctl *ctl, __u8 prio[ADM_MAX_SERVICES])
+{
+	int fd = adm_map_open(ctl->pin_root, ADM_MAP_SERVICES, 1);
+	__u32 id;
+
+	if (fd < 0)
+		return ctl_open_fail(ctl, ADM_MAP_SERVICES, fd);
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		struct adm_service s = {};
+
+		bpf_map_lookup_elem(fd, &id, &s);
+		prio[id] = s.priority;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
+int do_degrade(struct ctl *ctl, int argc, char **argv)
+{
+	struct adm_state st[ADM_MAX_SERVICES];
+	__u8 prio[ADM_MAX_SERVICES];
+	json_t *arr;
+	char what[ADM_AUDIT_WHAT_MAX];
+	const char *pos[1];
+	struct ctl_sel sel;
+	int rc, n_pos;
+	__u64 level;
+	__u8 lvl;
+	__u32 id;
+
+	rc = ctl_args(ctl, "degrade", argc, argv, 1, NULL, pos, 1, &n_pos);
+	if (rc == CTL_ARGS_HELP) {
+		degrade_usage(stdout);
+		return EXIT_OK;
+	}
+	if (rc)
+		return rc;
+	if (n_pos && adm_parse_u64(pos[0], 0, ADM_DEGRADE_MAX, &level))
+		return ctl_usage_error("degrade", "level '%s' is not a number 0..%d",
+				       pos[0], ADM_DEGRADE_MAX);
+	rc = ctl_select(ctl, "degrade", NULL, &sel);
+	if (rc)
+		return rc;
+	if (n_pos) {
+		lvl = (__u8)level;
+		snprintf(what, sizeof(what), "degrade %u", lvl);
+		return ctl_state_update(ctl, "degrade", &sel, 1, set_degrade, &lvl,
+					show_degrade, what, NULL);
+	}
+	rc = ctl_state_read(ctl, st);
+	if (!rc)
+		rc = read_priorities(ctl, prio);
+	if (rc)
+		return rc;
+	arr = json_array();
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		if (!sel.pick[id])
+			continue;
+		if (ctl->json)
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:b}",
+				"name", sel.names.name[id],
+				"degrade", (json_int_t)st[id].degrade,
+				"priority", adm_priority_name(prio[id]),
+				"shed", shed(prio[id], st[id].degrade)));
+		else
+			printf("%-16s level %u, priority %-10s %s\n", sel.names.name[id],
+			       st[id].degrade, adm_priority_name(prio[id]),
+			       shed(prio[id], st[id].degrade) ? "SHED" : "admitted");
+	}
+	if (ctl->json)
+		ctl_print_json(json_pack("{s:o}", "services", arr));
+	else
+		json_decref(arr);
+	return EXIT_OK;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admctl limits show|set: the live policy of each service. `set` is a
+ * read-modify-write of the service's adm_services entry; conn_limit is an
+ * atomic store into the mmapable adm_conc `limit` word, next to the `live`
+ * counter the socket layer keeps changing (never overwritten).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "admctl.h"
+#include "live.h"
+#include "pins.h"
+#include "util.h"
+
+#define VALUE_TEXT_MAX	64
+#define KEYS_TEXT_MAX	256
+#define STATE_TEXT_MAX	128
+#define RELOAD_NOTE	"in effect now, until the config file is applied again ('admctl reload' or SIGHUP)"
+
+static void limits_usage(FILE *f)
+{
+	char keys[KEYS_TEXT_MAX];
+
+	adm_live_key_list(keys, sizeof(keys));
+	fprintf(f,
+"Usage: admctl limits show [SERVICE] [--json]\n"
+"       admctl limits set SERVICE KEY VALUE\n"
+"\n"
+"show: the live policy of every service (or one), as the data plane applies it.\n"
+"set:  change one key of one service in the running data plane, on the next\n"
+"      packet. The value takes the config file's syntax and range:\n"
+"        conn_limit, fp_conn_limit      N (0: unlimited / off)\n"
+"        new_conn_rate, pkt_rate        N/s, N/m or off\n"
+"        new_conn_burst, pkt_burst      N (needs its rate on; a new rate keeps the burst)\n"
+"        on_rate, on_conn_full          drop, defer or reject\n"
+"        priority                       sheddable, normal or critical\n"
+"      Live keys: %s.\n"
+"      A reload ('admctl reload', SIGHUP) applies the config file again: a\n"
+"      change that should last belongs in the config file too.\n"
+"\n"
+"Examples:\n"
+"  admctl limits show\n"
+"  admctl limits show web --json\n"
+"  admctl limits set web conn_limit 200\n"
+"  admctl limits set web new_conn_rate 50/s\n"
+"  admctl limits set api on_rate reject\n", keys);
+}
+
+struct limits_maps {
+	int services, conc;
+};
+
+static void close_maps(struct limits_maps *m)
+{
+	if (m->services >= 0)
+		close(m->services);
+	if (m->conc >= 0)
+		close(m->conc);
+}
+
+static int open_maps(struct ctl *ctl, struct limits_maps *m, int rdonly)
+{
+	m->services = adm_map_open(ctl->pin_root, ADM_MAP_SERVICES, rdonly);
+	if (m->services < 0)
+		return ctl_open_fail(ctl, ADM_MAP_SERVICES, m->services);
+	m->conc = adm_map_open(ctl->pin_root, ADM_MAP_CONC, rdonly);
+	if (m->conc < 0)
+		return ctl_open_fail(ctl, ADM_MAP_CONC, m->conc);
+	return 0;
+}
+
+static json_t *service_json(__u32 id, const char *name,
+			    const struct adm_service *s, const struct adm_conc *c)
+{
+	json_t *o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)id, "name", name,
+			      "live", (json_int_t)c->live);
+	char text[VALUE_TEXT_MAX];
+	int k;
+
+	for (k = 0; k < ADM_LIVE__MAX; k++) {
+		json_t *v;
+
+		adm_live_format(k, s, c->limit, text, sizeof(text));
+		switch (k) {
+		case ADM_LIVE_CONN_LIMIT:
+			v = json_integer((json_int_t)c->limit);
+			break;
+		case ADM_LIVE_FP_CONN_LIMIT:
+			v = json_integer(s->fp_conn_limit);
+			break;
+		case ADM_LIVE_NEW_CONN_BURST:
+		case ADM_LIVE_PKT_BURST:
+			v = strcmp(text, "-") ? json_integer(atoll(text)) : json_null();
+			break;
+		default:
+			v = json_string(text);
+			break;
+		}
+		json_object_set_new(o, adm_live_key_name(k), v);
+	}
+	return o;
+}
+
+static void service_text(__u32 id, const char *name, const struct adm_service *s,
+			 const struct adm_conc *c)
+{
+	char text[VALUE_TEXT_MAX];
+	int k;
+
+	printf("%s (id %u): %llu live connections\n", name, id,
+	       (unsigned long long)c->live);
+	for (k = 0; k < ADM_LIVE__MAX; k++) {
+		adm_live_format(k, s, c->limit, text, sizeof(text));
+		printf("  %-16s %s%s\n", adm_live_key_name(k), text,
+		       (k == ADM_LIVE_CONN_LIMIT && !c->limit) ||
+		       (k == ADM_LIVE_FP_CONN_LIMIT && !s->fp_conn_limit) ?
+		       " (unlimited)" : "");
+	}
+}
+
+static int limits_show(struct ctl *ctl, const char *only)
+{
+	struct limits_maps m = { -1, -1 };
+	struct adm_ms_names names;
+	json_t *arr = json_array();
+	__u32 id, want = 0;
+	int rc, n = 0;
+
+	if (only)
+		rc = ctl_service(ctl, "limits show", only, &want, &names);
+	else if ((rc = adm_ms_names_read(ctl->pin_root, &names)))
+		rc = ctl_open_fail(ctl, ADM_MAP_META, rc);
+	if (!rc)
+		rc = open_maps(ctl, &m, 1);
+	if (rc)
+		goto out;
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		struct adm_service s = {};
+		struct adm_conc c = {};
+
+		if (!names.name[id][0] || (want && id != want))
+			continue;
+		bpf_map_lookup_elem(m.services, &id, &s);
+		bpf_map_lookup_elem(m.conc, &id, &c);
+		if (ctl->json)
+			json_array_append_new(arr, service_json(id, names.name[id], &s, &c));
+		else
+			service_text(id, names.name[id], &s, &c);
+		n++;
+	}
+	if (ctl->json) {
+		ctl_print_json(json_pack("{s:O}", "services", arr));
+	} else {
+		if (!n)
+			printf("(no services)\n");
+		else
+			printf("'admctl limits set' changes these until the config file is applied again (reload).\n");
+	}
+out:
+	json_decref(arr);
+	close_maps(&m);
+	return rc;
+}
+
+static int limits_set(struct ctl *ctl, const char *svc_name, const char *key_name,
+		      const char *value)
+{
+	char err[ADM_ERR_MAX], what[ADM_AUDIT_WHAT_MAX];
+	char before[STATE_TEXT_MAX], after[STATE_TEXT_MAX], text[VALUE_TEXT_MAX];
+	struct limits_maps m = { -1, -1 };
+	struct adm_live_value v;
+	struct adm_service svc, next;
+	struct adm_conc *conc = NULL, cur = {};
+	__u64 limit;
+	__u32 id;
+	int key, rc;
+
+	/* Everything is judged before anything is opened for writing. */
+	rc = ctl_service(ctl, "limits set", svc_name, &id, NULL);
+	if (rc)
+		return rc;
+	key = adm_live_key_lookup(key_name, err, sizeof(err));
+	if (key < 0)
+		return ctl_usage_error("limits set", "%s", err);
+	if (adm_live_parse(svc_name, key, value, &v, err, sizeof(err)))
+		return ctl_usage_error("limits set", "%s", err);
+	rc = open_maps(ctl, &m, 0);
+	if (rc)
+		goto out;
+	if (bpf_map_lookup_elem(m.services, &id, &svc) ||
+	    bpf_map_lookup_elem(m.conc, &id, &cur)) {
+		fprintf(stderr, "admctl limits set: cannot read service %s: %s\n",
+			svc_name, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	next = svc;
+	limit = cur.limit;
+	if (adm_live_apply(&v, &next, &limit, err, sizeof(err))) {
+		rc = ctl_usage_error("limits set", "%s", err);
+		goto out;
+	}
+	adm_live_format(key, &svc, cur.limit, text, sizeof(text));
+	snprintf(before, sizeof(before), "%s %s=%s", svc_name, key_name, text);
+	if (key == ADM_LIVE_CONN_LIMIT) {
+		conc = adm_conc_mmap(m.conc);
+		if (!conc) {
+			fprintf(stderr, "admctl limits set: cannot map %s: %s\n",
+				ADM_MAP_CONC, strerror(errno));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		/* One aligned store of `limit`: `live` is never touched. */
+		__atomic_store_n(&conc[id].limit, limit, __ATOMIC_RELAXED);
+	} else if (bpf_map_update_elem(m.services, &id, &next, BPF_EXIST)) {
+		fprintf(stderr, "admctl limits set: cannot write service %s: %s\n",
+			svc_name, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	adm_live_format(key, &next, limit, text, sizeof(text));
+	snprintf(after, sizeof(after), "%s %s=%s", svc_name, key_name, text);
+	snprintf(what, sizeof(what), "limits set %s %s %s", svc_name, key_name, value);
+	ctl_audit(ctl, what, before, after, "ok", RELOAD_NOTE);
+	rc = EXIT_OK;
+out:
+	adm_conc_munmap(conc);
+	close_maps(&m);
+	return rc;
+}
+
+int do_limits(struct ctl *ctl, int argc, char **argv)
+{
+	const char *pos[4];
+	int n_pos, rc;
+
+	if (argc < 2)
+		return ctl_usage_error("limits", "show or set? see 'admctl limits --help'");
+	rc = ctl_args(ctl, "limits", argc, argv, 1, NULL, pos, 4, &n_pos);
+	if (rc == CTL_ARGS_HELP) {
+		limits_usage(stdout);
+		return EXIT_OK;
+	}
+	if (rc)
+		return rc;
+	if (!n_pos)
+		return ctl_usage_error("limits", "show or set? see 'admctl limits --help'");
+	if (!strcmp(pos[0], "show")) {
+		if (n_pos > 2)
+			return ctl_usage_error("limits show", "unexpected argument '%s'", pos[2]);
+		return limits_show(ctl, n_pos > 1 ? pos[1] : NULL);
+	}
+	if (!strcmp(pos[0], "set")) {
+		if (n_pos < 4)
+			return ctl_usage_error("limits set", "needs SERVICE KEY VALUE, e.g. 'admctl limits set web conn_limit 200'");
+		return limits_set(ctl, pos[1], pos[2], pos[3]);
+	}
+	return ctl_usage_error("limits", "unknown action '%s' (show, set)", pos[0]);
+}

@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The control socket. Everything runs in admd's main thread: no locks.
+ * A client's request is handled as soon as its line is complete; answers
+ * go to the client's output queue and are written as far as the socket
+ * takes them, the rest when poll says it can take more.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "adm/adm.h"
+#include "control.h"
+#include "log.h"
+#include "mapstatus.h"
+#include "pins.h"
+#include "util.h"
+
+#define CTL_SOCK_MODE		0600
+#define CTL_DIR_MODE		0755
+#define CTL_SOCK_UMASK		0177
+#define CTL_LOGS_DEFAULT	10
+#define CTL_PROBE_MS		200	/* is another admd answering the old socket? */
+#define NS_PER_MS		1000000ULL
+#define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
+#define EVENT_WRAP		"{\"event\":"
+
+struct ctl_client {
+	int fd;				/* -1: free slot */
+	uid_t uid;			/* SO_PEERCRED at accept */
+	pid_t pid;
+	char user[ADM_AUDIT_USER_MAX];
+	char in[ADM_CTL_REQ_MAX];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	int follow;			/* gets every new record */
+	int closing;			/* close once the output is written */
+	__u64 deadline;			/* CLOCK_MONOTONIC ns; 0: none (followers) */
+};
+
+struct ctl_server {
+	int lfd;
+	char path[ADM_CTL_PATH_MAX];
+	char pin_root[PATH_MAX];
+	struct ctl_ops ops;
+	int meta_fd;			/* service names for decision records */
+	char *ring[CTL_RING];		/* JSON text of each record */
+	unsigned int ring_next, ring_n;
+	struct ctl_client c[CTL_MAX_CLIENTS];
+};
+
+/* ---------------------------------------------------------------- clients */
+
+static void client_close(struct ctl_client *c)
+{
+	if (c->fd < 0)
+		return;
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* Write what the socket takes now; close a client that is done or gone. */
+static void client_flush(struct ctl_client *c)
+{
+	while (c->fd >= 0 && c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_close(c);
+			return;
+		}
+		c->out_off += n;
+	}
+	if (c->fd < 0)
+		return;
+	c->out_off = c->out_len = 0;
+	if (c->closing)
+		client_close(c);
+}
+
+/*
+ * Queue `len` bytes for the client. A client that lets more than
+ * CTL_OUT_MAX bytes pile up is disconnected: admd never waits for it.
+ */
+static void client_put(struct ctl_client *c, const char *text, size_t len)
+{
+	if (c->fd < 0)
+		return;
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + len > CTL_OUT_MAX) {
+		adm_warn("control: client pid %d reads too slowly (%zu bytes queued); disconnected",
+			 (int)c->pid, c->out_len);
+		client_close(c);
+		return;
+	}
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : ADM_CTL_REQ_MAX;
+		char *p;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		if (cap > CTL_OUT_MAX)
+			cap = CTL_OUT_MAX;
+		p = realloc(c->out, cap);
+		if (!p) {
+			client_close(c);
+			return;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out_len += len;
+}
+
+/* Queue obj (consumed) as one line. */
+static void client_send(struct ctl_client *c, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	if (!text) {
+		static const char oom[] = "{\"ok\":false,\"error\":\"admd is out of memory\"}\n";
+
+		client_put(c, oom, sizeof(oom) - 1);
+		return;
+	}
+	client_put(c, text, strlen(text));
+	client_put(c, "\n", 1);
+	free(text);
+}
+
+static void client_error(struct ctl_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void client_error(struct ctl_client *c, const char *fmt, ...)
+{
+	char msg[ADM_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	client_send(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+}
+
+/* One record, as the line a `logs` client gets. */
+static void client_record(struct ctl_client *c, const char *record)
+{
+	client_put(c, EVENT_WRAP, strlen(EVENT_WRAP));
+	client_put(c, record, strlen(record));
+	client_put(c, "}\n", 2);
+}
+
+/* ---------------------------------------------------------------- records */
+
+static void ring_push(struct ctl_server *s, char *text)
+{
+	int i;
+
+	if (!text)
+		return;
+	free(s->ring[s->ring_next]);
+	s->ring[s->ring_next] = text;
+	s->ring_next = (s->ring_next + 1) % CTL_RING;
+	if (s->ring_n < CTL_RING)
+		s->ring_n++;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (s->c[i].fd >= 0 && s->c[i].follow) {
+			client_record(&s->c[i], text);
+			client_flush(&s->c[i]);
+		}
+	}
+}
+
+void ctl_event(void *ctx, const struct adm_event *e)
+{
+	static const char *const kinds[] = {
+		[ADM_EV_DECISION] = "decision", [ADM_EV_REAPED] = "reaped",
+	};
+	struct ctl_server *s = ctx;
+	char time[ADM_TIME_TEXT_MAX], addr[INET6_ADDRSTRLEN];
+	struct adm_meta m = {};
+	__u32 id = e->service;
+	json_t *o;
+
+	adm_mono_time_text(e->ts_ns, time, sizeof(time));
+	if (s->meta_fd < 0)	/* the maps may be pinned after ctl_start */
+		s->meta_fd = adm_map_open(s->pin_root, ADM_MAP_META, 1);
+	if (s->meta_fd >= 0 && id < ADM_MAX_SERVICES)
+		bpf_map_lookup_elem(s->meta_fd, &id, &m);
+	m.name[ADM_META_NAME_LEN - 1] = '\0';
+	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I}",
+		      "type", e->kind < ADM_ARRAY_SIZE(kinds) && kinds[e->kind] ?
+			      kinds[e->kind] : "unknown",
+		      "time", time, "service", m.name[0] ? m.name : "-",
+		      "service_id", (json_int_t)e->service,
+		      "src", adm_format_addr(e->addr, addr, sizeof(addr)),
+		      "sport", (json_int_t)e->sport, "dport", (json_int_t)e->dport,
+		      "proto", e->proto == IPPROTO_UDP ? "udp" : "tcp",
+		      "verdict", adm_verdict_name(e->verdict),
+		      "reason", adm_reason_name(e->reason),
+		      "count", (json_int_t)e->count);
+	if (o)
+		ring_push(s, json_dumps(o, JSON_COMPACT));
+	json_decref(o);
+}
+
+void ctl_audit(struct ctl_server *s, const struct adm_audit *a)
+{
+	char line[LOG_LINE_MAX];
+	json_t *o = adm_audit_to_json(a);
+
+	adm_audit_format(a, line, sizeof(line));
+	adm_info("audit: %s", line);
+	if (o)
+		ring_push(s, json_dumps(o, JSON_COMPACT));
+	json_decref(o);
+}
+
+unsigned int ctl_records(const struct ctl_server *s)
+{
+	return s->ring_n;
+}
+
+unsigned int ctl_followers(const struct ctl_server *s)
+{
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		n += s->c[i].fd >= 0 && s->c[i].follow;
+	return n;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* Only root (or admd's own user) may change anything. */
+static int client_may_write(const struct ctl_client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+static void audit_for(const struct ctl_client *c, struct adm_audit *a,
+		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* An audit record of an action admd performs for client c. */
+static void audit_for(const struct ctl_client *c, struct adm_audit *a,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(a, 0, sizeof(*a));
+	adm_time_text(a->time, sizeof(a->time));
+	a->uid = c->uid;
+	a->pid = c->pid;
+	snprintf(a->user, sizeof(a->user), "%s", c->user);
+	snprintf(a->origin, sizeof(a->origin), "admd");
+	va_start(ap, fmt);
+	vsnprintf(a->what, sizeof(a->what), fmt, ap);
+	va_end(ap);
+}
+
+static int iface_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len < IF_NAMESIZE && strcmp(name, ".") && strcmp(name, "..") &&
+	       name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				 "0123456789_.:@-")] == '\0';
+}
+
+/* attach, detach, reload: performed by admd, audited here. */
+static void req_action(struct ctl_server *s, struct ctl_client *c,
+		       const char *cmd, json_t *req)
+{
+	const char *ifname = json_string_value(json_object_get(req, "iface"));
+	int force = json_is_true(json_object_get(req, "force")), rc;
+	char err[ADM_ERR_MAX] = "";
+	struct adm_audit a;
+
+	if (!client_may_write(c)) {
+		client_error(c, "%s needs root", cmd);
+		return;
+	}
+	if (strcmp(cmd, "reload")) {
+		if (!ifname || !iface_ok(ifname)) {
+			client_error(c, "%s needs \"iface\": an interface name of 1..%d characters",
+				     cmd, IF_NAMESIZE - 1);
+			return;
+		}
+		audit_for(c, &a, "%s %s%s", cmd, ifname, force ? " --force" : "");
+	} else {
+		audit_for(c, &a, "reload");
+	}
+	if (!strcmp(cmd, "attach"))
+		rc = s->ops.attach(s->ops.ctx, ifname, force, &a, err, sizeof(err));
+	else if (!strcmp(cmd, "detach"))
+		rc = s->ops.detach(s->ops.ctx, ifname, &a, err, sizeof(err));
+	else
+		rc = s->ops.reload(s->ops.ctx, &a, err, sizeof(err));
+	snprintf(a.result, sizeof(a.result), "%s%s", rc ? "failed: " : "ok",
+		 rc ? err : "");
+	ctl_audit(s, &a);
+	if (rc)
+		client_error(c, "%s", err);
+	else
+		client_send(c, json_pack("{s:b, s:o}", "ok", 1,
+					 "audit", adm_audit_to_json(&a)));
+}
+
+/* A write admctl made itself, reported for the record. */
+static void req_audit(struct ctl_server *s, struct ctl_client *c, json_t *req)
+{
+	char err[ADM_ERR_MAX];
+	struct adm_audit a;
+
+	if (adm_audit_from_json(json_object_get(req, "record"), &a, err, sizeof(err))) {
+		client_error(c, "%s", err);
+		return;
+	}
+	/* Who it was is the kernel's word, not the client's. */
+	a.uid = c->uid;
+	a.pid = c->pid;
+	snprintf(a.user, sizeof(a.user), "%s", c->user);
+	if (!a.time[0])
+		adm_time_text(a.time, sizeof(a.time));
+	if (!a.origin[0])
+		snprintf(a.origin, sizeof(a.origin), "admctl");
+	ctl_audit(s, &a);
+	client_send(c, json_pack("{s:b}", "ok", 1));
+}
+
+static void req_logs(struct ctl_server *s, struct ctl_client *c, json_t *req)
+{
+	json_t *jn = json_object_get(req, "n");
+	json_int_t n = CTL_LOGS_DEFAULT;
+	int follow = json_is_true(json_object_get(req, "follow"));
+	unsigned int i, first;
+
+	if (jn) {
+		if (!json_is_integer(jn) || json_integer_value(jn) < 0 ||
+		    json_integer_value(jn) > CTL_RING) {
+			client_error(c, "\"n\" must be an integer 0..%d", CTL_RING);
+			return;
+		}
+		n = json_integer_value(jn);
+	}
+	if (n > s->ring_n)
+		n = s->ring_n;
+	client_send(c, json_pack("{s:b, s:I, s:b}", "ok", 1, "count", n,
+				 "follow", follow));
+	first = (s->ring_next + CTL_RING - (unsigned int)n) % CTL_RING;
+	for (i = 0; i < n; i++)
+		client_record(c, s->ring[(first + i) % CTL_RING]);
+	if (follow) {
+		c->follow = 1;
+		c->deadline = 0;
+	}
+}
+
+static void req_status(struct ctl_server *s, struct ctl_client *c)
+{
+	json_t *st;
+	int err;
+
+	st = adm_ms_status(s->pin_root, &err);
+	if (!st)
+		st = json_pack("{s:s, s:s}", "pin_root", s->pin_root,
+			       "maps_error", strerror(-err));
+	s->ops.status(s->ops.ctx, st);
+	client_send(c, json_pack("{s:b, s:o}", "ok", 1, "status", st));
+}
+
+static void handle_line(struct ctl_server *s, struct ctl_client *c,
+			const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (!req || !json_is_object(req)) {
+		client_error(c, "a request is one JSON object per line: %s",
+			     req ? "not an object" : jerr.text);
+	} else if (!cmd) {
+		client_error(c, "the request has no \"cmd\"");
+	} else if (!strcmp(cmd, "status")) {
+		req_status(s, c);
+	} else if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
+		   !strcmp(cmd, "reload")) {
+		req_action(s, c, cmd, req);
+	} else if (!strcmp(cmd, "audit")) {
+		req_audit(s, c, req);
+	} else if (!strcmp(cmd, "logs")) {
+		req_logs(s, c, req);
+	} else {
+		client_error(c, "unknown command '%.64s'; commands: status, attach, detach, reload, audit, logs",
+			     cmd);
+	}
+	json_decref(req);
+}
+
+static void client_read(struct ctl_server *s, struct ctl_client *c)
+{
+	for (;;) {
+		char *nl;
+		ssize_t n;
+
+		while (c->fd >= 0 && !c->closing &&
+		       (nl = memchr(c->in, '\n', c->in_len))) {
+			size_t len = nl - c->in;
+
+			handle_line(s, c, c->in, len);
+			memmove(c->in, nl + 1, c->in_len - len - 1);
+			c->in_len -= len + 1;
+			if (c->fd >= 0 && !c->follow)
+				c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
+		}
+		if (c->fd < 0 || c->closing)
+			return;
+		if (c->in_len == sizeof(c->in)) {
+			client_error(c, "request longer than %d bytes", ADM_CTL_REQ_MAX);
+			c->closing = 1;
+			return;
+		}
+		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* The client is done sending: finish its answers, then close. */
+			c->closing = 1;
+			if (c->follow)
+				client_close(c);
+			return;
+		}
+		c->in_len += n;
+	}
+}
+
+static void client_accept(struct ctl_server *s)
+{
+	for (;;) {
+		struct ucred cred = {};
+		socklen_t clen = sizeof(cred);
+		struct ctl_client *c = NULL;
+		struct adm_audit who = {};
+		int fd, i;
+
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				adm_warn("control: accept failed: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+			if (s->c[i].fd < 0) {
+				c = &s->c[i];
+				break;
+			}
+		}
+		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
+			static const char busy[] =
+				"{\"ok\":false,\"error\":\"admd serves at most 16 control clients at once; try again\"}\n";
+
+			if (!c)
+				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		who.uid = cred.uid;
+		adm_audit_set_user(&who);
+		snprintf(c->user, sizeof(c->user), "%s", who.user);
+		c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
+	}
+}
+
+int ctl_poll(struct ctl_server *s, int extra_fd, int timeout_ms)
+{
+	struct pollfd pfd[CTL_MAX_CLIENTS + 2];
+	int slot[CTL_MAX_CLIENTS + 2];
+	__u64 now = adm_mono_ns();
+	int n = 0, i, rc;
+
+	pfd[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+	slot[n++] = -1;
+	if (extra_fd >= 0) {
+		pfd[n] = (struct pollfd){ .fd = extra_fd, .events = POLLIN };
+		slot[n++] = -1;
+	}
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &s->c[i];
+
+		if (c->fd < 0)
+			continue;
+		if (c->deadline && c->deadline <= now) {
+			client_close(c);
+			continue;
+		}
+		if (c->deadline && (c->deadline - now) / NS_PER_MS < (__u64)timeout_ms)
+			timeout_ms = (int)((c->deadline - now) / NS_PER_MS) + 1;
+		pfd[n] = (struct pollfd){
+			.fd = c->fd,
+			.events = (c->closing ? 0 : POLLIN) |
+				  (c->out_len > c->out_off ? POLLOUT : 0),
+		};
+		slot[n++] = i;
+	}
+	rc = poll(pfd, n, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct ctl_client *c;
+
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == s->lfd) {
+			client_accept(s);
+			continue;
+		}
+		if (slot[i] < 0)
+			continue;	/* extra_fd: the caller drains it */
+		c = &s->c[slot[i]];
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			client_close(c);
+			continue;
+		}
+		if (pfd[i].revents & (POLLIN | POLLHUP))
+			client_read(s, c);
+		if (c->fd >= 0)
+			client_flush(c);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/* An existing socket at path: stale (removed, 0) or served by a live admd (-1). */
+static int clear_old_socket(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot inspect control socket %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen,
+			 "%s exists and is not a socket; remove it or set another [adm] control_socket",
+			 path);
+		return -1;
+	}
+	fd = adm_ctl_connect(path, CTL_PROBE_MS);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(err, errlen,
+			 "another admd answers on %s; stop it, or give this instance its own pin_root or [adm] control_socket",
+			 path);
+		return -1;
+	}
+	if (unlink(path) && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove the stale control socket %s: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct ctl_server *ctl_start(const char *path, const char *pin_root,
+			     const struct ctl_ops *ops, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_server *s;
+	char dir[ADM_CTL_PATH_MAX];
+	mode_t old_mask;
+	int i, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path %s is too long (at most %zu characters)",
+			 path, sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "control socket: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	s->lfd = s->meta_fd = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		s->c[i].fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->pin_root, sizeof(s->pin_root), "%s", pin_root);
+	s->ops = *ops;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (mkdir(dirname(dir), CTL_DIR_MODE) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the directory of control socket %s: %s",
+			 path, strerror(errno));
+		goto fail;
+	}
+	if (clear_old_socket(path, err, errlen))
+		goto fail;
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0) {
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		goto fail;
+	}
+	strcpy(sa.sun_path, path);
+	/* Root-only from the first moment: no window with a wider mode. */
+	old_mask = umask(CTL_SOCK_UMASK);
+	rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc || chmod(path, CTL_SOCK_MODE) || listen(s->lfd, CTL_MAX_CLIENTS)) {
+		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
+			 strerror(errno));
+		goto fail;
+	}
+	s->meta_fd = adm_map_open(pin_root, ADM_MAP_META, 1);
+	return s;
+fail:
+	if (s->lfd >= 0)
+		close(s->lfd);
+	free(s);
+	return NULL;
+}
+
+void ctl_stop(struct ctl_server *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		client_close(&s->c[i]);
+	for (i = 0; i < CTL_RING; i++)
+		free(s->ring[i]);
+	if (s->lfd >= 0) {
+		close(s->lfd);
+		unlink(s->path);
+	}
+	if (s->meta_fd >= 0)
+		close(s->meta_fd);
+	free(s);
+}
