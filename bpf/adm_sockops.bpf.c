@@ -6,6 +6,8 @@
  * TCP_CLOSE, guarded by a flag in the socket's storage so each slot is
  * taken and released once whatever the path (RST, abort, double close,
  * timeout). A completed handshake also marks the source verified.
+ * Every take and release is bracketed by adm_chg_begun/adm_chg_done for
+ * admd's socket table recount.
  */
 #include <linux/bpf.h>
 #include <linux/socket.h>
@@ -25,6 +27,31 @@
 
 /* Network namespace admd serves (SO_NETNS_COOKIE); 0 = every namespace. */
 const volatile __u64 adm_netns_cookie = 0;
+
+/*
+ * Takes and releases of counted connections per service since this program
+ * was loaded, read by admd through the skeleton's mmapped .bss: `begun` is
+ * bumped before a socket's `counted` flag flips, `done` once the counters
+ * moved. A recount pass that read done[id] when it started and finds
+ * begun[id] equal to it when it ends overlapped no take or release of
+ * service id, so its tally of counted sockets is exact and only such a
+ * pass may show drift. (`live` equal before and after a pass cannot tell:
+ * a connection opening while another closes leaves it unchanged.)
+ */
+__u64 adm_chg_begun[ADM_MAX_SERVICES];
+__u64 adm_chg_done[ADM_MAX_SERVICES];
+
+static __always_inline void adm_change_begin(__u32 id)
+{
+	if (id < ADM_MAX_SERVICES)
+		__sync_fetch_and_add(&adm_chg_begun[id], 1);
+}
+
+static __always_inline void adm_change_end(__u32 id)
+{
+	if (id < ADM_MAX_SERVICES)
+		__sync_fetch_and_add(&adm_chg_done[id], 1);
+}
 
 static __always_inline int adm_is_mapped_v4(const __u32 *a)
 {
@@ -100,8 +127,11 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	st = bpf_sk_storage_get(&adm_sk, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
-	if (__sync_val_compare_and_swap(&st->counted, 0, 1) != 0)
+	adm_change_begin(id);
+	if (__sync_val_compare_and_swap(&st->counted, 0, 1) != 0) {
+		adm_change_end(id);
 		return;		/* already counted */
+	}
 	now = bpf_ktime_get_ns();
 	st->fp = fp;
 	st->established_ns = now;
@@ -117,6 +147,7 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 		if (live)
 			adm_add(live, 1);
 	}
+	adm_change_end(id);
 	bpf_map_update_elem(&adm_verified, &fp, &now, BPF_ANY);
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
@@ -132,17 +163,21 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 	if (!skops->sk)
 		return;
 	st = bpf_sk_storage_get(&adm_sk, skops->sk, NULL, 0);
-	if (!st)
-		return;
-	if (__sync_val_compare_and_swap(&st->counted, 1, 0) != 1)
+	if (!st || !st->counted)
 		return;		/* never counted, or already released */
 	id = st->fp.service;
+	adm_change_begin(id);
+	if (__sync_val_compare_and_swap(&st->counted, 1, 0) != 1) {
+		adm_change_end(id);
+		return;
+	}
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc)
 		adm_dec(&conc->live);
 	live = bpf_map_lookup_elem(&adm_src_conc, &st->fp);
 	if (live)
 		adm_dec(live);
+	adm_change_end(id);
 }
 
 SEC("sockops")
