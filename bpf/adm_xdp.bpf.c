@@ -15,6 +15,7 @@
 #include "adm_maps.h"
 #include "lib/parse.h"
 #include "lib/fingerprint.h"
+#include "lib/clock.h"
 #include "lib/gcra.h"
 #include "lib/verdict.h"
 
@@ -69,7 +70,7 @@ static __always_inline int adm_cidr_hit(void *map, __u64 word,
 	if (!v->expires_ns)
 		return 1;
 	if (!*now)
-		*now = bpf_ktime_get_ns();
+		*now = adm_now();
 	return v->expires_ns > *now;
 }
 
@@ -163,13 +164,13 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 			return adm_finish(ctx, p, id, ADM_A_NONE, ADM_R_ALLOW_LIST, st, now);
 		if (adm_cidr_hit(&adm_deny, g->deny_word, p, &now))
 			return adm_finish(ctx, p, id, ADM_A_DROP, ADM_R_DENY_LIST, st,
-					  now ? now : bpf_ktime_get_ns());
+					  now ? now : adm_now());
 	}
 
 	if (p->proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
 		if (!now)
-			now = bpf_ktime_get_ns();
+			now = adm_now();
 		reason = adm_judge_syn(id, svc, st, p, ctx, now, &action);
 		if (reason == ADM_R_NONE)
 			action = ADM_A_NONE;
@@ -180,7 +181,7 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 		struct adm_fp_key fp;
 
 		if (!now)
-			now = bpf_ktime_get_ns();
+			now = adm_now();
 		adm_fingerprint(&fp, id, svc, p);
 		fp.sig = ADM_SIG_PKT;
 		if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->pkt))

@@ -50,6 +50,10 @@
 #define RST_TTL		64	/* TTL / hop limit of a REJECT, per the design */
 #define MINUTE_NS	(60ULL * H_NS_PER_SEC)
 #define EXPIRY_SLACK_NS	(3600ULL * H_NS_PER_SEC)
+/* The data plane's clock has tick resolution (bpf/lib/clock.h): an entry
+ * may apply up to one tick after it expired. "Expired" here is a second
+ * ago, far beyond any tick. */
+#define EXPIRED_AGO_NS	(1ULL * H_NS_PER_SEC)
 #define FX_MAX_STEPS	8
 #define FX_MAX_CIDRS	3
 #define FX_MAX_SRCS	3
@@ -872,7 +876,7 @@ static bool setup_fixture(struct h_ctx *h, const struct fixture *fx)
 
 		if (!c->cidr)
 			continue;
-		exp = c->expiry == EXPIRED ? now - 1 :
+		exp = c->expiry == EXPIRED ? now - EXPIRED_AGO_NS :
 		      c->expiry == EXPIRES_LATER ? now + EXPIRY_SLACK_NS : 0;
 		snprintf(what, sizeof(what), "add %s %s", i < FX_MAX_CIDRS ? "allow" : "deny",
 			 c->cidr);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include "adm/gcra.h"
 #include "util.h"
 
 #define NS_PER_SEC	1000000000ULL
@@ -389,6 +390,58 @@ static void test_lookups(void **state)
 	assert_int_equal(adm_fp_mode_lookup("mac"), -1);
 }
 
+/* Events admitted in `secs` seconds by a GCRA read through a clock of
+ * `tick` resolution, with one event offered every `every` ns. */
+static __u64 admitted_coarse(const struct adm_gcra *g, __u64 tick, __u64 every,
+			     __u64 secs)
+{
+	__u64 t, tat = 0, next, n = 0, end = secs * 1000000000ULL;
+
+	for (t = tick; t < end; t += every) {
+		__u64 now = t / tick * tick;
+
+		if (adm_gcra_conforms(tat, now, g->emission_ns, g->tau_ns, &next)) {
+			tat = next;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* adm_rate_to_gcra_dp: tolerance at least one tick, rates exact again. */
+static void test_rate_to_gcra_dp(void **state)
+{
+	struct adm_rate fast = { .count = 1000, .period_ns = 1000000000ULL };
+	struct adm_rate slow = { .count = 1, .period_ns = 60000000000ULL };
+	struct adm_rate off = { 0 };
+	__u64 tick = adm_clock_tick_ns();
+	struct adm_gcra raw, dp;
+	__u64 n_raw, n_dp;
+
+	(void)state;
+	assert_true(tick > 0 && tick <= 100000000ULL);
+	raw = adm_rate_to_gcra(&fast, 1);
+	dp = adm_rate_to_gcra_dp(&fast, 1);
+	assert_int_equal(dp.emission_ns, raw.emission_ns);
+	assert_int_equal(raw.tau_ns, 0);
+	assert_int_equal(dp.tau_ns, tick > raw.tau_ns ? tick : raw.tau_ns);
+	/* 1000/s burst 1, offered 10000/s, through a 4 ms clock for 10 s:
+	 * without the floor one event a tick (250/s), with it the rate. */
+	n_raw = admitted_coarse(&raw, 4000000ULL, 100000ULL, 10);
+	dp.tau_ns = 4000000ULL;
+	n_dp = admitted_coarse(&dp, 4000000ULL, 100000ULL, 10);
+	assert_true(n_raw >= 2500 - 1 && n_raw <= 2500 + 1);
+	assert_true(n_dp >= 10000 - 5 && n_dp <= 10000 + 5);
+	/* Slow rates already tolerate more than a tick: unchanged. */
+	raw = adm_rate_to_gcra(&slow, 5);
+	dp = adm_rate_to_gcra_dp(&slow, 5);
+	assert_int_equal(dp.tau_ns, raw.tau_ns);
+	/* Off stays off. */
+	dp = adm_rate_to_gcra_dp(&off, 0);
+	assert_int_equal(dp.emission_ns, 0);
+	assert_int_equal(dp.tau_ns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_parse_cidr),
 		cmocka_unit_test(test_format_addr),
 		cmocka_unit_test(test_rate_to_gcra),
+		cmocka_unit_test(test_rate_to_gcra_dp),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_lookups),
 	};

@@ -155,7 +155,7 @@ static void set_rate(struct adm_gcra *g, const struct adm_rate *r)
 {
 	__u64 burst = adm_gcra_burst(g);
 
-	*g = adm_rate_to_gcra(r, burst > ADM_BURST_MAX ? ADM_BURST_MAX : (__u32)burst);
+	*g = adm_rate_to_gcra_dp(r, burst > ADM_BURST_MAX ? ADM_BURST_MAX : (__u32)burst);
 }
 
 static int set_burst(struct adm_gcra *g, __u64 burst, const char *rate_key,

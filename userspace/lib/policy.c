@@ -21,14 +21,14 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 	out->on_rate = sc->on_rate;
 	out->on_conn_full = sc->on_conn_full;
 	out->fp_conn_limit = sc->fp_conn_limit;
-	out->syn = adm_rate_to_gcra(&sc->new_conn_rate, sc->new_conn_burst);
-	out->pkt = adm_rate_to_gcra(&sc->pkt_rate, sc->pkt_burst);
+	out->syn = adm_rate_to_gcra_dp(&sc->new_conn_rate, sc->new_conn_burst);
+	out->pkt = adm_rate_to_gcra_dp(&sc->pkt_rate, sc->pkt_burst);
 	if (sc->verify)
 		out->flags |= ADM_SVC_VERIFY;
 	out->unv_ipv4_prefix = sc->unv_ipv4_prefix;
 	out->unv_ipv6_prefix = sc->unv_ipv6_prefix;
-	out->unv_prefix = adm_rate_to_gcra(&sc->unverified_rate, sc->unverified_burst);
-	out->new_sources = adm_rate_to_gcra(&sc->new_source_rate, sc->new_source_burst);
+	out->unv_prefix = adm_rate_to_gcra_dp(&sc->unverified_rate, sc->unverified_burst);
+	out->new_sources = adm_rate_to_gcra_dp(&sc->new_source_rate, sc->new_source_burst);
 	out->idle_timeout_ns = sc->idle_timeout_ns;
 	out->max_lifetime_ns = sc->max_lifetime_ns;
 }

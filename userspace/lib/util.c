@@ -4,6 +4,7 @@
  * and the names of the shared enums. No allocation, no global state: every
  * parser writes its output only on success.
  */
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -225,6 +226,9 @@ char *adm_format_addr(const __u32 addr[4], char *buf, size_t len)
 	return buf;
 }
 
+/* A tick of HZ=100, the coarsest common kernel, if clock_getres fails. */
+#define ADM_CLOCK_TICK_FALLBACK_NS	10000000ULL
+
 struct adm_gcra adm_rate_to_gcra(const struct adm_rate *r, __u32 burst)
 {
 	struct adm_gcra g = {};
@@ -387,4 +391,23 @@ int adm_parse_hostport(const char *s, struct sockaddr_storage *ss)
 		a4->sin_port = htons(port);
 	}
 	return 0;
+}
+
+__u64 adm_clock_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+		return ADM_CLOCK_TICK_FALLBACK_NS;
+	return (__u64)res.tv_sec * 1000000000ULL + (__u64)res.tv_nsec;
+}
+
+struct adm_gcra adm_rate_to_gcra_dp(const struct adm_rate *r, __u32 burst)
+{
+	struct adm_gcra g = adm_rate_to_gcra(r, burst);
+	__u64 tick = adm_clock_tick_ns();
+
+	if (g.emission_ns && g.tau_ns < tick)
+		g.tau_ns = tick;
+	return g;
 }

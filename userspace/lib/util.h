@@ -42,6 +42,18 @@ int adm_parse_hostport(const char *s, struct sockaddr_storage *ss);
 /* Rate -> GCRA parameters for a burst (burst 0 -> count). */
 struct adm_gcra adm_rate_to_gcra(const struct adm_rate *r, __u32 burst);
 
+/*
+ * The same for the data plane, whose clock has tick resolution
+ * (bpf/lib/clock.h): a tolerance below one tick would let a source through
+ * at most tau/emission + 1 times a tick, under its rate, so tau is raised
+ * to one tick. Long-run rates stay exact; bursts may exceed the configured
+ * one by up to a tick's worth of the rate.
+ */
+struct adm_gcra adm_rate_to_gcra_dp(const struct adm_rate *r, __u32 burst);
+
+/* Resolution of CLOCK_MONOTONIC_COARSE in ns (the kernel tick). */
+__u64 adm_clock_tick_ns(void);
+
 /* Names of enum values, "?" when out of range; lookups return -1 when unknown. */
 const char *adm_verdict_name(unsigned int v);
 const char *adm_reason_name(unsigned int r);
