@@ -74,7 +74,54 @@ static __always_inline int adm_cidr_hit(void *map, __u64 word,
 	return v->expires_ns > *now;
 }
 
-/* Returns the refusal reason for a SYN, or ADM_R_NONE to admit it. */
+/*
+ * Charge a SYN to its source's rate: the source's own GCRA, or, for a
+ * source that never completed a handshake (verify = yes), the shared
+ * per-prefix and new-source budgets, creating no per-source state.
+ * Returns the refusal reason, or ADM_R_NONE.
+ */
+static __always_inline __u32 adm_charge_syn(__u32 id,
+					    const struct adm_service *svc,
+					    const struct adm_pkt *p,
+					    const struct adm_fp_key *fp,
+					    struct xdp_md *ctx, __u64 now)
+{
+	struct adm_fp_key k;
+
+	if ((svc->flags & ADM_SVC_VERIFY) &&
+	    !bpf_map_lookup_elem(&adm_verified, fp)) {
+		k.service = id;
+		k.sig = 0;
+		adm_mask_addr(k.addr, p->saddr, p->family,
+			      p->family == 4 ? svc->unv_ipv4_prefix :
+					       svc->unv_ipv6_prefix);
+		if (!adm_gcra_charge_key(&adm_prefix_rate, &k, now,
+					 &svc->unv_prefix))
+			return ADM_R_RATE_PREFIX_UNVERIFIED;
+		if (svc->new_sources.emission_ns) {
+			__u64 *tat = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
+
+			if (tat && !adm_gcra_charge(tat, now, &svc->new_sources))
+				return ADM_R_RATE_NEW_SOURCES;
+		}
+		return ADM_R_NONE;
+	}
+	k = *fp;
+	if (svc->fp_mode == ADM_FP_SYN)
+		k.sig = adm_syn_sig_at(ctx, p->l4_off, p->ttl);
+	if (!adm_gcra_charge_key(&adm_rate, &k, now, &svc->syn))
+		return ADM_R_RATE_SOURCE;
+	return ADM_R_NONE;
+}
+
+/*
+ * Returns the refusal reason for a SYN, or ADM_R_NONE to admit it, and in
+ * *action what the policy does with a refusal. Order: breaker and
+ * degradation, the source's rate, then the concurrency gates. Every SYN
+ * that reaches the rate pays for it, whatever refuses it after: a client
+ * retrying into a full service spends its own budget (as limit_req before
+ * limit_conn does), so abusive sources stay at their rate.
+ */
 static __always_inline __u32 adm_judge_syn(__u32 id,
 					   const struct adm_service *svc,
 					   const struct adm_state *st,
@@ -82,9 +129,10 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 					   struct xdp_md *ctx, __u64 now,
 					   __u32 *action)
 {
-	struct adm_fp_key fp, unv;
+	struct adm_fp_key fp;
 	struct adm_conc *conc;
 	__u64 *live;
+	__u32 reason;
 
 	*action = ADM_A_REJECT;
 	if (st) {
@@ -97,43 +145,21 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 			return ADM_R_DEGRADED;
 	}
 
+	adm_fingerprint(&fp, id, svc, p);
+	*action = svc->on_rate;
+	reason = adm_charge_syn(id, svc, p, &fp, ctx, now);
+	if (reason != ADM_R_NONE)
+		return reason;
+
 	*action = svc->on_conn_full;
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc && conc->limit && conc->live >= conc->limit)
 		return ADM_R_CONC_GLOBAL;
-
-	adm_fingerprint(&fp, id, svc, p);
 	if (svc->fp_conn_limit) {
 		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
 		if (live && *live >= svc->fp_conn_limit)
 			return ADM_R_CONC_SOURCE;
 	}
-
-	*action = svc->on_rate;
-	if ((svc->flags & ADM_SVC_VERIFY) &&
-	    !bpf_map_lookup_elem(&adm_verified, &fp)) {
-		/* A stranger: charge shared budgets, create no per-source state. */
-		unv.service = id;
-		unv.sig = 0;
-		adm_mask_addr(unv.addr, p->saddr, p->family,
-			      p->family == 4 ? svc->unv_ipv4_prefix :
-					       svc->unv_ipv6_prefix);
-		if (!adm_gcra_charge_key(&adm_prefix_rate, &unv, now,
-					 &svc->unv_prefix))
-			return ADM_R_RATE_PREFIX_UNVERIFIED;
-		if (svc->new_sources.emission_ns) {
-			__u64 *tat = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
-
-			if (tat && !adm_gcra_charge(tat, now, &svc->new_sources))
-				return ADM_R_RATE_NEW_SOURCES;
-		}
-		return ADM_R_NONE;
-	}
-
-	if (svc->fp_mode == ADM_FP_SYN)
-		fp.sig = adm_syn_sig_at(ctx, p->l4_off, p->ttl);
-	if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->syn))
-		return ADM_R_RATE_SOURCE;
 	return ADM_R_NONE;
 }
 

@@ -17,4 +17,8 @@ echo "== connections/s: the socket layer's cost"
 bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
+bash tests/bench/overload.sh "$out/overload.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

@@ -13,9 +13,9 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-20000}
 CONC=${CONC:-32}
 PORT=8080
-CONF="$E2E_TMP/bench.conf"
 
 e2e_init "$ADMD"
+CONF="$E2E_TMP/bench.conf"	# E2E_TMP exists from e2e_init on
 e2e_topology
 cat >"$CONF" <<EOF
 [adm]

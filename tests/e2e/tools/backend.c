@@ -2,45 +2,79 @@
 /*
  * backend: a capacity-limited TCP service that behaves like the one adm was
  * born from. WORKERS threads each serve one connection at a time: read a
- * request line, spend the service time, answer "ok\n", close. What the
- * workers cannot take waits in the listen backlog, so overload shows as
- * queueing delay and client timeouts, not as refusals.
+ * request, spend the service time, answer, and (unless keep-alive) close.
+ * What the workers cannot take waits in the listen backlog, so overload
+ * shows as queueing delay and client timeouts, not as refusals. Requests
+ * whose client gave up while they waited are still served (as the seed
+ * service did): that wasted work is how overload lowers goodput.
  *
  *   backend -l ADDR:PORT [-w WORKERS] [--service-ms MS] [--jitter-ms MS]
- *           [--contention F] [--max-seconds N] [--ready-file F]
+ *           [--dist uniform|exp|lognormal] [--sigma S] [--contention F]
+ *           [--http [--keepalive-ms MS] [--body-bytes N]]
+ *           [--max-seconds N] [--ready-file F]
  *
- * Service time = MS + uniform(0, jitter), multiplied by
+ * Protocol: by default read a request line (whatever arrives first) and
+ * answer "ok\n". --http: read an HTTP/1.x request head (and a
+ * Content-Length body), answer "HTTP/1.1 200 OK" with Content-Length
+ * (--body-bytes, default 3: "ok\n"); keep the connection for the next
+ * request when the client asks for keep-alive (HTTP/1.1 without
+ * "Connection: close", or HTTP/1.0 with "Connection: keep-alive"), until it
+ * is idle for --keepalive-ms (default 2000). A malformed head gets a 400.
+ * nginx can proxy to it.
+ *
+ * Service time: --dist uniform (default): MS + uniform(0, jitter);
+ * exp: exponential with mean MS; lognormal: mean MS, shape --sigma
+ * (default 0.5). --jitter-ms is added in every case. Then multiplied by
  * (1 + F * (busy workers - 1)) with --contention F: the seed service's row
- * locks, where each request in flight slows the others and overload lowers
- * goodput instead of only queueing. Prints served/failed counts on exit.
+ * locks, where each request in flight slows the others.
+ * Prints served/failed counts on exit.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BK_BACKLOG		4096
 #define BK_MAX_WORKERS		1024
 #define BK_REQ_MAX		256
+#define BK_HEAD_MAX		8192	/* HTTP request head */
+#define BK_BODY_MAX		(1 << 20)	/* request body bytes read and dropped */
+#define BK_REPLY_MAX		(1 << 20)	/* --body-bytes */
 #define BK_READ_TIMEOUT_S	5
+#define BK_DEFAULT_KEEPALIVE_MS	2000
 #define US_PER_MS		1000.0
+
+enum bk_dist { DIST_UNIFORM = 0, DIST_EXP, DIST_LOGNORMAL };
 
 static struct {
 	int workers;
-	double service_ms, jitter_ms, contention;
+	double service_ms, jitter_ms, contention, sigma;
+	enum bk_dist dist;
+	int http;
+	long keepalive_ms;
+	long body_bytes;
 	int max_seconds;
 	const char *ready_file;
-} opt = { .workers = 8, .service_ms = 20, .max_seconds = 300 };
+} opt = {
+	.workers = 8, .service_ms = 20, .sigma = 0.5, .max_seconds = 300,
+	.keepalive_ms = BK_DEFAULT_KEEPALIVE_MS, .body_bytes = 3,
+};
+
+static char *reply_body;	/* --http: body_bytes of "ok\n" repeated */
 
 static int lfd = -1;
 static atomic_int busy;
@@ -89,13 +123,93 @@ static int parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
 	}
 }
 
-static void serve(int fd, unsigned int *seed)
+/* Uniform in (0, 1). */
+static double unif(unsigned int *seed)
+{
+	return (rand_r(seed) + 1.0) / ((double)RAND_MAX + 2.0);
+}
+
+/* One service time in ms from the configured distribution, before contention. */
+static double service_time(unsigned int *seed)
+{
+	double ms;
+
+	switch (opt.dist) {
+	case DIST_EXP:
+		ms = -opt.service_ms * log(unif(seed));
+		break;
+	case DIST_LOGNORMAL: {
+		/* Box-Muller; mu chosen so that the mean is service_ms. */
+		double z = sqrt(-2.0 * log(unif(seed))) * cos(2.0 * M_PI * unif(seed));
+		double mu = log(opt.service_ms > 0 ? opt.service_ms : 1e-9) -
+			    opt.sigma * opt.sigma / 2.0;
+
+		ms = opt.service_ms > 0 ? exp(mu + opt.sigma * z) : 0;
+		break;
+	}
+	default:
+		ms = opt.service_ms;
+		break;
+	}
+	return ms + opt.jitter_ms * unif(seed);
+}
+
+/* Spend one request's service time, slowed by the other requests in flight. */
+static void work(unsigned int *seed)
+{
+	int b = atomic_fetch_add(&busy, 1) + 1;
+	double ms = service_time(seed) * (1.0 + opt.contention * (b - 1));
+
+	if (ms > 0)
+		usleep((useconds_t)(ms * US_PER_MS));
+	atomic_fetch_sub(&busy, 1);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Head and body in one writev: one segment for a small response (a second
+ * small write would wait for the ACK of the first: Nagle against delayed
+ * ACK, 40 ms on keep-alive connections).
+ */
+static int write_response(int fd, const char *hdr, size_t hlen)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)hdr, .iov_len = hlen },
+		{ .iov_base = reply_body, .iov_len = (size_t)opt.body_bytes },
+	};
+	ssize_t n;
+
+	do
+		n = writev(fd, iov, 2);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < hlen)
+		return write_all(fd, hdr + n, hlen - (size_t)n) ||
+		       write_all(fd, reply_body, (size_t)opt.body_bytes);
+	n -= (ssize_t)hlen;
+	return write_all(fd, reply_body + n, (size_t)(opt.body_bytes - n));
+}
+
+static void serve_line(int fd, unsigned int *seed)
 {
 	struct timeval tv = { .tv_sec = BK_READ_TIMEOUT_S };
 	char req[BK_REQ_MAX];
-	double ms;
 	ssize_t n;
-	int b;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = read(fd, req, sizeof(req));
@@ -103,20 +217,159 @@ static void serve(int fd, unsigned int *seed)
 		atomic_fetch_add(&failed, 1);
 		return;
 	}
-	b = atomic_fetch_add(&busy, 1) + 1;
-	ms = opt.service_ms + opt.jitter_ms * (rand_r(seed) / (double)RAND_MAX);
-	ms *= 1.0 + opt.contention * (b - 1);
-	usleep((useconds_t)(ms * US_PER_MS));
-	atomic_fetch_sub(&busy, 1);
+	work(seed);
 	if (write(fd, "ok\n", 3) == 3)
 		atomic_fetch_add(&served, 1);
 	else
 		atomic_fetch_add(&failed, 1);
 }
 
+/* Value of header name in head (NUL-terminated, lines end in CRLF), or NULL. */
+static const char *header(const char *head, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	const char *p = strstr(head, "\r\n");
+
+	while (p && p[2] != '\r' && p[2] != '\0') {
+		const char *line = p + 2, *end = strstr(line, "\r\n");
+
+		if (!end)
+			return NULL;
+		if ((size_t)(end - line) > nl && line[nl] == ':' &&
+		    !strncasecmp(line, name, nl)) {
+			const char *v = line + nl + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			*len = (size_t)(end - v);
+			return v;
+		}
+		p = end;
+	}
+	return NULL;
+}
+
+static int has_token(const char *v, size_t len, const char *word)
+{
+	size_t wl = strlen(word), i;
+
+	for (i = 0; v && i + wl <= len; i++)
+		if (!strncasecmp(v + i, word, wl))
+			return 1;
+	return 0;
+}
+
+/*
+ * --http: serve requests on fd until the client closes, asks to close, is
+ * idle for keepalive_ms, or sends something that is not HTTP/1.x (400).
+ * buf holds what was read beyond the current request (pipelining).
+ */
+static void serve_http(int fd, unsigned int *seed)
+{
+	char buf[BK_HEAD_MAX + 1], hdr[160];
+	size_t have = 0;
+	int first = 1;
+
+	for (;;) {
+		long ms = first ? BK_READ_TIMEOUT_S * 1000L : opt.keepalive_ms;
+		struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+		const char *v;
+		char *end = NULL;
+		size_t len, hl;
+		long long body = 0;
+		int keep, minor, hn;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		/* Read until the end of the head. */
+		for (;;) {
+			ssize_t n;
+
+			buf[have] = '\0';
+			end = strstr(buf, "\r\n\r\n");
+			if (end || have >= BK_HEAD_MAX)
+				break;
+			n = read(fd, buf + have, BK_HEAD_MAX - have);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				/* Closed or idle between requests is normal; mid-head is not. */
+				if (first || have)
+					atomic_fetch_add(&failed, 1);
+				return;
+			}
+			have += (size_t)n;
+		}
+		first = 0;
+		if (!end || strncmp(buf + strcspn(buf, " "), " /", 2) ||
+		    !strstr(buf, " HTTP/1.") || strstr(buf, " HTTP/1.") > strstr(buf, "\r\n")) {
+			static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+						  "Connection: close\r\n\r\n";
+
+			write_all(fd, bad, sizeof(bad) - 1);
+			atomic_fetch_add(&failed, 1);
+			return;
+		}
+		hl = (size_t)(end + 4 - buf);
+		end[2] = '\0';	/* the head alone, its last line still ending in CRLF */
+		minor = strstr(buf, " HTTP/1.")[8] == '0' ? 0 : 1;
+		v = header(buf, "connection", &len);
+		keep = minor ? !has_token(v, len, "close") : has_token(v, len, "keep-alive");
+		v = header(buf, "content-length", &len);
+		if (v)
+			body = strtoll(v, NULL, 10);
+		if (body < 0 || body > BK_BODY_MAX) {
+			atomic_fetch_add(&failed, 1);
+			return;
+		}
+		/* Drop the request body: what is buffered, then the rest. */
+		memmove(buf, buf + hl, have - hl);
+		have -= hl;
+		while (body > 0) {
+			ssize_t n;
+
+			if (have) {
+				size_t k = (long long)have < body ? have : (size_t)body;
+
+				memmove(buf, buf + k, have - k);
+				have -= k;
+				body -= (long long)k;
+				continue;
+			}
+			n = read(fd, buf, BK_HEAD_MAX);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				atomic_fetch_add(&failed, 1);
+				return;
+			}
+			have = (size_t)n;
+		}
+		work(seed);
+		hn = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+			      "Content-Length: %ld\r\nConnection: %s\r\n\r\n",
+			      opt.body_bytes, keep ? "keep-alive" : "close");
+		if (write_response(fd, hdr, (size_t)hn)) {
+			atomic_fetch_add(&failed, 1);
+			return;
+		}
+		atomic_fetch_add(&served, 1);
+		if (!keep)
+			return;
+	}
+}
+
+static void serve(int fd, unsigned int *seed)
+{
+	if (opt.http)
+		serve_http(fd, seed);
+	else
+		serve_line(fd, seed);
+}
+
 static void *worker(void *arg)
 {
 	unsigned int seed = (unsigned int)(long)arg * 2654435761u;
+	int one = 1;
 
 	while (!stop) {
 		int fd = accept(lfd, NULL, NULL);
@@ -126,6 +379,8 @@ static void *worker(void *arg)
 				continue;
 			break;
 		}
+		if (opt.http)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		serve(fd, &seed);
 		close(fd);
 	}
@@ -135,7 +390,9 @@ static void *worker(void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: backend -l ADDR:PORT [-w WORKERS] [--service-ms MS] [--jitter-ms MS]\n"
-		   "               [--contention F] [--max-seconds N] [--ready-file F]\n");
+		   "               [--dist uniform|exp|lognormal] [--sigma S] [--contention F]\n"
+		   "               [--http [--keepalive-ms MS] [--body-bytes N]]\n"
+		   "               [--max-seconds N] [--ready-file F]\n");
 }
 
 int main(int argc, char **argv)
@@ -146,6 +403,11 @@ int main(int argc, char **argv)
 		{ "service-ms", required_argument, NULL, 's' },
 		{ "jitter-ms", required_argument, NULL, 'j' },
 		{ "contention", required_argument, NULL, 'C' },
+		{ "dist", required_argument, NULL, 'D' },
+		{ "sigma", required_argument, NULL, 'S' },
+		{ "http", no_argument, NULL, 'H' },
+		{ "keepalive-ms", required_argument, NULL, 'K' },
+		{ "body-bytes", required_argument, NULL, 'B' },
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -166,6 +428,23 @@ int main(int argc, char **argv)
 		case 's': opt.service_ms = atof(optarg); break;
 		case 'j': opt.jitter_ms = atof(optarg); break;
 		case 'C': opt.contention = atof(optarg); break;
+		case 'D':
+			if (!strcmp(optarg, "uniform")) {
+				opt.dist = DIST_UNIFORM;
+			} else if (!strcmp(optarg, "exp")) {
+				opt.dist = DIST_EXP;
+			} else if (!strcmp(optarg, "lognormal")) {
+				opt.dist = DIST_LOGNORMAL;
+			} else {
+				fprintf(stderr, "backend: --dist wants uniform, exp or lognormal, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'S': opt.sigma = atof(optarg); break;
+		case 'H': opt.http = 1; break;
+		case 'K': opt.keepalive_ms = atol(optarg); break;
+		case 'B': opt.body_bytes = atol(optarg); break;
 		case 'm': opt.max_seconds = atoi(optarg); break;
 		case 'r': opt.ready_file = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -174,9 +453,21 @@ int main(int argc, char **argv)
 	}
 	if (!listen_at || parse_addr(listen_at, &ss, &sl) || opt.workers < 1 ||
 	    opt.workers > BK_MAX_WORKERS || opt.service_ms < 0 || opt.jitter_ms < 0 ||
-	    opt.contention < 0 || opt.max_seconds < 1) {
+	    opt.contention < 0 || opt.max_seconds < 1 || opt.sigma < 0 || opt.sigma > 5 ||
+	    opt.keepalive_ms < 1 || opt.body_bytes < 0 || opt.body_bytes > BK_REPLY_MAX) {
 		usage(stderr);
 		return 2;
+	}
+	if (opt.http) {
+		long i;
+
+		reply_body = malloc((size_t)opt.body_bytes + 1);
+		if (!reply_body) {
+			fprintf(stderr, "backend: out of memory\n");
+			return 1;
+		}
+		for (i = 0; i < opt.body_bytes; i++)
+			reply_body[i] = "ok\n"[i % 3];
 	}
 	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -207,5 +498,6 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	fprintf(stderr, "backend: served=%ld failed=%ld\n", atomic_load(&served),
 		atomic_load(&failed));
+	free(reply_body);
 	return 0;
 }
