@@ -525,6 +525,10 @@ scenario_breaker() {
 		"$(delta "$before" "$after" web reject breaker_open)" -eq 3 || :
 	probe g_other -d "$E2E_SRV4:$PORT_CORE" -s 10.77.0.17 -n 3 -c 3
 	expect g_other "(g) another service (core) is not affected: 3 of 3 get in" '.ok == 3' || :
+	in_srv curl -s --max-time 5 "http://127.0.0.1:$MX_PORT/metrics" >"$E2E_TMP/g_mx.txt" 2>&1 || :
+	tap_assert "(g) /metrics: adm_breaker_state{service=\"web\",state=\"open\"} 1" \
+		"$(grep adm_breaker_state "$E2E_TMP/g_mx.txt")" \
+		"$(grep -c '^adm_breaker_state{service="web",state="open"} 1$' "$E2E_TMP/g_mx.txt")" -eq 1 || :
 	tap_check "(g) breaker close web" actl breaker close web || :
 	probe g_closed -d "$E2E_SRV4:$PORT_WEB" -s 10.77.0.18 -n 3 -c 3
 	expect g_closed "(g) breaker closed: 3 of 3 get in" '.ok == 3' || :

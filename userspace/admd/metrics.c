@@ -108,6 +108,45 @@ static void occupancy(struct buf *b, const char *root)
 		put(b, "adm_map_capacity{map=\"%s\"} %ld\n", maps[i].name, maps[i].max);
 }
 
+/* Breaker, degradation and mode per service, from adm_state. */
+static void state_metrics(struct buf *b, const char *root,
+			  const struct adm_stats_snapshot *s)
+{
+	static const char *const brk[] = {
+		[ADM_BRK_CLOSED] = "closed",
+		[ADM_BRK_OPEN] = "open",
+		[ADM_BRK_HALF_OPEN] = "half_open",
+	};
+	struct adm_state st[ADM_MAX_SERVICES] = {};
+	int fd = adm_map_open(root, ADM_MAP_STATE, 1);
+	__u32 id;
+	int k;
+
+	if (fd < 0)
+		return;
+	for (id = 1; id < ADM_MAX_SERVICES; id++)
+		bpf_map_lookup_elem(fd, &id, &st[id]);
+	close(fd);
+	help(b, "adm_breaker_state", "gauge",
+	     "1 for the breaker state a service is in (closed, open, half_open).");
+	for (id = 1; id < ADM_MAX_SERVICES; id++)
+		if (s->meta[id].name[0])
+			for (k = 0; k < ADM_BRK__MAX; k++)
+				put(b, "adm_breaker_state{service=\"%s\",state=\"%s\"} %d\n",
+				    s->meta[id].name, brk[k], st[id].breaker == k);
+	help(b, "adm_degradation_level", "gauge",
+	     "Degradation level 0-3 (services with priority below it are shed).");
+	for (id = 1; id < ADM_MAX_SERVICES; id++)
+		if (s->meta[id].name[0])
+			put(b, "adm_degradation_level{service=\"%s\"} %u\n",
+			    s->meta[id].name, st[id].degrade);
+	help(b, "adm_shadow_mode", "gauge", "1 if the service is in shadow mode.");
+	for (id = 1; id < ADM_MAX_SERVICES; id++)
+		if (s->meta[id].name[0])
+			put(b, "adm_shadow_mode{service=\"%s\"} %u\n",
+			    s->meta[id].name, st[id].shadow ? 1 : 0);
+}
+
 char *mx_render(const char *pin_root)
 {
 	struct adm_stats_snapshot *s = calloc(1, sizeof(*s));
@@ -175,6 +214,7 @@ char *mx_render(const char *pin_root)
 			    s->meta[id].name, (unsigned long long)s->meta[id].reaped_idle,
 			    s->meta[id].name, (unsigned long long)s->meta[id].reaped_lifetime);
 
+	state_metrics(&b, pin_root, s);
 	help(&b, "adm_events_total", "counter",
 	     "Decision events: emitted to the ring buffer, suppressed by the per-CPU budget, lost (ring buffer full).");
 	put(&b, "adm_events_total{outcome=\"emitted\"} %llu\n", (unsigned long long)s->events.emitted);
