@@ -115,7 +115,7 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPF_TEST_LIB) $(wildcard tests/bpf/*.h) $(
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -o $@ $< $(BPF_TEST_LIB) $(BUILD)/libadm.a $(PKG_LIBS)
 
-$(BUILD)/tests/e2e/tools/%: tests/e2e/tools/%.c
+$(BUILD)/tests/e2e/tools/%: tests/e2e/tools/%.c tests/e2e/tools/tool.h
 	$(call msg,TOOL-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< -lpthread -lm

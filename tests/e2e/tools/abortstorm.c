@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
@@ -145,22 +147,7 @@ static struct {
 
 static struct as_count cnt[M__MAX];
 static unsigned long long err_last;	/* errno of the latest error, for the report */
-static volatile sig_atomic_t as_stop;
 static int ep = -1;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	as_stop = 1;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* splitmix64: the mode of attempt i depends only on the seed and i. */
 static unsigned long long mix64(unsigned long long x)
@@ -189,79 +176,12 @@ static void usage(FILE *f)
 		AS_DEFAULT_STEP_MS, AS_DEFAULT_MAX_SEC);
 }
 
-static int parse_long(const char *name, const char *s, long lo, long hi, long *out)
+/* -d: "A.B.C.D:PORT" or "[V6]:PORT" into *a, text included. Returns 0 or -1. */
+static int parse_dest(const char *s, struct as_addr *a)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "abortstorm: %s wants %ld..%ld, got '%s'\n", name, lo, hi, s);
+	if (tool_parse_addr_port(NULL, s, 1, &a->ss, &a->len))
 		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_addr(const char *host, int port, struct as_addr *a)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a->ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)&a->ss;
-
-	memset(&a->ss, 0, sizeof(a->ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		a->len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		a->len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
-
-/* "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1. */
-static int parse_addr_port(const char *s, struct as_addr *a)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s, *sep, *orig = s;
-	int bracketed = s[0] == '[';
-	size_t hl;
-	char *end;
-	long port;
-
-	if (bracketed) {
-		sep = strchr(s, ']');
-		if (!sep || sep[1] != ':')
-			return -1;
-		hl = sep - s - 1;
-		port_s = sep + 2;
-		s++;
-	} else {
-		sep = strrchr(s, ':');
-		if (!sep)
-			return -1;
-		hl = sep - s;
-		port_s = sep + 1;
-	}
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	errno = 0;
-	port = strtol(port_s, &end, 10);
-	if (errno || *end || end == port_s || port < 1 || port > 65535)
-		return -1;
-	if (parse_addr(host, port, a))
-		return -1;
-	if (bracketed != (a->ss.ss_family == AF_INET6))
-		return -1;
-	snprintf(a->text, sizeof(a->text), "%s", orig);
+	snprintf(a->text, sizeof(a->text), "%s", s);
 	return 0;
 }
 
@@ -512,19 +432,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct epoll_event evs[AS_MAX_EVENTS];
 	struct as_slot *slots = NULL;
 	long started = 0, i, v;
 	long long t0, deadline;
 	int rc = 1, c;
-	struct rlimit rl;
+	rlim_t nofile;
 
 	while ((c = getopt_long(argc, argv, "d:s:n:c:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (opt.n_dst == AS_MAX_DESTS ||
-			    parse_addr_port(optarg, &opt.dst[opt.n_dst])) {
+			    parse_dest(optarg, &opt.dst[opt.n_dst])) {
 				fprintf(stderr, "abortstorm: -d '%s' is not ADDR:PORT (or more than %d)\n",
 					optarg, AS_MAX_DESTS);
 				return 2;
@@ -533,7 +452,8 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			if (opt.n_src == AS_MAX_SOURCES ||
-			    parse_addr(optarg, 0, &opt.src[opt.n_src])) {
+			    tool_parse_addr(optarg, 0, &opt.src[opt.n_src].ss,
+					    &opt.src[opt.n_src].len)) {
 				fprintf(stderr, "abortstorm: -s '%s' is not an address (or more than %d)\n",
 					optarg, AS_MAX_SOURCES);
 				return 2;
@@ -542,27 +462,31 @@ int main(int argc, char **argv)
 			opt.n_src++;
 			break;
 		case 'n':
-			if (parse_long("-n", optarg, 1, AS_MAX_COUNT, &opt.count))
+			if (tool_parse_long("abortstorm", "-n", optarg,
+					    1, AS_MAX_COUNT, &opt.count))
 				return 2;
 			break;
 		case 'c':
-			if (parse_long("-c", optarg, 1, AS_MAX_CONC, &opt.conc))
+			if (tool_parse_long("abortstorm", "-c", optarg, 1, AS_MAX_CONC, &opt.conc))
 				return 2;
 			break;
 		case 'g':
-			if (parse_long("--ghosts", optarg, 0, AS_MAX_COUNT, &opt.ghosts))
+			if (tool_parse_long("abortstorm", "--ghosts", optarg,
+					    0, AS_MAX_COUNT, &opt.ghosts))
 				return 2;
 			break;
 		case 'S':
-			if (parse_long("--step-ms", optarg, 1, 600000, &opt.step_ms))
+			if (tool_parse_long("abortstorm", "--step-ms", optarg,
+					    1, 600000, &opt.step_ms))
 				return 2;
 			break;
 		case 'm':
-			if (parse_long("--max-seconds", optarg, 1, 3600, &opt.max_seconds))
+			if (tool_parse_long("abortstorm", "--max-seconds", optarg,
+					    1, 3600, &opt.max_seconds))
 				return 2;
 			break;
 		case 'r':
-			if (parse_long("--seed", optarg, 0, 1L << 30, &v))
+			if (tool_parse_long("abortstorm", "--seed", optarg, 0, 1L << 30, &v))
 				return 2;
 			opt.seed = (unsigned long long)v;
 			break;
@@ -585,17 +509,13 @@ int main(int argc, char **argv)
 		opt.ghosts = opt.count;
 	if (opt.conc > opt.count)
 		opt.conc = opt.count;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)opt.conc + 16 > rl.rlim_cur) {
+	nofile = tool_raise_nofile();
+	if ((rlim_t)opt.conc + 16 > nofile) {
 		fprintf(stderr, "abortstorm: -c %ld needs more file descriptors than the limit %llu\n",
-			opt.conc, (unsigned long long)rl.rlim_cur);
+			opt.conc, (unsigned long long)nofile);
 		return 2;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 
 	slots = calloc(opt.conc, sizeof(*slots));
@@ -611,14 +531,14 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	t0 = now_us();
+	t0 = tool_now_us();
 	deadline = t0 + opt.max_seconds * 1000000LL;
 	for (;;) {
-		long long now = now_us();
+		long long now = tool_now_us();
 		long in_flight = 0;
 		int n, k;
 
-		if (as_stop || now >= deadline)
+		if (tool_stop || now >= deadline)
 			break;
 		for (i = 0; i < opt.conc; i++) {
 			struct as_slot *s = &slots[i];
@@ -639,7 +559,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "abortstorm: epoll_wait: %s\n", strerror(errno));
 			goto cleanup;
 		}
-		now = now_us();
+		now = tool_now_us();
 		for (k = 0; k < n; k++) {
 			unsigned int idx = (unsigned int)evs[k].data.u64;
 			unsigned int gen = evs[k].data.u64 >> 32;
@@ -666,7 +586,7 @@ int main(int argc, char **argv)
 			slot_end(&slots[i], 1, 0);
 		}
 	}
-	report(opt.count - started, (now_us() - t0) / 1000.0);
+	report(opt.count - started, (tool_now_us() - t0) / 1000.0);
 	rc = 0;
 cleanup:
 	if (ep >= 0)

@@ -84,6 +84,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
@@ -361,7 +363,6 @@ static long long t0, t_warm, t_stop, t_hard;
 static long long started_total;
 static long in_flight;
 static unsigned long long rng_state;
-static volatile sig_atomic_t al_stop;
 
 /* open loop */
 static long long next_arrival;		/* scheduled time of the next arrival */
@@ -378,20 +379,6 @@ struct cpu_sample {
 	int ok;
 };
 static struct cpu_sample cpu_a, cpu_b;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	al_stop = 1;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
-}
 
 /* xorshift64*: uniform in (0, 1). */
 static double rnd(void)
@@ -595,7 +582,7 @@ static void request_end(struct al_slot *s, enum al_outcome o, long long now,
 		user_next(s, now);
 		return;
 	}
-	if (s->fd >= 0 && s->reqs_left > 0 && !al_stop && now < t_stop) {
+	if (s->fd >= 0 && s->reqs_left > 0 && !tool_stop && now < t_stop) {
 		request_begin(s, now, now);
 		return;
 	}
@@ -689,7 +676,7 @@ static void request_begin(struct al_slot *s, long long origin, long long now)
 	}
 	if (connect(s->fd, (struct sockaddr *)&opt.dst, opt.dst_len) &&
 	    errno != EINPROGRESS) {
-		request_fail_now(s, errno, now_us());
+		request_fail_now(s, errno, tool_now_us());
 		return;
 	}
 	ev.data.u64 = slot_cookie(s);
@@ -705,7 +692,7 @@ static void user_next(struct al_slot *s, long long now)
 {
 	long long at;
 
-	if (now >= t_stop || started_total >= opt.max_requests || al_stop) {
+	if (now >= t_stop || started_total >= opt.max_requests || tool_stop) {
 		slot_close(s);
 		timer_clear(s);
 		s->state = S_DONE;
@@ -730,41 +717,6 @@ static void user_next(struct al_slot *s, long long now)
 
 /* ------------------------------------------------------------ response parsing */
 
-/* Header value of name in the head (NUL-terminated), or NULL. */
-static const char *head_value(const char *head, const char *name, size_t *len)
-{
-	size_t nl = strlen(name);
-	const char *p = strstr(head, "\r\n");
-
-	while (p && p[2] != '\r' && p[2] != '\0') {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (!end)
-			return NULL;
-		if ((size_t)(end - line) > nl && line[nl] == ':' &&
-		    !strncasecmp(line, name, nl)) {
-			const char *v = line + nl + 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			*len = end - v;
-			return v;
-		}
-		p = end;
-	}
-	return NULL;
-}
-
-static int value_has(const char *v, size_t len, const char *word)
-{
-	size_t wl = strlen(word), i;
-
-	for (i = 0; i + wl <= len; i++)
-		if (!strncasecmp(v + i, word, wl))
-			return 1;
-	return 0;
-}
-
 /*
  * The head (hlen bytes, ending in CRLFCRLF) is complete: status and body
  * framing. Returns 0, or -1 if it is not an HTTP/1.x response.
@@ -784,20 +736,20 @@ static int parse_head(struct al_slot *s)
 	s->status = (int)strtol(s->head + 9, &end, 10);
 	if (end != s->head + 12 || s->status < 100 || s->status >= AL_MAX_STATUS)
 		return -1;
-	v = head_value(s->head, "connection", &len);
-	s->rx_close = minor == 0 ? !(v && value_has(v, len, "keep-alive"))
-				 : (v && value_has(v, len, "close"));
+	v = tool_header_value(s->head, "connection", &len);
+	s->rx_close = minor == 0 ? !(v && tool_has_token(v, len, "keep-alive"))
+				 : (v && tool_has_token(v, len, "close"));
 	if ((s->status >= 100 && s->status < 200) || s->status == 204 || s->status == 304) {
 		s->rx = RX_DONE;
 		return 0;
 	}
-	v = head_value(s->head, "transfer-encoding", &len);
-	if (v && value_has(v, len, "chunked")) {
+	v = tool_header_value(s->head, "transfer-encoding", &len);
+	if (v && tool_has_token(v, len, "chunked")) {
 		s->rx = RX_CHUNK_SIZE;
 		s->remaining = 0;
 		return 0;
 	}
-	v = head_value(s->head, "content-length", &len);
+	v = tool_header_value(s->head, "content-length", &len);
 	if (v) {
 		s->remaining = strtoll(v, &end, 10);
 		if (end == v || s->remaining < 0)
@@ -1048,7 +1000,7 @@ static void on_timer(struct al_slot *s, long long now)
 	switch (s->state) {
 	case S_THINK:
 	case S_IDLE:
-		if (now >= t_stop || started_total >= opt.max_requests || al_stop) {
+		if (now >= t_stop || started_total >= opt.max_requests || tool_stop) {
 			user_next(s, now);
 			return;
 		}
@@ -1084,7 +1036,7 @@ static void arrivals_pump(long long now)
 	long n_normal = opt.n_src - opt.n_abusive;
 
 	while (opt.rate > 0 && next_arrival <= now && next_arrival < t_stop &&
-	       started_total < opt.max_requests && !al_stop) {
+	       started_total < opt.max_requests && !tool_stop) {
 		int src = (int)(arrival_k % (unsigned long long)n_normal);
 		long long deadline = next_arrival + opt.timeout_ms * US_PER_MS;
 
@@ -1136,90 +1088,6 @@ static void usage(FILE *f)
 		AL_DEFAULT_ABUSE_USERS, AL_DEFAULT_SECONDS, AL_DEFAULT_TIMEOUT_MS);
 }
 
-static int parse_long(const char *name, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "admload: %s wants %ld..%ld, got '%s'\n", name, lo, hi, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_double(const char *name, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "admload: %s wants %g..%g, got '%s'\n", name, lo, hi, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
-
-/* "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1. */
-static int parse_addr_port(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s, *sep;
-	int bracketed = s[0] == '[';
-	size_t hl;
-	long port;
-
-	if (bracketed) {
-		sep = strchr(s, ']');
-		if (!sep || sep[1] != ':')
-			return -1;
-		hl = sep - s - 1;
-		port_s = sep + 2;
-		s++;
-	} else {
-		sep = strrchr(s, ':');
-		if (!sep)
-			return -1;
-		hl = sep - s;
-		port_s = sep + 1;
-	}
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	if (parse_long("port", port_s, 1, 65535, &port) || parse_addr(host, (int)port, ss, len))
-		return -1;
-	return bracketed == (ss->ss_family == AF_INET6) ? 0 : -1;
-}
-
 static int add_source_v4(uint32_t host_order)
 {
 	struct sockaddr_in *a;
@@ -1259,7 +1127,7 @@ static int parse_source(const char *arg)
 	} else if ((sep = strchr(a, '/'))) {
 		*sep = '\0';
 		if (inet_pton(AF_INET, a, &x) != 1 ||
-		    parse_long("-s prefix length", sep + 1, 16, 32, &bits))
+		    tool_parse_long("admload", "-s prefix length", sep + 1, 16, 32, &bits))
 			goto bad;
 		lo = ntohl(x.s_addr) & (bits ? ~0u << (32 - bits) : 0);
 		hi = lo | ~(bits ? ~0u << (32 - bits) : 0);
@@ -1270,7 +1138,7 @@ static int parse_source(const char *arg)
 	} else {
 		struct al_source *s = &opt.src[opt.n_src];
 
-		if (opt.n_src >= AL_MAX_SOURCES || parse_addr(a, 0, &s->ss, &s->len))
+		if (opt.n_src >= AL_MAX_SOURCES || tool_parse_addr(a, 0, &s->ss, &s->len))
 			goto bad;
 		opt.n_src++;
 		return 0;
@@ -1524,12 +1392,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct epoll_event evs[AL_MAX_EVENTS];
 	long n_open = 0, i, l;
 	long long now;
 	double d;
-	struct rlimit rl;
+	rlim_t nofile;
 	FILE *out = stdout;
 	int rc = 1, c, cpu_phase = 0, stopped = 0;
 
@@ -1542,7 +1409,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			opt.dst_text = optarg;
-			if (parse_addr_port(optarg, &opt.dst, &opt.dst_len)) {
+			if (tool_parse_addr_port("admload", optarg, 1, &opt.dst, &opt.dst_len)) {
 				fprintf(stderr, "admload: -d '%s' is not ADDR:PORT "
 					"(10.77.0.1:8080 or [fd77::1]:8080)\n", optarg);
 				return 2;
@@ -1553,39 +1420,45 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'u':
-			if (parse_long("-u", optarg, 0, AL_MAX_SLOTS, &opt.users))
+			if (tool_parse_long("admload", "-u", optarg, 0, AL_MAX_SLOTS, &opt.users))
 				return 2;
 			break;
 		case 'r':
-			if (parse_double("-r", optarg, 0.001, 1e6, &opt.rate))
+			if (tool_parse_double("admload", "-r", optarg, 0.001, 1e6, &opt.rate))
 				return 2;
 			break;
 		case OPT_THINK:
-			if (parse_long("--think-ms", optarg, 0, 3600000, &opt.think_ms))
+			if (tool_parse_long("admload", "--think-ms", optarg,
+					    0, 3600000, &opt.think_ms))
 				return 2;
 			break;
 		case OPT_POISSON:
 			opt.poisson = 1;
 			break;
 		case OPT_AB_SRC:
-			if (parse_long("--abusive-sources", optarg, 0, AL_MAX_SOURCES, &l))
+			if (tool_parse_long("admload", "--abusive-sources", optarg,
+					    0, AL_MAX_SOURCES, &l))
 				return 2;
 			opt.n_abusive = (int)l;
 			break;
 		case OPT_AB_USERS:
-			if (parse_long("--abusive-users", optarg, 0, AL_MAX_SLOTS, &opt.abusive_users))
+			if (tool_parse_long("admload", "--abusive-users", optarg,
+					    0, AL_MAX_SLOTS, &opt.abusive_users))
 				return 2;
 			break;
 		case OPT_AB_RATE:
-			if (parse_double("--abusive-rate", optarg, 0, 1e6, &opt.abusive_rate))
+			if (tool_parse_double("admload", "--abusive-rate", optarg,
+					      0, 1e6, &opt.abusive_rate))
 				return 2;
 			break;
 		case 'k':
-			if (parse_long("-k", optarg, 1, 1000000, &opt.reqs_per_conn))
+			if (tool_parse_long("admload", "-k", optarg,
+					    1, 1000000, &opt.reqs_per_conn))
 				return 2;
 			break;
 		case OPT_HOLD:
-			if (parse_long("--hold-ms", optarg, 1, 3600000, &opt.hold_ms))
+			if (tool_parse_long("admload", "--hold-ms", optarg,
+					    1, 3600000, &opt.hold_ms))
 				return 2;
 			break;
 		case OPT_PROTO:
@@ -1604,36 +1477,39 @@ int main(int argc, char **argv)
 			opt.path = optarg;
 			break;
 		case 'T':
-			if (parse_double("-T", optarg, 0.1, 3600, &opt.seconds))
+			if (tool_parse_double("admload", "-T", optarg, 0.1, 3600, &opt.seconds))
 				return 2;
 			break;
 		case OPT_WARMUP:
-			if (parse_double("--warmup", optarg, 0, 3600, &opt.warmup))
+			if (tool_parse_double("admload", "--warmup", optarg, 0, 3600, &opt.warmup))
 				return 2;
 			break;
 		case 't':
-			if (parse_long("-t", optarg, 1, 600000, &opt.timeout_ms))
+			if (tool_parse_long("admload", "-t", optarg, 1, 600000, &opt.timeout_ms))
 				return 2;
 			break;
 		case OPT_INFLIGHT:
-			if (parse_long("--max-inflight", optarg, 1, AL_MAX_SLOTS, &opt.max_inflight))
+			if (tool_parse_long("admload", "--max-inflight", optarg,
+					    1, AL_MAX_SLOTS, &opt.max_inflight))
 				return 2;
 			break;
 		case 'n':
-			if (parse_double("-n", optarg, 1, 1e12, &d))
+			if (tool_parse_double("admload", "-n", optarg, 1, 1e12, &d))
 				return 2;
 			opt.max_requests = (long long)d;
 			break;
 		case OPT_MAXSEC:
-			if (parse_long("--max-seconds", optarg, 1, 7200, &opt.max_seconds))
+			if (tool_parse_long("admload", "--max-seconds", optarg,
+					    1, 7200, &opt.max_seconds))
 				return 2;
 			break;
 		case OPT_RAMP:
-			if (parse_long("--ramp-ms", optarg, 0, 3600000, &opt.ramp_ms))
+			if (tool_parse_long("admload", "--ramp-ms", optarg,
+					    0, 3600000, &opt.ramp_ms))
 				return 2;
 			break;
 		case OPT_SEED:
-			if (parse_double("--seed", optarg, 1, 1e18, &d))
+			if (tool_parse_double("admload", "--seed", optarg, 1, 1e18, &d))
 				return 2;
 			opt.seed = (unsigned long long)d;
 			break;
@@ -1698,18 +1574,14 @@ int main(int argc, char **argv)
 	}
 
 	/* One descriptor per slot: ask for the hard limit, then check. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)n_slots + AL_FD_RESERVE > rl.rlim_cur) {
+	nofile = tool_raise_nofile();
+	if ((rlim_t)n_slots + AL_FD_RESERVE > nofile) {
 		fprintf(stderr, "admload: %ld connections at once need more file descriptors than "
 			"the limit %llu: lower -u/--max-inflight/--abusive-users or raise "
-			"`ulimit -n`\n", n_slots, (unsigned long long)rl.rlim_cur);
+			"`ulimit -n`\n", n_slots, (unsigned long long)nofile);
 		return 2;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.out) {
 		out = fopen(opt.out, "w");
@@ -1758,7 +1630,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	t0 = now_us();
+	t0 = tool_now_us();
 	t_warm = t0 + (long long)(opt.warmup * US_PER_S);
 	t_stop = t0 + (long long)(opt.seconds * US_PER_S);
 	t_hard = t0 + opt.max_seconds * US_PER_S;
@@ -1793,8 +1665,8 @@ int main(int argc, char **argv)
 		struct timespec ts;
 		int n, k;
 
-		now = now_us();
-		if (al_stop || now >= t_hard)
+		now = tool_now_us();
+		if (tool_stop || now >= t_hard)
 			break;
 		if (cpu_phase == 0 && now >= t_warm) {
 			cpu_read(&cpu_a);
@@ -1836,7 +1708,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "admload: epoll_pwait2: %s\n", strerror(errno));
 			goto cleanup;
 		}
-		now = now_us();
+		now = tool_now_us();
 		for (k = 0; k < n; k++) {
 			unsigned int idx = (unsigned int)evs[k].data.u64;
 			unsigned int gen = evs[k].data.u64 >> 32;
@@ -1854,7 +1726,7 @@ int main(int argc, char **argv)
 	 * Bounded: whatever is still in flight when time is up is a timeout
 	 * (a hold that lasted until now counts as held).
 	 */
-	now = now_us();
+	now = tool_now_us();
 	for (i = 0; i < n_slots; i++) {
 		struct al_slot *s = &slots[i];
 

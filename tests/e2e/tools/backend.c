@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define BK_BACKLOG		4096
 #define BK_MAX_WORKERS		1024
 #define BK_REQ_MAX		256
@@ -79,13 +81,6 @@ static char *reply_body;	/* --http: body_bytes of "ok\n" repeated */
 static int lfd = -1;
 static atomic_int busy;
 static atomic_long served, failed;
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -224,41 +219,6 @@ static void serve_line(int fd, unsigned int *seed)
 		atomic_fetch_add(&failed, 1);
 }
 
-/* Value of header name in head (NUL-terminated, lines end in CRLF), or NULL. */
-static const char *header(const char *head, const char *name, size_t *len)
-{
-	size_t nl = strlen(name);
-	const char *p = strstr(head, "\r\n");
-
-	while (p && p[2] != '\r' && p[2] != '\0') {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
-
-		if (!end)
-			return NULL;
-		if ((size_t)(end - line) > nl && line[nl] == ':' &&
-		    !strncasecmp(line, name, nl)) {
-			const char *v = line + nl + 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			*len = (size_t)(end - v);
-			return v;
-		}
-		p = end;
-	}
-	return NULL;
-}
-
-static int has_token(const char *v, size_t len, const char *word)
-{
-	size_t wl = strlen(word), i;
-
-	for (i = 0; v && i + wl <= len; i++)
-		if (!strncasecmp(v + i, word, wl))
-			return 1;
-	return 0;
-}
-
 /*
  * --http: serve requests on fd until the client closes, asks to close, is
  * idle for keepalive_ms, or sends something that is not HTTP/1.x (400).
@@ -312,9 +272,10 @@ static void serve_http(int fd, unsigned int *seed)
 		hl = (size_t)(end + 4 - buf);
 		end[2] = '\0';	/* the head alone, its last line still ending in CRLF */
 		minor = strstr(buf, " HTTP/1.")[8] == '0' ? 0 : 1;
-		v = header(buf, "connection", &len);
-		keep = minor ? !has_token(v, len, "close") : has_token(v, len, "keep-alive");
-		v = header(buf, "content-length", &len);
+		v = tool_header_value(buf, "connection", &len);
+		keep = minor ? !tool_has_token(v, len, "close")
+			     : tool_has_token(v, len, "keep-alive");
+		v = tool_header_value(buf, "content-length", &len);
 		if (v)
 			body = strtoll(v, NULL, 10);
 		if (body < 0 || body > BK_BODY_MAX) {
@@ -371,7 +332,7 @@ static void *worker(void *arg)
 	unsigned int seed = (unsigned int)(long)arg * 2654435761u;
 	int one = 1;
 
-	while (!stop) {
+	while (!tool_stop) {
 		int fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0) {
@@ -475,10 +436,10 @@ int main(int argc, char **argv)
 		perror("backend: listen");
 		return 1;
 	}
-	/* accept() wakes every 200 ms so workers notice stop. */
+	/* accept() wakes every 200 ms so workers notice tool_stop. */
 	setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	signal(SIGTERM, tool_on_signal);
+	signal(SIGINT, tool_on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < opt.workers; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(long)(i + 1));
@@ -491,9 +452,9 @@ int main(int argc, char **argv)
 		}
 	}
 	end = time(NULL) + opt.max_seconds;
-	while (!stop && time(NULL) < end)
+	while (!tool_stop && time(NULL) < end)
 		usleep(100000);
-	stop = 1;
+	tool_stop = 1;
 	for (i = 0; i < opt.workers; i++)
 		pthread_join(th[i], NULL);
 	fprintf(stderr, "backend: served=%ld failed=%ld\n", atomic_load(&served),

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define SF_BATCH		64
 #define SF_MAX_COUNT		100000000L
 #define SF_DEFAULT_MAX_SEC	30
@@ -73,22 +75,6 @@ static struct {
 	.seed = 1,
 };
 
-static volatile sig_atomic_t sf_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	sf_stop = 1;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -102,21 +88,6 @@ static void usage(FILE *f)
 		"  --pps N         at most N frames per second (default: no pacing)\n"
 		"  --max-seconds N bound on the run (default %d)\n",
 		SF_MAX_COUNT, SF_DEFAULT_MAX_SEC);
-}
-
-static int parse_long(const char *name, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "synflood: %s wants %ld..%ld, got '%s'\n", name, lo, hi, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static int in_test_net(uint32_t addr)
@@ -238,7 +209,6 @@ int main(int argc, char **argv)
 	static uint8_t frames[SF_BATCH][SF_FRAME_LEN];
 	struct iovec iov[SF_BATCH];
 	struct mmsghdr msgs[SF_BATCH];
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct sockaddr_ll sll = {};
 	uint8_t src_mac[ETH_ALEN];
 	struct ifreq ifr = {};
@@ -246,9 +216,11 @@ int main(int argc, char **argv)
 	long long t0, deadline, elapsed;
 	uint64_t rng;
 	int fd = -1, one = 1, c, i, ifindex;
-	char host[INET_ADDRSTRLEN], *slash, *colon, *end;
+	char host[INET_ADDRSTRLEN], *slash;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
 	struct in_addr a;
-	long len, port;
+	long len;
 
 	while ((c = getopt_long(argc, argv, "i:d:n:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -263,22 +235,13 @@ int main(int argc, char **argv)
 			opt.have_mac = 1;
 			break;
 		case 'd':
-			colon = strrchr(optarg, ':');
-			if (!colon || (size_t)(colon - optarg) >= sizeof(host)) {
+			if (tool_parse_addr_port(NULL, optarg, 1, &dst, &dst_len) ||
+			    dst.ss_family != AF_INET) {
 				fprintf(stderr, "synflood: -d '%s' is not A.B.C.D:PORT\n", optarg);
 				return 2;
 			}
-			memcpy(host, optarg, colon - optarg);
-			host[colon - optarg] = '\0';
-			errno = 0;
-			port = strtol(colon + 1, &end, 10);
-			if (inet_pton(AF_INET, host, &a) != 1 || errno || *end ||
-			    port < 1 || port > 65535) {
-				fprintf(stderr, "synflood: -d '%s' is not A.B.C.D:PORT\n", optarg);
-				return 2;
-			}
-			opt.daddr = ntohl(a.s_addr);
-			opt.dport = (uint16_t)port;
+			opt.daddr = ntohl(((struct sockaddr_in *)&dst)->sin_addr.s_addr);
+			opt.dport = ntohs(((struct sockaddr_in *)&dst)->sin_port);
 			break;
 		case 'N':
 			slash = strchr(optarg, '/');
@@ -289,25 +252,27 @@ int main(int argc, char **argv)
 			memcpy(host, optarg, slash - optarg);
 			host[slash - optarg] = '\0';
 			if (inet_pton(AF_INET, host, &a) != 1 ||
-			    parse_long("--src-net length", slash + 1, 16, 32, &len))
+			    tool_parse_long("synflood", "--src-net length", slash + 1, 16, 32,
+					    &len))
 				return 2;
 			opt.src_mask = len == 32 ? ~0U : ~(~0U >> len);
 			opt.src_net = ntohl(a.s_addr) & opt.src_mask;
 			break;
 		case 'n':
-			if (parse_long("-n", optarg, 1, SF_MAX_COUNT, &opt.count))
+			if (tool_parse_long("synflood", "-n", optarg, 1, SF_MAX_COUNT, &opt.count))
 				return 2;
 			break;
 		case 'p':
-			if (parse_long("--pps", optarg, 1, 100000000L, &opt.pps))
+			if (tool_parse_long("synflood", "--pps", optarg, 1, 100000000L, &opt.pps))
 				return 2;
 			break;
 		case 'm':
-			if (parse_long("--max-seconds", optarg, 1, 3600, &opt.max_seconds))
+			if (tool_parse_long("synflood", "--max-seconds", optarg,
+					    1, 3600, &opt.max_seconds))
 				return 2;
 			break;
 		case 'r':
-			if (parse_long("--seed", optarg, 1, 1L << 30, &v))
+			if (tool_parse_long("synflood", "--seed", optarg, 1, 1L << 30, &v))
 				return 2;
 			opt.seed = (unsigned long long)v;
 			break;
@@ -373,14 +338,13 @@ int main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_name = &sll;
 		msgs[i].msg_hdr.msg_namelen = sizeof(sll);
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_catch_stop();
 
 	rng = opt.seed * 0x9e3779b97f4a7c15ULL | 1;
-	t0 = now_ns();
+	t0 = tool_now_ns();
 	deadline = t0 + opt.max_seconds * 1000000000LL;
-	while (sent + errors < opt.count && !sf_stop) {
-		long long now = now_ns();
+	while (sent + errors < opt.count && !tool_stop) {
+		long long now = tool_now_ns();
 		int batch = SF_BATCH, n;
 
 		if (now >= deadline)
@@ -421,7 +385,7 @@ int main(int argc, char **argv)
 		if (n < batch)
 			errors += batch - n;
 	}
-	elapsed = now_ns() - t0;
+	elapsed = tool_now_ns() - t0;
 	if (opt.json)
 		printf("{\"sent\":%ld,\"errors\":%ld,\"elapsed_ms\":%.3f,\"pps\":%.0f}\n",
 		       sent, errors, elapsed / 1e6, elapsed ? sent * 1e9 / elapsed : 0);

@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
@@ -120,22 +122,6 @@ static unsigned long long next_attempt;
 static int ep = -1;
 static int status_dirty = 1;
 
-static volatile sig_atomic_t hld_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	hld_stop = 1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -150,83 +136,6 @@ static void usage(FILE *f)
 		"  --status FILE  JSON status, rewritten atomically on every change\n"
 		"  --max-seconds  bound on the whole run (default %d)\n",
 		HLD_MAX_CONNS, HLD_DEFAULT_TIMEOUT_MS, HLD_DEFAULT_MAX_SEC);
-}
-
-static int parse_long(const char *name, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "tcphold: %s wants %ld..%ld, got '%s'\n", name, lo, hi, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
-
-/* "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1. */
-static int parse_addr_port(const char *s, struct sockaddr_storage *ss,
-			   socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s, *sep;
-	int bracketed = s[0] == '[';
-	size_t hl;
-	char *end;
-	long port;
-
-	if (bracketed) {
-		sep = strchr(s, ']');
-		if (!sep || sep[1] != ':')
-			return -1;
-		hl = sep - s - 1;
-		port_s = sep + 2;
-		s++;
-	} else {
-		sep = strrchr(s, ':');
-		if (!sep)
-			return -1;
-		hl = sep - s;
-		port_s = sep + 1;
-	}
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	errno = 0;
-	port = strtol(port_s, &end, 10);
-	if (errno || *end || end == port_s || port < 1 || port > 65535)
-		return -1;
-	if (parse_addr(host, port, ss, len))
-		return -1;
-	if (bracketed != (ss->ss_family == AF_INET6))
-		return -1;
-	return 0;
 }
 
 /* Write the status JSON to opt.status atomically (best effort). */
@@ -517,20 +426,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct epoll_event evs[HLD_MAX_EVENTS];
 	char ctl_buf[HLD_CTL_LINE];
 	size_t ctl_len = 0;
 	long long t0, deadline;
 	int ctl_fd = -1, rc = 1, c, quit = 0;
-	struct rlimit rl;
 	long i;
 
 	while ((c = getopt_long(argc, argv, "d:s:n:t:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt.dst_text = optarg;
-			if (parse_addr_port(optarg, &opt.dst, &opt.dst_len)) {
+			if (tool_parse_addr_port(NULL, optarg, 1, &opt.dst, &opt.dst_len)) {
 				fprintf(stderr, "tcphold: -d '%s' is not ADDR:PORT\n", optarg);
 				return 2;
 			}
@@ -540,8 +447,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcphold: at most %d -s\n", HLD_MAX_SOURCES);
 				return 2;
 			}
-			if (parse_addr(optarg, 0, &opt.src[opt.n_src].ss,
-				       &opt.src[opt.n_src].len)) {
+			if (tool_parse_addr(optarg, 0, &opt.src[opt.n_src].ss,
+					    &opt.src[opt.n_src].len)) {
 				fprintf(stderr, "tcphold: -s '%s' is not an address\n", optarg);
 				return 2;
 			}
@@ -549,15 +456,16 @@ int main(int argc, char **argv)
 			opt.n_src++;
 			break;
 		case 'n':
-			if (parse_long("-n", optarg, 0, HLD_MAX_CONNS, &opt.count))
+			if (tool_parse_long("tcphold", "-n", optarg, 0, HLD_MAX_CONNS, &opt.count))
 				return 2;
 			break;
 		case 't':
-			if (parse_long("-t", optarg, 1, 600000, &opt.timeout_ms))
+			if (tool_parse_long("tcphold", "-t", optarg, 1, 600000, &opt.timeout_ms))
 				return 2;
 			break;
 		case 'S':
-			if (parse_long("--send-ms", optarg, 1, 600000, &opt.send_ms))
+			if (tool_parse_long("tcphold", "--send-ms", optarg,
+					    1, 600000, &opt.send_ms))
 				return 2;
 			break;
 		case 'C':
@@ -567,7 +475,8 @@ int main(int argc, char **argv)
 			opt.status = optarg;
 			break;
 		case 'm':
-			if (parse_long("--max-seconds", optarg, 1, 3600, &opt.max_seconds))
+			if (tool_parse_long("tcphold", "--max-seconds", optarg,
+					    1, 3600, &opt.max_seconds))
 				return 2;
 			break;
 		case 'h':
@@ -589,12 +498,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_raise_nofile();
+	tool_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 
 	conns = calloc(HLD_MAX_CONNS, sizeof(*conns));
@@ -621,14 +526,14 @@ int main(int argc, char **argv)
 		}
 	}
 
-	t0 = now_ms();
+	t0 = tool_now_ms();
 	deadline = t0 + opt.max_seconds * 1000LL;
 	tot.seq = 1;	/* the initial batch */
 	for (i = 0; i < opt.count; i++)
 		conn_start(t0);
 
-	while (!hld_stop && !quit) {
-		long long now = now_ms(), wake = deadline;
+	while (!tool_stop && !quit) {
+		long long now = tool_now_ms(), wake = deadline;
 		int n, k, pending = 0;
 
 		if (now >= deadline)
@@ -670,7 +575,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tcphold: epoll_wait: %s\n", strerror(errno));
 			goto cleanup;
 		}
-		now = now_ms();
+		now = tool_now_ms();
 		for (k = 0; k < n; k++) {
 			struct hld_conn *cn;
 			long idx;

@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
@@ -140,22 +142,6 @@ struct prb_result {
 static struct prb_result *results;
 static struct prb_source any_source = { .text = "any" };
 
-static volatile sig_atomic_t prb_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	prb_stop = 1;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -176,86 +162,6 @@ static void usage(FILE *f)
 		"  -v             one line per attempt on stderr\n",
 		PRB_MAX_COUNT, PRB_MAX_CONC, PRB_DEFAULT_TIMEOUT_MS,
 		PRB_DEFAULT_MAX_SEC);
-}
-
-/* Parse a decimal in [lo, hi]. Returns 0, or -1 with a message. */
-static int parse_long(const char *name, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "tcpprobe: %s wants %ld..%ld, got '%s'\n", name, lo, hi, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Parse an address literal (with `port`) into *ss. Returns 0 or -1. */
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
-
-/* Parse "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1. */
-static int parse_addr_port(const char *s, struct sockaddr_storage *ss,
-			   socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s, *sep;
-	int bracketed = s[0] == '[';
-	size_t hl;
-	char *end;
-	long port;
-
-	if (bracketed) {
-		sep = strchr(s, ']');
-		if (!sep || sep[1] != ':')
-			return -1;
-		hl = sep - s - 1;
-		port_s = sep + 2;
-		s++;
-	} else {
-		sep = strrchr(s, ':');
-		if (!sep)
-			return -1;
-		hl = sep - s;
-		port_s = sep + 1;
-	}
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	errno = 0;
-	port = strtol(port_s, &end, 10);
-	if (errno || *end || end == port_s || port < 1 || port > 65535)
-		return -1;
-	if (parse_addr(host, port, ss, len))
-		return -1;
-	/* "[v4]:port" or "v6:port" without brackets are not accepted. */
-	if (bracketed != (ss->ss_family == AF_INET6))
-		return -1;
-	return 0;
 }
 
 static void note_errno(int err)
@@ -349,7 +255,7 @@ static void start(int ep, struct prb_slot *s, long idx, int attempt, long long n
 	if (connect(s->fd, (struct sockaddr *)&opt.dst, opt.dst_len) &&
 	    errno != EINPROGRESS) {
 		err = errno;
-		finish(s, err == ECONNREFUSED ? PRB_REFUSED : PRB_ERROR, now_us(),
+		finish(s, err == ECONNREFUSED ? PRB_REFUSED : PRB_ERROR, tool_now_us(),
 		       err == ECONNREFUSED ? 0 : err);
 		return;
 	}
@@ -549,13 +455,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct epoll_event evs[PRB_MAX_EVENTS];
 	struct prb_slot *slots = NULL;
 	long started = 0, done = 0, in_flight = 0, i;
 	long long t0, deadline, next_start;
 	int ep = -1, rc = 1, c, o;
-	struct rlimit rl;
+	rlim_t nofile;
 
 	opt.src = calloc(PRB_MAX_SOURCES, sizeof(*opt.src));
 	if (!opt.src) {
@@ -566,7 +471,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			opt.dst_text = optarg;
-			if (parse_addr_port(optarg, &opt.dst, &opt.dst_len)) {
+			if (tool_parse_addr_port(NULL, optarg, 1, &opt.dst, &opt.dst_len)) {
 				fprintf(stderr, "tcpprobe: -d '%s' is not ADDR:PORT "
 					"(10.77.0.1:8080 or [fd77::1]:8080)\n", optarg);
 				return 2;
@@ -577,8 +482,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcpprobe: at most %d -s\n", PRB_MAX_SOURCES);
 				return 2;
 			}
-			if (parse_addr(optarg, 0, &opt.src[opt.n_src].ss,
-				       &opt.src[opt.n_src].len)) {
+			if (tool_parse_addr(optarg, 0, &opt.src[opt.n_src].ss,
+					    &opt.src[opt.n_src].len)) {
 				fprintf(stderr, "tcpprobe: -s '%s' is not an IPv4 or IPv6 address\n",
 					optarg);
 				return 2;
@@ -587,27 +492,30 @@ int main(int argc, char **argv)
 			opt.n_src++;
 			break;
 		case 'n':
-			if (parse_long("-n", optarg, 1, PRB_MAX_COUNT, &opt.count))
+			if (tool_parse_long("tcpprobe", "-n", optarg, 1, PRB_MAX_COUNT, &opt.count))
 				return 2;
 			break;
 		case 'c':
-			if (parse_long("-c", optarg, 1, PRB_MAX_CONC, &opt.conc))
+			if (tool_parse_long("tcpprobe", "-c", optarg, 1, PRB_MAX_CONC, &opt.conc))
 				return 2;
 			break;
 		case 't':
-			if (parse_long("-t", optarg, 1, 600000, &opt.timeout_ms))
+			if (tool_parse_long("tcpprobe", "-t", optarg, 1, 600000, &opt.timeout_ms))
 				return 2;
 			break;
 		case 'i':
-			if (parse_long("--interval-ms", optarg, 0, 600000, &opt.interval_ms))
+			if (tool_parse_long("tcpprobe", "--interval-ms", optarg,
+					    0, 600000, &opt.interval_ms))
 				return 2;
 			break;
 		case 'H':
-			if (parse_long("--hold-ms", optarg, 0, 600000, &opt.hold_ms))
+			if (tool_parse_long("tcpprobe", "--hold-ms", optarg,
+					    0, 600000, &opt.hold_ms))
 				return 2;
 			break;
 		case 'm':
-			if (parse_long("--max-seconds", optarg, 1, 3600, &opt.max_seconds))
+			if (tool_parse_long("tcpprobe", "--max-seconds", optarg,
+					    1, 3600, &opt.max_seconds))
 				return 2;
 			break;
 		case 'j':
@@ -644,17 +552,13 @@ int main(int argc, char **argv)
 	if (opt.conc > opt.count)
 		opt.conc = opt.count;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)opt.conc + 16 > rl.rlim_cur) {
+	nofile = tool_raise_nofile();
+	if ((rlim_t)opt.conc + 16 > nofile) {
 		fprintf(stderr, "tcpprobe: -c %ld needs more file descriptors than the limit %llu\n",
-			opt.conc, (unsigned long long)rl.rlim_cur);
+			opt.conc, (unsigned long long)nofile);
 		return 2;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 
 	slots = calloc(opt.conc, sizeof(*slots));
@@ -676,11 +580,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	t0 = now_us();
+	t0 = tool_now_us();
 	deadline = t0 + opt.max_seconds * 1000000LL;
 	next_start = t0;
-	while (done < opt.count && !prb_stop) {
-		long long now = now_us(), wake;
+	while (done < opt.count && !tool_stop) {
+		long long now = tool_now_us(), wake;
 		int n, wait_ms, k;
 
 		if (now >= deadline)
@@ -716,7 +620,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tcpprobe: epoll_wait: %s\n", strerror(errno));
 			goto cleanup;
 		}
-		now = now_us();
+		now = tool_now_us();
 		for (k = 0; k < n; k++) {
 			unsigned int idx = (unsigned int)evs[k].data.u64;
 			unsigned int gen = evs[k].data.u64 >> 32;
@@ -754,8 +658,8 @@ int main(int argc, char **argv)
 	/* Bounded: whatever is still open when time is up is a timeout. */
 	for (i = 0; i < opt.conc; i++)
 		if (slots[i].state != ST_FREE)
-			finish(&slots[i], PRB_TIMEOUT, now_us(), 0);
-	report(opt.count - started, (now_us() - t0) / 1000.0);
+			finish(&slots[i], PRB_TIMEOUT, tool_now_us(), 0);
+	report(opt.count - started, (tool_now_us() - t0) / 1000.0);
 	rc = 0;
 
 cleanup:

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define SRV_MAX_LISTEN		16
 #define SRV_BACKLOG		4096
 #define SRV_MAX_EVENTS		256
@@ -46,8 +48,6 @@ struct srv_conn {
 	long long last_ms;	/* last activity, for the idle timeout */
 	struct srv_conn *next, *prev;	/* list of open connections */
 };
-
-static volatile sig_atomic_t srv_stop;
 
 static struct {
 	int hold;
@@ -68,20 +68,6 @@ static struct {
 
 static struct srv_conn *conns;	/* open connections (not listeners) */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	srv_stop = 1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -94,86 +80,6 @@ static void usage(FILE *f)
 		SRV_MAX_LISTEN, SRV_DEFAULT_MAX_SEC);
 }
 
-/*
- * Parse "A.B.C.D:PORT" or "[V6]:PORT" into *ss. Returns 0, or -1 if the
- * text is not an address and port.
- */
-static int parse_addr_port(const char *s, struct sockaddr_storage *ss,
-			   socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *port_s;
-	char *end;
-	long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host))
-			return -1;
-		memcpy(host, s + 1, rb - s - 1);
-		host[rb - s - 1] = '\0';
-		port_s = rb + 2;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof(host))
-			return -1;
-		memcpy(host, s, colon - s);
-		host[colon - s] = '\0';
-		port_s = colon + 1;
-	}
-	errno = 0;
-	port = strtol(port_s, &end, 10);
-	if (errno || *end || end == port_s || port < 0 || port > 65535)
-		return -1;
-
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return -1;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return -1;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-	}
-	return 0;
-}
-
-/* Write "PID\n" (or `text`) to path atomically. Returns 0 or -1 with errno. */
-static int write_file_atomic(const char *path, const char *text)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	if (fputs(text, f) < 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 /* Open a non-blocking listener on `spec`. Returns the fd or -1 (message printed). */
 static int open_listener(const char *spec)
 {
@@ -181,7 +87,7 @@ static int open_listener(const char *spec)
 	socklen_t len;
 	int fd, one = 1;
 
-	if (parse_addr_port(spec, &ss, &len)) {
+	if (tool_parse_addr_port(NULL, spec, 0, &ss, &len)) {
 		fprintf(stderr, "tcpsrv: '%s' is not ADDR:PORT (10.77.0.1:8080 or [fd77::1]:8080)\n",
 			spec);
 		return -1;
@@ -244,7 +150,7 @@ static void accept_all(int ep, struct srv_conn *l)
 			continue;
 		}
 		c->fd = fd;
-		c->last_ms = now_ms();
+		c->last_ms = tool_now_ms();
 		ev.data.ptr = c;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
@@ -285,7 +191,7 @@ static void serve(int ep, struct srv_conn *c)
 			conn_close(ep, c);
 			return;
 		}
-		c->last_ms = now_ms();
+		c->last_ms = tool_now_ms();
 		for (i = 0; i < n; i++) {
 			c->req_len++;
 			if (buf[i] != '\n' && c->req_len < SRV_REQ_MAX)
@@ -335,11 +241,8 @@ int main(int argc, char **argv)
 	const char *specs[SRV_MAX_LISTEN];
 	struct epoll_event evs[SRV_MAX_EVENTS];
 	int n_listen = 0, n_open = 0, wrote_pid = 0, ep = -1, rc = 1, i, c;
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct rlimit rl;
 	long long deadline;
 	char pidbuf[32];
-	char *end;
 
 	while ((c = getopt_long(argc, argv, "l:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -363,14 +266,9 @@ int main(int argc, char **argv)
 			opt.ready_file = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			opt.max_seconds = strtol(optarg, &end, 10);
-			if (errno || *end || opt.max_seconds < 1 ||
-			    opt.max_seconds > 86400) {
-				fprintf(stderr, "tcpsrv: --max-seconds wants 1..86400, got '%s'\n",
-					optarg);
+			if (tool_parse_long("tcpsrv", "--max-seconds", optarg, 1, 86400,
+					    &opt.max_seconds))
 				return 2;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -387,12 +285,8 @@ int main(int argc, char **argv)
 	opt.reply_len = strlen(opt.reply);
 
 	/* Many concurrent clients: use the whole fd allowance. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tool_raise_nofile();
+	tool_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -416,21 +310,21 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid());
-	if (opt.pidfile && write_file_atomic(opt.pidfile, pidbuf)) {
+	if (opt.pidfile && tool_write_file_atomic(opt.pidfile, pidbuf)) {
 		fprintf(stderr, "tcpsrv: cannot write pidfile %s: %s\n", opt.pidfile,
 			strerror(errno));
 		goto cleanup;
 	}
 	wrote_pid = opt.pidfile != NULL;
-	if (opt.ready_file && write_file_atomic(opt.ready_file, pidbuf)) {
+	if (opt.ready_file && tool_write_file_atomic(opt.ready_file, pidbuf)) {
 		fprintf(stderr, "tcpsrv: cannot write ready file %s: %s\n",
 			opt.ready_file, strerror(errno));
 		goto cleanup;
 	}
 
-	deadline = now_ms() + opt.max_seconds * 1000LL;
-	while (!srv_stop) {
-		long long now = now_ms();
+	deadline = tool_now_ms() + opt.max_seconds * 1000LL;
+	while (!tool_stop) {
+		long long now = tool_now_ms();
 		int n, wait_ms;
 
 		if (now >= deadline) {
