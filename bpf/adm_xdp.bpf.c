@@ -87,21 +87,13 @@ static __always_inline __u32 adm_charge_syn(__u32 id,
 					    struct xdp_md *ctx, __u64 now)
 {
 	struct adm_fp_key k;
-	__u64 *tat;
 
 	/*
-	 * With verify, adm_rate entries are created only for verified
-	 * sources, so a source that has one was verified: its SYN costs one
-	 * lookup. adm_verified is consulted for a source's first SYN after
-	 * its handshake. (Entries made before verify was switched on count
-	 * as verified until they age out of the LRU.)
+	 * Under a spoofed-source flood every SYN lands here from a source
+	 * never seen: one lookup that misses (adm_verified) before the
+	 * shared budgets. Verified sources pay a second lookup for their
+	 * rate; the flood path is the one kept short.
 	 */
-	if ((svc->flags & ADM_SVC_VERIFY) && svc->fp_mode != ADM_FP_SYN) {
-		tat = bpf_map_lookup_elem(&adm_rate, fp);
-		if (tat)
-			return !svc->syn.emission_ns || adm_gcra_charge(tat, now, &svc->syn) ?
-			       ADM_R_NONE : ADM_R_RATE_SOURCE;
-	}
 	if ((svc->flags & ADM_SVC_VERIFY) &&
 	    !bpf_map_lookup_elem(&adm_verified, fp)) {
 		k.service = id;

@@ -28,24 +28,27 @@ static __always_inline void adm_count(__u32 svc, __u32 verdict, __u32 reason,
 	}
 }
 
-/* Per-CPU event budget; returns 1 if this CPU may emit one more event now. */
-static __always_inline int adm_event_budget(__u64 sec)
+/*
+ * This CPU's event budget for second `sec`, rolled over if needed, or NULL.
+ * Checked before any per-source sampling state is touched: under a
+ * random-source flood, refusals past the budget must cost no LRU insert.
+ */
+static __always_inline struct adm_evbudget *adm_event_budget(__u64 sec)
 {
 	__u32 zero = 0;
 	struct adm_evbudget *b = bpf_map_lookup_elem(&adm_evbudget, &zero);
 
 	if (!b)
-		return 0;
+		return NULL;
 	if (b->second != sec) {
 		b->second = sec;
 		b->emitted = 0;
 	}
 	if (b->emitted >= ADM_EVENTS_PER_SEC) {
 		b->suppressed++;
-		return 0;
+		return NULL;
 	}
-	b->emitted++;
-	return 1;
+	return b;
 }
 
 static __always_inline void adm_event_lost(void)
@@ -66,9 +69,13 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 {
 	struct adm_fp_key k = { .service = svc };
 	struct adm_evsample *s, fresh = {};
+	struct adm_evbudget *b;
 	struct adm_event *ev;
 	__u64 sec = now / ADM_NS_PER_SEC, count;
 
+	b = adm_event_budget(sec);
+	if (!b)
+		return;
 	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
 	s = bpf_map_lookup_elem(&adm_evsample, &k);
 	if (s) {
@@ -85,8 +92,7 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 		/* Re-look it up so the event below resets the count it reports. */
 		s = bpf_map_lookup_elem(&adm_evsample, &k);
 	}
-	if (!adm_event_budget(sec))
-		return;
+	b->emitted++;
 	count = s ? __sync_fetch_and_and(&s->count, 0) : 1;
 
 	ev = bpf_ringbuf_reserve(&adm_events, sizeof(*ev), 0);

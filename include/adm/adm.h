@@ -276,8 +276,10 @@ struct adm_evsample {
 
 /*
  * adm_evbudget: PERCPU_ARRAY[1]. At most ADM_EVENTS_PER_SEC events per CPU
- * per second reach the ring buffer, whatever the number of sources; the
- * rest are counted in `suppressed` (statistics stay exact either way).
+ * per second reach the ring buffer, whatever the number of sources. Once a
+ * CPU's budget for the second is spent, its further refusals skip sampling
+ * altogether (no per-source state is touched: a random-source flood costs
+ * no LRU inserts) and are counted in `suppressed`. Statistics stay exact.
  */
 #ifndef ADM_EVENTS_PER_SEC
 #define ADM_EVENTS_PER_SEC	1000
@@ -285,7 +287,7 @@ struct adm_evsample {
 struct adm_evbudget {
 	__u64 second;
 	__u64 emitted;		/* in `second` */
-	__u64 suppressed;	/* total, since load */
+	__u64 suppressed;	/* refusals not sampled for lack of budget, since load */
 	__u64 lost;		/* total ring buffer reservation failures */
 };
 
