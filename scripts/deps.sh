@@ -6,9 +6,10 @@ set -o errexit -o nounset -o pipefail
 PKGS=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libinih-dev libjansson-dev libmicrohttpd-dev libhiredis-dev libmariadb-dev
+	libinih-dev libjansson-dev libmicrohttpd-dev
+	# (hiredis, MariaDB Connector/C and the servers join with their modules)
 	# tests
-	libcmocka-dev iproute2 procps util-linux curl jq redis-server mariadb-server
+	libcmocka-dev libclang-rt-14-dev iproute2 procps util-linux curl jq
 	# bench and demo
 	nftables netsniff-ng nginx-light ethtool tcpdump
 )
