@@ -3,8 +3,9 @@
  * adm_xdp: admission control for new connections, per packet.
  *
  * parse -> classify by (proto, dst port) -> allow / deny CIDR ->
- * SYN: breaker, degradation, global and per-source concurrency,
- *      per-source (or, for unverified sources, per-prefix and new-source) GCRA
+ * SYN: breaker, degradation, the source's GCRA (for unverified sources:
+ *      the per-prefix and new-source budgets), then global and
+ *      per-source concurrency
  * other packets: optional per-source packet GCRA
  * -> one exit that counts, samples and acts (verdict.h).
  */
