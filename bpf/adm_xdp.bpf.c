@@ -21,8 +21,6 @@
 #include "lib/verdict.h"
 
 #define ADM_PERMILLE	1000
-/* Marks packet-rate TATs in adm_rate so they never share a SYN-rate key. */
-#define ADM_SIG_PKT	0xffffffffU
 
 /*
  * SYN signature of the TCP header at l4_off. A global function, so the

@@ -188,6 +188,9 @@ struct adm_fp_key {
 	__u32 addr[4];		/* network byte order words */
 };
 
+/* adm_fp_key.sig of a packet-rate TAT in adm_rate, never a SYN signature. */
+#define ADM_SIG_PKT		0xffffffffU
+
 /* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */
 struct adm_lpm_key {
 	__u32 prefixlen;

@@ -22,7 +22,6 @@
 #define TOP_DEFAULT_N		10
 #define TOP_MAX_N		10000
 #define TOP_DROPS_WINDOW_S	60	/* drops: sources refused in the last minute */
-#define TOP_SIG_PKT		0xffffffffU	/* adm_rate: the packet-rate TAT */
 #define NS_PER_SEC		1000000000ULL
 #define NS_PER_MS		1000000ULL
 #define V4MAPPED_WORD		2
@@ -180,7 +179,7 @@ static const struct adm_gcra *row_gcra(const struct top_ctx *t,
 {
 	const struct adm_service *s = &t->svc[r->key.service];
 
-	return r->key.sig == TOP_SIG_PKT ? &s->pkt : &s->syn;
+	return r->key.sig == ADM_SIG_PKT ? &s->pkt : &s->syn;
 }
 
 static json_t *row_json(const struct top_ctx *t, const struct top_row *r)
@@ -202,9 +201,9 @@ static json_t *row_json(const struct top_ctx *t, const struct top_row *r)
 	case TOP_RATE: {
 		const struct adm_gcra *g = row_gcra(t, r);
 
-		json_object_set_new(o, "kind", json_string(r->key.sig == TOP_SIG_PKT ?
+		json_object_set_new(o, "kind", json_string(r->key.sig == ADM_SIG_PKT ?
 							   "pkt" : "syn"));
-		if (r->key.sig && r->key.sig != TOP_SIG_PKT)
+		if (r->key.sig && r->key.sig != ADM_SIG_PKT)
 			json_object_set_new(o, "sig", json_integer(r->key.sig));
 		json_object_set_new(o, "ahead_ms", json_integer((json_int_t)(r->value / NS_PER_MS)));
 		json_object_set_new(o, "tokens_used", g->emission_ns ?
@@ -268,7 +267,7 @@ static void print_rows(const struct top_ctx *t, size_t n)
 			else
 				snprintf(used, sizeof(used), "(rate off)");
 			printf("%-44s %-16s %4s %10.1fms %16s\n", src, name,
-			       r->key.sig == TOP_SIG_PKT ? "pkt" : "syn",
+			       r->key.sig == ADM_SIG_PKT ? "pkt" : "syn",
 			       (double)r->value / NS_PER_MS, used);
 		}
 	}

@@ -243,7 +243,8 @@ int ld_cleanup(const char *pin_root, char *err, size_t errlen)
 	for (pass = 0; pass < 2; pass++) {
 		rewinddir(d);
 		while ((de = readdir(d))) {
-			int is_link = !strncmp(de->d_name, "link_", 5);
+			int is_link = !strncmp(de->d_name, ADM_LINK_PIN_PREFIX,
+					       strlen(ADM_LINK_PIN_PREFIX));
 
 			if (de->d_name[0] == '.' || is_link != (pass == 0))
 				continue;
@@ -254,7 +255,8 @@ int ld_cleanup(const char *pin_root, char *err, size_t errlen)
 				continue;
 			}
 			if (is_link)
-				adm_info("detached: %s", de->d_name + 5);
+				adm_info("detached: %s",
+					 de->d_name + strlen(ADM_LINK_PIN_PREFIX));
 			removed++;
 		}
 	}

@@ -20,7 +20,6 @@
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE		71
 #endif
-#define SK_LINK_NAME		"link_sockops"
 #define SK_MAX_PENDING_SRC	4096
 
 struct src_drift {
@@ -86,7 +85,7 @@ static int attach_cgroup(struct sk_layer *sk, const struct adm_config *cfg,
 			 "no cgroup v2 mount in /proc/mounts; mount one or set [adm] cgroup");
 		return -1;
 	}
-	adm_pin_path(path, sizeof(path), cfg->pin_root, SK_LINK_NAME);
+	adm_pin_path(path, sizeof(path), cfg->pin_root, ADM_SOCKOPS_LINK);
 	lfd = bpf_obj_get(path);
 	if (lfd >= 0) {
 		int rc = bpf_link_update(lfd, prog_fd, NULL);

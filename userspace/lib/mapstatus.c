@@ -24,7 +24,6 @@
 #define PIN_DIR_PRIVATE		0700
 #define PIN_MAP_SHARED		0640
 #define PIN_MAP_PRIVATE		0600
-#define LINK_PIN_PREFIX		"link_"
 
 static const char *const breaker_names[ADM_BRK__MAX] = {
 	[ADM_BRK_CLOSED] = "closed",
@@ -312,7 +311,7 @@ int adm_pins_share(const char *pin_root, const char *group, char *err,
 	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' ||
-		    !strncmp(de->d_name, LINK_PIN_PREFIX, strlen(LINK_PIN_PREFIX)))
+		    !strncmp(de->d_name, ADM_LINK_PIN_PREFIX, strlen(ADM_LINK_PIN_PREFIX)))
 			continue;
 		if (adm_pin_path(path, sizeof(path), pin_root, de->d_name))
 			continue;

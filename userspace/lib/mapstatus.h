@@ -14,7 +14,6 @@
 #include <jansson.h>
 #include "adm/adm.h"
 
-#define ADM_SOCKOPS_LINK	"link_sockops"	/* pinned by admd's socket layer */
 
 /* Names of the configured services (adm_meta), "" for unused ids. */
 struct adm_ms_names {

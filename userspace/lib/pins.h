@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include "adm/adm.h"
 
-#define ADM_LINK_PREFIX		"link_xdp_"
+#define ADM_LINK_PIN_PREFIX	"link_"		/* every link pin */
+#define ADM_LINK_PREFIX		"link_xdp_"	/* + interface name */
+#define ADM_SOCKOPS_LINK	"link_sockops"	/* the socket layer's cgroup link */
 
 /* root/name into buf. Returns 0, or -ENAMETOOLONG. */
 int adm_pin_path(char *buf, size_t len, const char *root, const char *name);
