@@ -6,8 +6,9 @@ set -o errexit -o nounset -o pipefail
 PKGS=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libinih-dev libjansson-dev libmicrohttpd-dev
-	# (hiredis, MariaDB Connector/C and the servers join with their modules)
+	libinih-dev libjansson-dev libmicrohttpd-dev libhiredis-dev libmariadb-dev
+	# servers the tests start themselves (never as system services)
+	redis-server redis-sentinel mariadb-server
 	# tests
 	libcmocka-dev libclang-rt-14-dev iproute2 procps util-linux curl jq
 	# bench and demo

@@ -60,6 +60,31 @@ struct ctl_server *ctl_start(const char *path, const char *pin_root,
  */
 int ctl_poll(struct ctl_server *s, int extra_fd, int timeout_ms);
 
+/*
+ * One request a module's command handler (struct admd_cmd) is serving:
+ * the request object and who sent it (the kernel's word: SO_PEERCRED).
+ * The handler answers exactly once with ctl_reply or ctl_fail.
+ */
+struct ctl_client;
+struct ctl_req {
+	json_t *req;
+	uid_t uid;
+	pid_t pid;
+	const char *user;
+	struct ctl_server *s;
+	struct ctl_client *c;
+	int answered;
+};
+
+/* Answer with `answer` (stolen; may be NULL), "ok": true added. */
+void ctl_reply(struct ctl_req *r, json_t *answer);
+/* Answer {"ok": false, "error": "..."}. */
+void ctl_fail(struct ctl_req *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* An audit record of an action done for r's client: who, when, what. */
+void ctl_audit_init(const struct ctl_req *r, struct adm_audit *a,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* A decision record drained from the kernel (an ev_tap_fn; ctx = server). */
 void ctl_event(void *ctx, const struct adm_event *e);
 

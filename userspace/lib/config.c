@@ -69,13 +69,15 @@
 
 enum cfg_section {
 	CFG_SEC_NONE = 0,	/* before the first header */
-	CFG_SEC_ADM,
-	CFG_SEC_SERVICE,
-	CFG_SEC_METRICS,
+	CFG_SEC_SERVICE,	/* [service NAME], any number */
+	CFG_SEC_TOP,		/* a once-only section of cfg_sections[] */
 };
+
+#define CFG_MAX_SECTIONS	16	/* rows of cfg_sections[] */
 
 struct cfg_ctx;
 struct cfg_key;
+struct cfg_section_def;
 
 /*
  * Parses value into field (a member of struct adm_config or of the current
@@ -108,8 +110,8 @@ struct cfg_ctx {
 	size_t n_keys;
 	int key_line[CFG_MAX_KEYS];	/* where each key was set, 0: not set */
 	struct adm_svc_config *svc;	/* CFG_SEC_SERVICE: the service */
-	int adm_line;			/* line of [adm], 0: none yet */
-	int metrics_line;		/* line of [metrics], 0: none yet */
+	const struct cfg_section_def *top;	/* CFG_SEC_TOP: its row */
+	int top_line[CFG_MAX_SECTIONS];	/* line of each once-only section, 0: none yet */
 
 	char problem[CFG_MSG_MAX];
 	char allowed[ADM_ERR_MAX];	/* the longest: a section's key list */
@@ -609,6 +611,31 @@ static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
 
+/*
+ * A once-only section: its keys (fields are members of struct adm_config,
+ * a module's under its own sub-struct), and optional hooks. `end` runs when
+ * the section closes (checks across its keys, defaults that depend on other
+ * keys; ctx->key_line says which were set); `final` runs once after the
+ * whole file, whether or not the section was present (checks across
+ * sections and services). Both report through cfg_error. A module adds
+ * its section as one row here.
+ */
+struct cfg_section_def {
+	const char *name;
+	const struct cfg_key *keys;
+	size_t n_keys;
+	void (*end)(struct cfg_ctx *ctx);
+	void (*final)(struct cfg_ctx *ctx);
+};
+
+static const struct cfg_section_def cfg_sections[] = {
+	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
+	{ .name = "metrics", .keys = metrics_keys,
+	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
+};
+
+_Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
+
 /* Service keys the end-of-section checks refer to by index. */
 enum {
 	SK_PORTS,
@@ -740,6 +767,8 @@ static void cfg_section_end(struct cfg_ctx *ctx)
 	char what[CFG_MSG_MAX];
 	int coarse;
 
+	if (ctx->sec == CFG_SEC_TOP && ctx->top->end)
+		ctx->top->end(ctx);
 	if (ctx->sec != CFG_SEC_SERVICE)
 		return;
 	if (!ctx->key_line[SK_PORTS]) {
@@ -828,6 +857,19 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	cfg_enter(ctx, CFG_SEC_SERVICE, svc_keys, ADM_ARRAY_SIZE(svc_keys));
 }
 
+/* "[adm], [metrics] or [service NAME]": every section a file may have. */
+static void sections_text(char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ADM_ARRAY_SIZE(cfg_sections) && used < len; i++)
+		used += snprintf(buf + used, len - used, "[%s]%s", cfg_sections[i].name,
+				 i + 1 < ADM_ARRAY_SIZE(cfg_sections) ? ", " : " ");
+	if (used < len)
+		snprintf(buf + used, len - used, "or [service NAME]");
+}
+
 /*
  * A line starting with '[' (hdr, indentation stripped, ends in '\n'):
  * close the current section and open the new one. Returns -1 on error.
@@ -835,15 +877,17 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 static int cfg_section_start(struct cfg_ctx *ctx, char *hdr)
 {
 	static const char service[] = "service";
-	char inner[CFG_MSG_MAX], what[CFG_MSG_MAX];
-	const char *allow = "[adm], [metrics] or [service NAME]";
+	char inner[CFG_MSG_MAX], what[CFG_MSG_MAX], allow[CFG_MSG_MAX];
 	char *close, *rest;
+	size_t i;
 
 	cfg_section_end(ctx);
 	if (ctx->failed)
 		return -1;
 	ctx->sec = CFG_SEC_NONE;
 	ctx->svc = NULL;
+	ctx->top = NULL;
+	sections_text(allow, sizeof(allow));
 	close = strchr(hdr, ']');
 	if (!close) {
 		hdr[strcspn(hdr, "\r\n")] = '\0';
@@ -861,31 +905,22 @@ static int cfg_section_start(struct cfg_ctx *ctx, char *hdr)
 		return -1;
 	}
 
-	if (!strcmp(inner, "adm")) {
-		if (ctx->adm_line) {
+	for (i = 0; i < ADM_ARRAY_SIZE(cfg_sections); i++) {
+		const struct cfg_section_def *def = &cfg_sections[i];
+
+		if (strcmp(inner, def->name))
+			continue;
+		if (ctx->top_line[i]) {
 			problem(ctx, "repeated section (first at line %d)",
-				ctx->adm_line);
+				ctx->top_line[i]);
 			cfg_error(ctx, ctx->line, what, ctx->problem,
 				  "each section once");
 			return -1;
 		}
-		ctx->adm_line = ctx->line;
-		strcpy(ctx->sec_text, "adm");
-		cfg_enter(ctx, CFG_SEC_ADM, adm_keys, ADM_ARRAY_SIZE(adm_keys));
-		return 0;
-	}
-	if (!strcmp(inner, "metrics")) {
-		if (ctx->metrics_line) {
-			problem(ctx, "repeated section (first at line %d)",
-				ctx->metrics_line);
-			cfg_error(ctx, ctx->line, what, ctx->problem,
-				  "each section once");
-			return -1;
-		}
-		ctx->metrics_line = ctx->line;
-		strcpy(ctx->sec_text, "metrics");
-		cfg_enter(ctx, CFG_SEC_METRICS, metrics_keys,
-			  ADM_ARRAY_SIZE(metrics_keys));
+		ctx->top_line[i] = ctx->line;
+		set_msg(ctx->sec_text, sizeof(ctx->sec_text), "%s", def->name);
+		ctx->top = def;
+		cfg_enter(ctx, CFG_SEC_TOP, def->keys, def->n_keys);
 		return 0;
 	}
 	if (!strncmp(inner, service, strlen(service)) &&
@@ -959,8 +994,11 @@ static int cfg_handler(void *user, const char *section, const char *name,
 	if (!value)		/* a build with INI_ALLOW_NO_VALUE */
 		value = "";
 	if (ctx->sec == CFG_SEC_NONE) {
+		char secs[CFG_MSG_MAX];
+
+		sections_text(secs, sizeof(secs));
 		problem(ctx, "key outside any section");
-		allowed(ctx, "keys inside [adm], [metrics] or [service NAME]");
+		allowed(ctx, "keys inside %s", secs);
 		cfg_key_error(ctx, ctx->line, name, value);
 		return 1;
 	}
@@ -1023,6 +1061,7 @@ int adm_config_parse_string(const char *text, const char *name,
 {
 	struct cfg_ctx *ctx;
 	char line[CFG_MSG_MAX], what[CFG_MSG_MAX + sizeof("''")];
+	size_t i;
 	int ret;
 
 	if (!name)
@@ -1067,6 +1106,9 @@ int adm_config_parse_string(const char *text, const char *name,
 			  "or comment", "[section], key = value, or a comment "
 			  "starting with ; or #");
 	}
+	for (i = 0; i < ADM_ARRAY_SIZE(cfg_sections) && !ctx->failed; i++)
+		if (cfg_sections[i].final)
+			cfg_sections[i].final(ctx);
 	if (!ctx->failed && !cfg->n_svcs) {
 		problem(ctx, "no [service NAME] section");
 		allowed(ctx, "1..%d [service NAME] sections", CFG_MAX_SVCS);
