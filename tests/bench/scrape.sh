@@ -40,10 +40,9 @@ entries=0
 for m in adm_rate adm_src_conc adm_verified adm_prefix_rate; do
 	[ -e "$E2E_PIN/$m" ] || continue
 	max=$(bpftool -j map show pinned "$E2E_PIN/$m" | jq .max_entries)
-	t0=$(date +%s.%N); entries=$((entries + $("$FILLMAP" "$E2E_PIN/$m" 1 "$max"))); echo "filled $m in $(echo "$(date +%s.%N) - $t0" | bc) s" >&2
+	entries=$((entries + $("$FILLMAP" "$E2E_PIN/$m" 1 "$max")))
 done
 full=$(median_ms) || { tail -n 30 "$E2E_ADMD_LOG"; exit 1; }
-[ -n "${SCRAPE_DEBUG:-}" ] && for ((j = 0; j < 4; j++)); do gdb -batch -ex "thread apply all bt 8" -p "$E2E_ADMD_PID" 2>/dev/null | grep -E "^#|^Thread" | head -30; sleep 0.13; done; [ -n "${SCRAPE_DEBUG:-}" ] && for ((i = 0; i < 10; i++)); do in_srv curl -s -o /dev/null -w "%{time_total}\n" "http://127.0.0.1:$MPORT/metrics"; done && grep -c . "$E2E_ADMD_LOG" && tail -3 "$E2E_ADMD_LOG"
 printf '%-28s %10s\n' "maps" "scrape ms (median of $SCRAPES)"
 printf '%-28s %10s\n' "empty" "$empty"
 printf '%-28s %10s\n' "full ($entries entries)" "$full"
