@@ -451,12 +451,14 @@ int sk_reconcile(struct sk_layer *sk)
 		drift = (__s64)(rc.tracked + meta.untracked - after);
 		slack = (__s64)changes + (rc.reaped_idle || rc.reaped_lifetime ?
 					   (__s64)(rc.reaped_idle + rc.reaped_lifetime) : 0);
-		if (drift > slack)
+		if (drift > slack) {
 			drift -= slack;
-		else if (drift < -slack)
+		} else if (drift < -slack) {
 			drift += slack;
-		else
-			drift = 0;
+		} else if (slack) {
+			/* This pass cannot tell: keep what the last one saw. */
+			goto untracked;
+		}
 		fix = same_sign_min(sk->pending[id], drift);
 		if (fix) {
 			__atomic_fetch_add(&sk->conc[id].live, (__u64)fix, __ATOMIC_ACQ_REL);
@@ -468,6 +470,7 @@ int sk_reconcile(struct sk_layer *sk)
 			drift = 0;
 		}
 		sk->pending[id] = drift;
+untracked:
 		/*
 		 * Sockets in transition (established before sockops ran,
 		 * released before their state changed) look untracked for a
