@@ -26,6 +26,7 @@ static void degrade_usage(FILE *f)
 "  3  every service is shed, critical ones too\n"
 "The level applies to every service, also to those a reload adds later, and\n"
 "survives reloads and admd restarts. Without LEVEL: the current level.\n"
+"admd makes the change while it runs; with admd down admctl makes it.\n"
 "\n"
 "Examples:\n"
 "  admctl degrade 1\n"
