@@ -452,13 +452,36 @@ out:
 
 /* ---------------------------------------------------------------- block, allow */
 
+/*
+ * The entry of exactly `key` (an LPM lookup also answers for a broader
+ * entry covering it): 0 with *v, or -ENOENT. Walks the list (at most
+ * ADM_MAX_CIDRS keys) only when the lookup found something.
+ */
+static int exact_lookup(int fd, const struct adm_lpm_key *key,
+			struct adm_cidr_val *v)
+{
+	struct adm_lpm_key cur, next, *prev = NULL;
+	unsigned int n;
+
+	if (bpf_map_lookup_elem(fd, key, v))
+		return -ENOENT;
+	for (n = 0; n <= ADM_MAX_CIDRS && !bpf_map_get_next_key(fd, prev, &next); n++) {
+		if (next.prefixlen == key->prefixlen &&
+		    !memcmp(next.addr, key->addr, sizeof(next.addr)))
+			return bpf_map_lookup_elem(fd, &next, v) ? -ENOENT : 0;
+		cur = next;
+		prev = &cur;
+	}
+	return -ENOENT;
+}
+
 /* An entry's state in words: "absent", "present, never expires", ... */
 static void entry_text(int fd, const struct adm_lpm_key *key, char *buf, size_t len)
 {
 	struct adm_cidr_val v;
 	__u64 now = adm_mono_ns();
 
-	if (bpf_map_lookup_elem(fd, key, &v))
+	if (exact_lookup(fd, key, &v))
 		snprintf(buf, len, "absent");
 	else if (!v.expires_ns)
 		snprintf(buf, len, "present, never expires");
