@@ -282,9 +282,16 @@ int ctl_op(struct ctl *ctl, const char *cmd, const struct adm_op *op)
 			  adm_op_note(op->kind));
 		return EXIT_OK;
 	}
+	if (rc == -ETIMEDOUT || rc == -EPIPE) {
+		/* Sent, unanswered: admd may have applied it. */
+		fprintf(stderr,
+			"admctl %s: %s; admctl did not write the maps itself (admd is their only writer while it runs): 'admctl logs tail' shows whether admd applied it\n",
+			cmd, err);
+		return EXIT_FAIL;
+	}
 	if (rc) {
 		fprintf(stderr,
-			"admctl %s: %s; nothing changed here: while admd runs it is the only writer of policy (see 'admctl status')\n",
+			"admctl %s: %s; nothing changed: while admd runs it is the only writer of policy\n",
 			cmd, err);
 		return EXIT_FAIL;
 	}
