@@ -5,10 +5,10 @@
 # set, breaker, mode, degrade, block/allow) is applied by admd, on its one
 # thread, through the same library function admctl uses when admd is down.
 #
-#   (a) a burst set live gets the config's one-tick floor: `limits set rate
-#       new_conn_burst 1` on a 1000/s service admits the rate (the config's
-#       burst 1 measured in the same run), not one SYN per 4 ms clock tick
-#       (250/s), measured with real SYNs;
+#   (a) a burst set live gets the config's one-tick floor: `limits set live
+#       new_conn_burst 1` on a 1000/s service admits the rate (a service
+#       with burst 1 in the config, measured in turn), not one SYN per 4 ms
+#       clock tick (250/s), measured with real SYNs;
 #   (b) 1000 admctl writes from 4 writers race 50 reloads (SIGHUP and
 #       `admctl reload`, alternating); every write is served by admd
 #       (audit via=admd) and succeeds;
@@ -24,13 +24,17 @@
 #       audited to syslog; the restarted admd applies the config's limits
 #       again and keeps the block entry and the breaker.
 
+# admd lives through the whole file (about 2 minutes on a loaded machine).
+E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-300}
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PORT_WEB=8080
 PORT_API=8081
-PORT_RATE=8090
-RATE=1000		# service rate: new_conn_rate = 1000/s, burst 1 in the config
+PORT_RATE=8090		# service rate: new_conn_rate = 1000/s, burst 1 in the config
+PORT_LIVE=8091		# service live: 1000/s, burst 50 in the config, set to 1 live
+RATE=1000
+ROUNDS=3		# measurements of each, interleaved; the best of each counts
 WRITERS=4
 WRITES_EACH=250		# 4 x 250 = 1000 admctl writes
 RELOADS=50
@@ -79,52 +83,69 @@ ports = $PORT_RATE
 new_conn_rate = $RATE/s
 new_conn_burst = 1
 on_rate = reject
+
+[service live]
+ports = $PORT_LIVE
+new_conn_rate = $RATE/s
+new_conn_burst = 50
+on_rate = reject
 EOF
 
 actl() { admctl --socket "$SOCK" "$@"; }
 
-e2e_tcpsrv srv -l "$E2E_SRV4:$PORT_RATE"
+e2e_tcpsrv srv -l "$E2E_SRV4:$PORT_RATE" -l "$E2E_SRV4:$PORT_LIVE"
 e2e_admd_start "$CONF"
 tap_ok "admd starts and reports ready"
 
 # ---------------------------------------------------------------- (a) burst floor
 
-# rate_of NAME: admitted SYNs per second of probe NAME, and offered.
+# admitted_per_s / offered_per_s NAME: SYNs per second of probe NAME.
 admitted_per_s() { jq -r '(.ok / (.elapsed_ms / 1000)) | floor' "$E2E_TMP/$1.json"; }
 offered_per_s() { jq -r '(.attempts / (.elapsed_ms / 1000)) | floor' "$E2E_TMP/$1.json"; }
 
-# measure NAME SOURCE: PROBE_N SYNs as fast as one client sends them; 200
-# at once, so admitted connections waiting for a busy server's reply do
-# not stop the client from sending SYNs (a token unused for one tick is
-# lost: the measured rate would drop with the server, not with adm).
+# measure NAME PORT SOURCE: PROBE_N SYNs as fast as one client sends them;
+# 200 at once, so admitted connections waiting for a busy server's reply
+# do not stop the client from sending SYNs. A client descheduled for a
+# while sends nothing, and a token unused for one tick is lost: the
+# admitted rate is the rate times the client's share of the CPU, so the
+# two paths are measured in turn, ROUNDS times, and the best of each is
+# compared.
 measure() {
-	e2e_probe "$E2E_TMP/$1.json" -d "$E2E_SRV4:$PORT_RATE" -s "$2" -n "$PROBE_N" \
+	e2e_probe "$E2E_TMP/$1.json" -d "$E2E_SRV4:$2" -s "$3" -n "$PROBE_N" \
 		-c 200 -t 1000
 }
 
 scenario_burst_floor() {
-	local cfg live offered
-	measure a_config 10.77.0.10 || { tap_fail "(a) tcpprobe runs"; return 0; }
-	tap_check "(a) limits set rate new_conn_burst 1 (the config's value, set live)" \
-		actl limits set rate new_conn_burst 1 || return 0
-	measure a_live 10.77.0.11 || { tap_fail "(a) tcpprobe runs"; return 0; }
-	cfg=$(admitted_per_s a_config)
-	live=$(admitted_per_s a_live)
-	offered=$(offered_per_s a_live)
-	e2e_note "(a) $RATE/s, burst 1: config $cfg/s admitted, live $live/s admitted, $offered/s offered"
+	local cfg=0 live=0 offered=0 r v
+	tap_check "(a) limits set live new_conn_burst 1 (service live: 1000/s, burst 50 in the file)" \
+		actl limits set live new_conn_burst 1 || return 0
+	for ((r = 0; r < ROUNDS; r++)); do
+		if ! { measure "a_config$r" "$PORT_RATE" "10.77.0.$((10 + r))" &&
+		       measure "a_live$r" "$PORT_LIVE" "10.77.0.$((20 + r))"; }; then
+			tap_fail "(a) tcpprobe runs"
+			return 0
+		fi
+		v=$(admitted_per_s "a_config$r"); [ "$v" -gt "$cfg" ] && cfg=$v
+		v=$(admitted_per_s "a_live$r"); [ "$v" -gt "$live" ] && live=$v
+		v=$(offered_per_s "a_live$r"); [ "$v" -gt "$offered" ] && offered=$v
+		e2e_note "(a) round $r: config $(admitted_per_s "a_config$r")/s, live $(admitted_per_s "a_live$r")/s admitted"
+	done
+	e2e_note "(a) $RATE/s, burst 1, best of $ROUNDS: config $cfg/s admitted, live $live/s admitted, $offered/s offered"
 	if [ "$offered" -lt 500 ]; then
 		tap_skip "(a) live burst 1 admits the rate, not one SYN per tick" \
 			"the client offered only $offered SYN/s here: 1000/s and 250/s look alike below 500/s"
 		return 0
 	fi
-	tap_assert "(a) live burst 1 admits the rate like the config's burst 1 (>= 50% of $cfg/s and > 325/s; the old live path gave <= 250/s)" \
+	tap_assert "(a) live burst 1 admits the rate like the config's burst 1 (>= 60% of $cfg/s and > 400/s; the old live path gave <= 250/s)" \
 		"config $cfg/s, live $live/s, offered $offered/s" \
-		"$live" -ge $((cfg / 2)) -a "$live" -gt 325 || :
+		"$live" -ge $((cfg * 6 / 10)) -a "$live" -gt 400 || :
 	tap_assert "(a) ... and never above the rate ($RATE/s + 5%)" \
 		"live $live/s" "$live" -le $((RATE * 105 / 100)) || :
-	actl limits show rate --json >"$E2E_TMP/a_show.json" 2>&1 || :
-	tap_assert "(a) limits show: rate is still 1000/s" "$(cat "$E2E_TMP/a_show.json")" \
-		"$(jq -r '.services[0].new_conn_rate' "$E2E_TMP/a_show.json")" = "$RATE/s" || :
+	actl limits show --json >"$E2E_TMP/a_show.json" 2>&1 || :
+	tap_assert "(a) limits show: the same rate and burst in force for both (the config's and the live)" \
+		"$(cat "$E2E_TMP/a_show.json")" \
+		"$(jq -r '[.services[] | select(.name == "rate" or .name == "live") |
+			"\(.new_conn_rate) \(.new_conn_burst)"] | unique | length' "$E2E_TMP/a_show.json")" = 1 || :
 }
 scenario_burst_floor
 
@@ -178,10 +199,10 @@ writer() {
 # the race: reload i waits until i/RELOADS of the writes are done (so the
 # last one falls among the last writes), bounded by RACE_MAX_S.
 reloader() {
-	local i done deadline=$((SECONDS + RACE_MAX_S))
+	local i n_done deadline=$((SECONDS + RACE_MAX_S))
 	for ((i = 1; i <= RELOADS; i++)); do
-		while done=$(cat "$E2E_TMP"/b_writer.*.log 2>/dev/null | wc -l) &&
-		      [ "$done" -lt $((i * WRITERS * WRITES_EACH / (RELOADS + 1))) ] &&
+		while n_done=$(cat "$E2E_TMP"/b_writer.*.log 2>/dev/null | wc -l) &&
+		      [ "$n_done" -lt $((i * WRITERS * WRITES_EACH / (RELOADS + 1))) ] &&
 		      [ "$SECONDS" -lt "$deadline" ]; do
 			sleep 0.05
 		done
@@ -310,7 +331,7 @@ actual_state() {
 }
 
 scenario_last_writer() {
-	local diff
+	local diff cmd
 	expected_state >"$E2E_TMP/c_expected.txt"
 	actual_state >"$E2E_TMP/c_actual.txt" 2>&1 || :
 	e2e_note "(c) $(wc -l <"$E2E_TMP/c_expected.txt") fields and entries compared; $(grep -c '^block ' "$E2E_TMP/c_expected.txt") block entries"
@@ -323,11 +344,11 @@ scenario_last_writer() {
 	tap_assert "(c) every field is as the last writer left it (replayed from admd's log: writes win until a reload, which puts the config's limits and mode back; breaker, degrade, block stay)" \
 		"expected (<) vs actual (>):"$'\n'"$diff" -z "$diff" -a -s "$E2E_TMP/c_expected.txt" || :
 	# The rule, once on a known state: a reload resets limits and mode, keeps the rest.
-	actl limits set web conn_limit 7 >/dev/null 2>&1 &&
-	actl mode shadow web >/dev/null 2>&1 &&
-	actl breaker open web >/dev/null 2>&1 &&
-	actl degrade 2 >/dev/null 2>&1 &&
-	actl reload >/dev/null 2>&1 || :
+	for cmd in "limits set web conn_limit 7" "mode shadow web" "breaker open web" \
+		   "degrade 2" "reload"; do
+		# shellcheck disable=SC2086 # cmd is words
+		actl $cmd >/dev/null 2>&1 || e2e_note "(c) '$cmd' failed"
+	done
 	actual_state >"$E2E_TMP/c_rule.txt" 2>&1 || :
 	tap_assert "(c) after a reload: conn_limit and mode back to the config's, breaker open and degrade 2 kept" \
 		"$(grep '^web ' "$E2E_TMP/c_rule.txt")" \
@@ -339,7 +360,7 @@ scenario_last_writer
 # ---------------------------------------------------------------- (d) admd down
 
 scenario_admd_down() {
-	local err="$E2E_TMP/d.err" rc=0 out
+	local err="$E2E_TMP/d.err" rc=0 out cmd
 	kill -9 "$E2E_ADMD_PID"
 	e2e_wait_for 5 "admd gone" sh -c "! kill -0 $E2E_ADMD_PID" || :
 	tap_assert "(d) admd killed with -9 leaves its socket (connect: ECONNREFUSED)" "" -S "$SOCK" || :
