@@ -264,6 +264,9 @@ int ctl_op(struct ctl *ctl, const char *cmd, const struct adm_op *op)
 	if (adm_op_check(op, err, sizeof(err)))
 		return ctl_usage_error(cmd, "%s", err);
 	req = adm_op_to_json(op);
+	/* The instance admctl reads: admd refuses a write meant for another. */
+	if (req)
+		json_object_set_new(req, "pin_root", json_string(ctl->pin_root));
 	if (!req) {
 		fprintf(stderr, "admctl %s: out of memory\n", cmd);
 		return EXIT_FAIL;

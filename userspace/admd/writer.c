@@ -5,6 +5,8 @@
  * answered with the audit record, as `attach` is. See writer.h.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "control.h"
@@ -24,6 +26,19 @@ static void wr_invalid(struct ctl_req *r, const char *err)
 			       "usage", 1));
 }
 
+/*
+ * Does the request's "pin_root" (the instance the client reads; absent: any)
+ * name admd's own? Compared as real paths, so "/a/b/" and "/a/b" agree.
+ */
+static int wr_same_root(const struct admd *ad, const char *theirs)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (!theirs || !strcmp(theirs, ad->cfg->pin_root))
+		return 1;
+	return realpath(theirs, a) && realpath(ad->cfg->pin_root, b) && !strcmp(a, b);
+}
+
 static void wr_serve(struct admd *ad, struct ctl_req *r)
 {
 	const char *cmd = json_string_value(json_object_get(r->req, "cmd"));
@@ -36,6 +51,13 @@ static void wr_serve(struct admd *ad, struct ctl_req *r)
 	rc = adm_op_from_json(cmd ? cmd : "", r->req, &op, err, sizeof(err));
 	if (rc) {
 		wr_invalid(r, rc > 0 ? "not an operation" : err);
+		return;
+	}
+	if (!wr_same_root(ad, json_string_value(json_object_get(r->req, "pin_root")))) {
+		snprintf(err, sizeof(err),
+			 "this admd writes the maps under %.150s, not %.150s; give admctl the matching --socket or --pin-root (or -c with the config)",
+			 ad->cfg->pin_root, json_string_value(json_object_get(r->req, "pin_root")));
+		wr_invalid(r, err);
 		return;
 	}
 	if (adm_op_check(&op, err, sizeof(err))) {
