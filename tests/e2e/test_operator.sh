@@ -639,7 +639,7 @@ scenario_audit() {
 	local logs="$E2E_TMP/k_logs.json" follow="$E2E_TMP/k_follow.json" fpid
 	tap_check "(k) block add 10.77.0.26/32" actl block add 10.77.0.26/32 || return 0
 	tap_assert "(k) admd logs the audit record: who, what, before, after" "$(grep audit "$E2E_ADMD_LOG" | tail -3)" \
-		"$(grep -c 'admd: audit: uid=0 user=root pid=[0-9]* what="block add 10.77.0.26/32" before="absent" after="present, never expires" result=ok via=admctl' "$E2E_ADMD_LOG")" -eq 1 || :
+		"$(grep -c 'admd: audit: uid=0 user=root pid=[0-9]* what="block add 10.77.0.26/32" before="absent" after="present, never expires" result=ok via=admd' "$E2E_ADMD_LOG")" -eq 1 || :
 	actl logs tail -n 1000 --json >"$logs" 2>&1 || :
 	tap_assert "(k) logs tail --json has the audit record" "$(grep audit "$logs" | tail -3)" \
 		"$(jq -r 'select(.type == "audit" and .what == "block add 10.77.0.26/32" and .uid == 0 and .user == "root") | .after' "$logs" 2>/dev/null)" = "present, never expires" || :

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "pins.h"
 #include "sockets.h"
+#include "writer.h"
 
 /*
  * The modules, in start order (stop runs backwards). The control socket
@@ -37,6 +38,7 @@ static const struct admd_module *const modules[] = {
 	&ctl_module,
 	&log_module,
 	&ld_module,
+	&wr_module,
 	&sk_module,
 	&ev_module,
 	&mx_module,

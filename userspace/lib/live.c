@@ -167,7 +167,9 @@ static int set_burst(struct adm_gcra *g, __u64 burst, const char *rate_key,
 			 rate_key, rate_key);
 		return -1;
 	}
-	g->tau_ns = adm_gcra_tau(g->emission_ns, (__u32)burst);
+	/* The config's conversion, one-tick floor included: rate = 1 per emission. */
+	*g = adm_rate_to_gcra_dp(&(struct adm_rate){ .count = 1,
+				  .period_ns = g->emission_ns }, (__u32)burst);
 	return 0;
 }
 
