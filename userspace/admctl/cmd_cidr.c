@@ -8,10 +8,10 @@
 #include <jansson.h>
 #include "admctl.h"
 #include "cidr.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
-#define NS_PER_SEC	1000000000ULL
 #define CIDR_TEXT_MAX	64
 #define STATE_TEXT_MAX	64
 #define TTL_MAX_DAYS	3650		/* --ttl at most ten years */

@@ -473,6 +473,10 @@ int main(int argc, char **argv)
 		adm_err("%s", err);
 		goto out;
 	}
+	if (adm_bpffs_ensure(cfg->pin_root, err, sizeof(err))) {
+		adm_err("%s", err);
+		goto out;
+	}
 	skel = ld_load(cfg, err, sizeof(err));
 	if (!skel) {
 		adm_err("%s", err);

@@ -11,10 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "ctlproto.h"
-#include "pins.h"
+#include "clock.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define NS_PER_MS	1000000ULL
 #define PWBUF_MAX	4096
 #define READ_CHUNK	4096
 

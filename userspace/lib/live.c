@@ -3,11 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "adm/gcra.h"
+#include "clock.h"
 #include "live.h"
 #include "util.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define NS_PER_MIN	(60 * NS_PER_SEC)
 #define LIVE_TEXT_MAX	1024	/* the synthesized config section */
 #define LIVE_SRC_NAME	"live"	/* its file name, cut from messages */
 

@@ -13,10 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "mapstatus.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
-#define NS_PER_MS		1000000ULL
 #define PORT_TEXT_MAX		32
 #define PORTS_TEXT_MAX		1024
 #define GRBUF_MAX		16384
