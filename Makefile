@@ -58,6 +58,7 @@ BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf
 BPF_TEST_LIB := $(filter-out $(wildcard tests/bpf/test_*.c),$(wildcard tests/bpf/*.c))
 E2E_TOOLS  := $(patsubst tests/e2e/tools/%.c,$(BUILD)/tests/e2e/tools/%,$(wildcard tests/e2e/tools/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+BENCH_TOOLS := $(patsubst tests/bench/tools/%.c,$(BUILD)/tests/bench/tools/%,$(wildcard tests/bench/tools/*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # libFuzzer needs clang's sanitizer runtime: the sources are compiled into
 # the target with clang, not linked from the gcc-built libadm.
@@ -133,6 +134,13 @@ $(BUILD)/tests/e2e/tools/%: tests/e2e/tools/%.c tests/e2e/tools/tool.h | $(BUILD
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< -lpthread -lm
 
+# Bench-only tools (the demo's and the benchmarks' load generator and
+# backend) share the e2e tools' tool.h.
+$(BUILD)/tests/bench/tools/%: tests/bench/tools/%.c tests/e2e/tools/tool.h | $(BUILD)/.deps
+	$(call msg,TOOL-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/e2e/tools -o $@ $< -lpthread -lm
+
 $(BUILD)/tests/bench/%: tests/bench/%.c $(BPF_TEST_LIB) $(SKELS) $(BUILD)/libadm.a
 	$(call msg,BENCH-CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -148,16 +156,16 @@ $(BUILD)/tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c userspace/lib/config.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
-test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(FUZZ_BINS)
+test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(BENCH_TOOLS) $(FUZZ_BINS)
 
 # Every layer; the last line is "N passed, N failed, N skipped".
 test: test-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-bench: all $(BENCH_BINS) $(E2E_TOOLS)
+bench: all $(BENCH_BINS) $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
-demo: all $(E2E_TOOLS)
+demo: all $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 install: all
