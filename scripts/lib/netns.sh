@@ -72,6 +72,10 @@ E2E_EXTRA_LAST=40
 E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-120}	# every process we start ends by itself
 
 E2E_PIDS=()		# every background process started, killed in e2e_cleanup
+# admd, `admd --cleanup` and admctl run in this mount namespace when set
+# (nsenter options, e.g. --mount=/proc/PID/ns/mnt: a private one without
+# bpffs); empty: the host's.
+E2E_SRV_MNT=()
 E2E_ADMD_CONF=""	# set once admd was started: e2e_cleanup runs --cleanup
 E2E_ADMD_PID=""
 E2E_ADMD_LOG=""		# admd's output, for tests that look at it
@@ -238,7 +242,7 @@ e2e_admd_start() {
 	_e2e_log_seq=$((_e2e_log_seq + 1))
 	E2E_ADMD_LOG=$log
 	timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
-		nsenter --net="/run/netns/$E2E_NS_SRV" -- "$ADMD" -c "$conf" "$@" \
+		nsenter "${E2E_SRV_MNT[@]}" --net="/run/netns/$E2E_NS_SRV" -- "$ADMD" -c "$conf" "$@" \
 		>"$log" 2>&1 </dev/null &
 	E2E_PIDS+=("$!")
 	E2E_ADMD_TIMEOUT_PID=$!
@@ -276,13 +280,13 @@ e2e_admd_stop() {
 
 # e2e_admd_cleanup: `admd --cleanup -c CONF` in the server namespace.
 e2e_admd_cleanup() {
-	timeout 20 nsenter --net="/run/netns/$E2E_NS_SRV" -- \
+	timeout 20 nsenter "${E2E_SRV_MNT[@]}" --net="/run/netns/$E2E_NS_SRV" -- \
 		"$ADMD" --cleanup -c "$E2E_ADMD_CONF"
 }
 
 # admctl ARGS...: admctl on this run's pin root (in the server namespace).
 admctl() {
-	timeout 20 nsenter --net="/run/netns/$E2E_NS_SRV" -- \
+	timeout 20 nsenter "${E2E_SRV_MNT[@]}" --net="/run/netns/$E2E_NS_SRV" -- \
 		"$ADMCTL" --pin-root "$E2E_PIN" "$@"
 }
 
@@ -460,6 +464,11 @@ e2e_cleanup() {
 	for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
 		e2e_kill "${E2E_PIDS[$i]}"
 	done
+	# A private mount namespace gone (its holder was killed above) took its
+	# bpffs, the pins and so the links with it: nothing left to clean.
+	if [ "${#E2E_SRV_MNT[@]}" -gt 0 ] && ! nsenter "${E2E_SRV_MNT[@]}" true 2>/dev/null; then
+		E2E_ADMD_CONF=""
+	fi
 	if [ -n "$E2E_ADMD_CONF" ] && [ -x "$ADMD" ] && [ -e "/run/netns/$E2E_NS_SRV" ]; then
 		e2e_admd_cleanup >"${E2E_TMP:-/tmp}/admd-cleanup.log" 2>&1 ||
 			{ e2e_note "admd --cleanup failed:"; sed 's/^/#   /' "${E2E_TMP:-/tmp}/admd-cleanup.log"; }
