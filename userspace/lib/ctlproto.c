@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admd's control socket, both ends (prefix adm_ctl_): paths, framing of
+ * one JSON object per line, timestamps and audit records; see ctlproto.h.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Live policy keys (prefix adm_live_): set and read back a service's limits; see live.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What the pinned maps tell about a running data plane (prefix adm_ms_), read-only; see mapstatus.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>

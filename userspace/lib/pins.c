@@ -52,7 +52,8 @@ static int fs_of(const char *path, char *probe, size_t len, long *type,
 		return -EINVAL;
 	}
 	if ((size_t)snprintf(probe, len, "%s", path) >= len) {
-		snprintf(err, errlen, "pin root '%s' is too long", path);
+		snprintf(err, errlen, "pin root '%.64s...' is too long (%zu characters; at most %zu)",
+			 path, strlen(path), len - 1);
 		return -ENAMETOOLONG;
 	}
 	while (statfs(probe, &sfs) != 0) {
