@@ -69,7 +69,8 @@ E2E_CLI4=10.77.0.2
 E2E_CLI6=fd77::2
 E2E_EXTRA_FIRST=10	# client addresses 10.77.0.10.. and fd77::10..
 E2E_EXTRA_LAST=40
-E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-120}	# every process we start ends by itself
+E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-300}	# every process we start ends by itself (a busy
+							# 2-core machine runs a file for minutes)
 
 E2E_PIDS=()		# every background process started, killed in e2e_cleanup
 # admd, `admd --cleanup` and admctl run in this mount namespace when set
@@ -421,7 +422,8 @@ _e2e_reap_stale() {
 		fi
 		id=${d##*/adm-e2e-}
 		_e2e_stale "$id" || continue
-		_e2e_cgroup_rm "$d"
+		_e2e_cgroup_rm "$d" ||
+			e2e_note "cannot remove $d (left by a crashed run; its processes would not end)"
 	done
 	for d in /tmp/adm-e2e-*.*; do
 		[ -d "$d" ] || continue
@@ -432,9 +434,13 @@ _e2e_reap_stale() {
 	return 0
 }
 
-# _e2e_cgroup_rm DIR: end what still runs in cgroup DIR (by pid), remove it.
+# _e2e_cgroup_rm DIR: end what still runs in cgroup DIR and the groups
+# below it (by pid), remove them, deepest first. 1 if one stays.
 _e2e_cgroup_rm() {
-	local d=$1 pid i
+	local d=$1 pid i sub
+	for sub in "$d"/*/; do
+		[ -d "$sub" ] && { _e2e_cgroup_rm "${sub%/}" || return 1; }
+	done
 	for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
