@@ -374,14 +374,14 @@ int sk_reconcile(struct sk_layer *sk)
 
 	for (id = 1; id < ADM_MAX_SERVICES; id++) {
 		struct adm_meta meta;
-		__s64 drift, fix;
+		__s64 drift, fix, slack;
+		__u64 changes;
 
 		if (bpf_map_lookup_elem(sk->meta_fd, &id, &meta) || !meta.name[0])
 			continue;
 		if (bpf_map_lookup_elem(sk->recount_fd, &id, &rc))
 			continue;
 		after = __atomic_load_n(&sk->conc[id].live, __ATOMIC_ACQUIRE);
-		meta.untracked = rc.untracked;
 		meta.reaped_idle += rc.reaped_idle;
 		meta.reaped_lifetime += rc.reaped_lifetime;
 		meta.reconcile_ns = adm_mono_ns();
@@ -390,26 +390,47 @@ int sk_reconcile(struct sk_layer *sk)
 				 (unsigned long long)rc.reaped_idle,
 				 (unsigned long long)rc.reaped_lifetime, meta.name);
 		/*
-		 * Only a pass that raced no take or release can be compared
-		 * with the counter (reaped sockets release theirs through
-		 * sockops meanwhile, which races too).
+		 * The tally can be off from the counter by at most the takes
+		 * and releases that overlapped the pass (begun now - done at
+		 * the start): a drift beyond that is real even on a busy
+		 * service, and is corrected by the excess when two passes in a
+		 * row agree on its sign. A pass that raced nothing compares
+		 * exactly. Live connections the socket layer never saw (they
+		 * predate it) are in `live` too, as meta.untracked, so
+		 * conn_limit holds from the first pass.
 		 */
-		if (raced(sk, id, done0) || before[id] != after ||
-		    rc.reaped_idle || rc.reaped_lifetime) {
+		changes = __atomic_load_n(&sk->sockops->bss->adm_chg_begun[id],
+					  __ATOMIC_ACQUIRE) - done0[id];
+		if (changes || before[id] != after || rc.reaped_idle || rc.reaped_lifetime)
 			quiet = 0;
-			sk->pending[id] = 0;
-		} else {
-			drift = (__s64)(rc.tracked - after);
-			fix = same_sign_min(sk->pending[id], drift);
-			if (fix) {
-				__atomic_fetch_add(&sk->conc[id].live, (__u64)fix, __ATOMIC_ACQ_REL);
-				meta.corrections += fix > 0 ? fix : -fix;
-				adm_warn("reconcile: %s live counter corrected by %+lld to the socket table's %llu",
-					 meta.name, (long long)fix,
-					 (unsigned long long)rc.tracked);
-				drift = 0;
-			}
-			sk->pending[id] = drift;
+		drift = (__s64)(rc.tracked + meta.untracked - after);
+		slack = (__s64)changes + (rc.reaped_idle || rc.reaped_lifetime ?
+					   (__s64)(rc.reaped_idle + rc.reaped_lifetime) : 0);
+		if (drift > slack)
+			drift -= slack;
+		else if (drift < -slack)
+			drift += slack;
+		else
+			drift = 0;
+		fix = same_sign_min(sk->pending[id], drift);
+		if (fix) {
+			__atomic_fetch_add(&sk->conc[id].live, (__u64)fix, __ATOMIC_ACQ_REL);
+			meta.corrections += fix > 0 ? fix : -fix;
+			adm_warn("reconcile: %s live counter corrected by %+lld to the socket table's %llu%s",
+				 meta.name, (long long)fix,
+				 (unsigned long long)(rc.tracked + meta.untracked),
+				 changes ? " (during churn)" : "");
+			drift = 0;
+		}
+		sk->pending[id] = drift;
+		if (rc.untracked != meta.untracked) {
+			__s64 d = (__s64)(rc.untracked - meta.untracked);
+
+			__atomic_fetch_add(&sk->conc[id].live, (__u64)d, __ATOMIC_ACQ_REL);
+			if (d > 0)
+				adm_info("reconcile: %s has %llu live connections the socket layer did not see open; counted",
+					 meta.name, (unsigned long long)rc.untracked);
+			meta.untracked = rc.untracked;
 		}
 		bpf_map_update_elem(sk->meta_fd, &id, &meta, BPF_EXIST);
 	}
@@ -511,7 +532,7 @@ static int sl_reload_check(struct admd *ad, const struct adm_config *next,
 static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
 			   char *err, size_t errlen)
 {
-	char cg[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
+	char cg[PATH_MAX], path[PATH_MAX];
 	int prog_fd = bpf_program__fd(sl.sk->sockops->progs.adm_sockops);
 	int cg_fd, lfd;
 
@@ -532,14 +553,18 @@ static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
 			 strerror(errno));
 		return -1;
 	}
-	/* Pin the new link beside the old one, then rename over it: no gap. */
+	/*
+	 * The new link is attached before the old pin goes: no gap. A socket
+	 * both cgroups see is still counted once (its storage says so).
+	 * bpffs refuses rename, so the old pin is removed, then the new one
+	 * pinned; if that fails the fd still holds the link, and the old
+	 * program is attached again.
+	 */
 	adm_pin_path(path, sizeof(path), ad->cfg->pin_root, ADM_SOCKOPS_LINK);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	unlink(tmp);
-	if (bpf_obj_pin(lfd, tmp) || rename(tmp, path)) {
+	unlink(path);
+	if (bpf_obj_pin(lfd, path)) {
 		snprintf(err, errlen, "[adm] cgroup = %s: cannot pin the sockops link: %s",
 			 cg, strerror(errno));
-		unlink(tmp);
 		close(lfd);
 		return -1;
 	}
