@@ -18,7 +18,7 @@
 set -o nounset -o pipefail
 
 BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 TESTS_DIR=${TESTS_DIR:-tests}
 CI=${CI:-false}
 layers=("$@")
@@ -46,8 +46,8 @@ count_result() {
 
 # run_one LAYER NAME CMD...: run a TAP producer, check its TAP, tally it.
 run_one() {
-	local layer=$1 name=$2 rc p f s points plans plan problem=""
-	local log="$logdir/$(echo "$name" | tr '/' '_').log"
+	local layer=$1 name=$2 rc p f s points plans plan problem="" log
+	log="$logdir/$(echo "$name" | tr '/' '_').log"
 	shift 2
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
@@ -83,7 +83,8 @@ run_one() {
 
 # missing LAYER NAME BINARY: a test program that was not built.
 missing() {
-	local log="$logdir/$(echo "$2" | tr '/' '_').log"
+	local log
+	log="$logdir/$(echo "$2" | tr '/' '_').log"
 	echo "not ok - $2 was not built ($3 is missing); run: make BUILD=$BUILD test-build" >"$log"
 	count_result "$2" 0 1 0 "$log"
 }

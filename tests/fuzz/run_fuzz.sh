@@ -5,7 +5,7 @@
 set -o nounset -o pipefail
 BUILD=${BUILD:-build}
 secs=${FUZZ_SECONDS:-15}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 n=0 failed=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue
