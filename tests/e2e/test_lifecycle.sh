@@ -165,7 +165,11 @@ scenario_hup_during_start() {
 }
 
 # ---------------------------------------------------------------- (e)
-metrics_on() { in_srv curl -sf -m 2 "http://127.0.0.1:$1/metrics" | grep -q '^adm_packets_total\|^# HELP'; }
+metrics_on() {
+	local body
+	body=$(in_srv curl -sf -m 2 "http://127.0.0.1:$1/metrics") || return 1
+	grep -q '^# HELP adm_' <<<"$body"
+}
 
 scenario_reload() {
 	local out st sub="$E2E_CGROUP/moved" cg_ino link_cg
@@ -233,6 +237,7 @@ scenario_fresh_id() {
 
 # ---------------------------------------------------------------- (g), (h)
 held_live() { admctl status --json | jq '.services[] | select(.name == "held") | .live'; }
+held_is() { [ "$(held_live)" = "$1" ]; }
 
 scenario_preexisting() {
 	local out
@@ -244,7 +249,7 @@ scenario_preexisting() {
 	sleep 1
 	conf SVC2=new
 	e2e_admd_start "$CONF" || return 0
-	e2e_wait_for 3 "held live = 5" sh -c "[ \"\$(held_live)\" = 5 ]" || true
+	e2e_wait_for 3 "held live = 5" held_is 5 || true
 	tap_assert "(g) connections older than admd are counted" "$(admctl status --json)" "$(held_live)" = 5 || :
 	e2e_probe "$E2E_TMP/held.json" -d "$E2E_SRV4:$PORT_HOLD" -s 10.77.0.14 -n 3 -c 3 -t 500 || true
 	tap_assert "(g) conn_limit = 5 holds from the first second: new ones refused" \
@@ -280,12 +285,9 @@ scenario_drift_under_churn() {
 		"$fixed" -eq 1 || :
 	tap_assert "(h) ... with the churn still running" "" "$(kill -0 "$churn" 2>/dev/null && echo yes)" = yes || :
 	e2e_kill "$churn"
-	e2e_wait_for 5 "held live back to 0" sh -c "[ \"\$(held_live)\" = 0 ]" || true
+	e2e_wait_for 5 "held live back to 0" held_is 0 || true
 	tap_assert "(h) live returns to 0 when the churn ends" "$(admctl status --json)" "$(held_live)" = 0 || :
 }
-
-export -f held_live admctl
-export E2E_PIN E2E_NS_SRV ADMCTL
 
 scenario_failed_start
 scenario_previous_generation
