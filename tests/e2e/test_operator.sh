@@ -99,34 +99,8 @@ write_conf() {
 # actl ARGS...: admctl on this run's pin root and control socket.
 actl() { admctl --socket "$SOCK" "$@"; }
 
-# probe NAME ARGS...: tcpprobe --json --each into $E2E_TMP/NAME.json.
-probe() {
-	local name=$1
-	shift
-	e2e_probe "$E2E_TMP/$name.json" --each "$@"
-}
-
-summary() { jq -c 'del(.each)' "$E2E_TMP/$1.json"; }
-
-# expect NAME DESC JQ: holds when JQ is true of probe NAME.
-expect() {
-	local name=$1 desc=$2 expr=$3
-	if jq -e "$expr" "$E2E_TMP/$name.json" >/dev/null 2>&1; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc" "expected: $expr"$'\n'"got: $(summary "$name")"
-		return 1
-	fi
-}
-
+# stats FILE: lib.sh's, through this file's control socket.
 stats() { actl stats --json >"$1" 2>"$1.err"; }
-
-# counter FILE SERVICE VERDICT REASON: packets of one counter (0 if absent).
-counter() {
-	jq --arg s "$2" --arg v "$3" --arg r "$4" \
-		'[.services[] | select(.name == $s) | .counters[] |
-		  select(.verdict == $v and .reason == $r) | .packets] | add // 0' "$1"
-}
 
 # delta BEFORE AFTER SERVICE VERDICT REASON
 delta() {

@@ -11,10 +11,10 @@
 #include <jansson.h>
 #include "admctl.h"
 #include "cidr.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
-#define NS_PER_SEC	1000000000ULL
 
 static void cidr_usage(FILE *f, const char *what)
 {

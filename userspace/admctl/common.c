@@ -115,7 +115,11 @@ int ctl_args(struct ctl *ctl, const char *cmd, int argc, char **argv, int first,
 
 int ctl_open_fail(const struct ctl *ctl, const char *map, int err)
 {
-	if (err == -ENOENT)
+	if (err == -ENOENT && !adm_bpffs_present(ctl->pin_root))
+		fprintf(stderr,
+			"admctl: nothing is pinned: no bpf filesystem holds %s, so admd is not running here (it mounts one at %s when it starts); start admd, or name the right pin root with -c FILE or --pin-root DIR\n",
+			ctl->pin_root, ADM_BPFFS_DEFAULT);
+	else if (err == -ENOENT)
 		fprintf(stderr,
 			"admctl: no adm maps under %s (%s missing); is admd running with this pin_root? Use -c FILE or --pin-root DIR\n",
 			ctl->pin_root, map);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "ctlproto.h"

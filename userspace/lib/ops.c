@@ -12,6 +12,7 @@
 #include "cidr.h"
 #include "live.h"
 #include "mapstatus.h"
+#include "clock.h"
 #include "ops.h"
 #include "pins.h"
 #include "util.h"
