@@ -25,9 +25,9 @@
  * Returns {now_ms, live_nodes, {reserved, cluster_live, others} x n_svcs,
  * {member, seq, ...} of blocks after last_blk, {id, op, ...}, last_op}.
  *
- * Share rule (per service with a limit L): avail = L - (capacity reserved
- * by the other live nodes) - live; this node reserves
- * live + floor(avail * (demand + 1) / sum over live nodes of (demand + 1)).
+ * Share rule (share.h states it, share_reserve computes it in C): the
+ * free capacity (L - live connections of the live nodes) is split in
+ * proportion to demand + 1; a node never reserves what the others hold.
  * Every reservation is made here, atomically, from the others' current
  * ones, so the reservations of live nodes never sum to more than L.
  */
@@ -73,9 +73,11 @@ const char rs_script[] =
 "        end\n"
 "      end\n"
 "    end\n"
-"    local avail = limit - others - live\n"
-"    if avail < 0 then avail = 0 end\n"
-"    reserved = live + math.floor(avail * (demand + 1) / wsum)\n"
+"    local free = limit - total\n"
+"    if free < 0 then free = 0 end\n"
+"    reserved = live + math.floor(free * (demand + 1) / wsum)\n"
+"    if reserved > limit - others then reserved = limit - others end\n"
+"    if reserved < live then reserved = live end\n"
 "    redis.call('HSET', ck, node, reserved .. ' ' .. live .. ' ' .. demand)\n"
 "    redis.call('PEXPIRE', ck, ttl * 2)\n"
 "  end\n"

@@ -3,20 +3,21 @@
 #include "adm/adm.h"
 #include "share.h"
 
-__u64 share_reserve(__u64 limit, __u64 others, __u64 live, __u64 demand,
-		    __u64 wsum)
+__u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
+		    __u64 demand, __u64 wsum)
 {
-	__u64 avail;
+	__u64 free_cap, target, cap;
 
 	if (!limit)
 		return 0;
-	if (others + live >= limit)
-		return live;
-	avail = limit - others - live;
 	if (wsum < demand + 1)
 		wsum = demand + 1;
-	/* avail <= 10^7 and demand + 1 <= wsum: no overflow below 2^64 for sane demand */
-	return live + (__u64)((unsigned __int128)avail * (demand + 1) / wsum);
+	free_cap = cluster_live < limit ? limit - cluster_live : 0;
+	target = live + (__u64)((unsigned __int128)free_cap * (demand + 1) / wsum);
+	cap = others < limit ? limit - others : 0;
+	if (target > cap)
+		target = cap;
+	return target > live ? target : live;
 }
 
 const char *share_mode_name(unsigned int m)

@@ -13,21 +13,24 @@
 /*
  * The share rule, as the round script applies it atomically in Redis
  * (userspace/lib/rs_proto.c): with cluster-wide limit `limit`, capacity
- * `others` reserved by the other live nodes, this node's `live`
+ * `others` reserved by the other live nodes, `cluster_live` connections
+ * on the live nodes (this one's included), this node's `live`
  * connections and `demand` (SYNs that reached the gate last interval),
  * and `wsum` = the sum over live nodes, this one included, of demand + 1:
  *
- *   avail    = max(0, limit - others - live)
- *   reserved = live + floor(avail * (demand + 1) / wsum)
+ *   free     = max(0, limit - cluster_live)
+ *   target   = live + floor(free * (demand + 1) / wsum)
+ *   reserved = max(live, min(target, limit - others))
  *
- * Each reservation is computed from the others' current reservations and
- * never takes more than avail, so the reservations of the live nodes sum
- * to at most `limit` (a node's live count can only exceed its reservation
- * by the handshakes its gate admitted at once: the local overshoot).
+ * The free capacity is split in proportion to demand; a node never
+ * reserves what the others hold. Each reservation is made from the
+ * others' current reservations, so the reservations of the live nodes sum
+ * to at most `limit` (a node's live count exceeds its reservation only by
+ * the handshakes its gate admitted at once: the local overshoot).
  * Returns the reservation: the limit this node enforces.
  */
-__u64 share_reserve(__u64 limit, __u64 others, __u64 live, __u64 demand,
-		    __u64 wsum);
+__u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
+		    __u64 demand, __u64 wsum);
 
 /* What a service does while Redis is unreachable (enum adm_store_failure). */
 enum share_mode {
