@@ -128,6 +128,8 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			ctl.json = 1;
+		} else if (!strcmp(a, "--cluster")) {
+			ctl.cluster = 1;
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
 			if (!(cfg_path = take_value(argc, argv, &i)))
 				return EXIT_USAGE;
@@ -182,6 +184,8 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
+	if (ctl.cluster)
+		return do_cluster(&ctl, argc, argv);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (!strcmp(cmd, commands[c].name))
 			return commands[c].run(&ctl, argc, argv);

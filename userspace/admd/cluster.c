@@ -36,6 +36,7 @@
 #include <hiredis/hiredis.h>
 #include "admd.h"
 #include "cidr.h"
+#include "cluster.h"
 #include "control.h"
 #include "log.h"
 #include "pins.h"
@@ -1392,7 +1393,7 @@ static const struct admd_cmd rs_cmds[] = {
 	{ 0 },
 };
 
-const struct admd_module admd_cluster_module = {
+const struct admd_module rs_module = {
 	.name = "cluster",
 	.start = rs_start,
 	.reload_check = rs_reload_check,

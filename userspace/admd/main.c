@@ -17,6 +17,7 @@
 #include "admd.h"
 #include "config.h"
 #include "control.h"
+#include "cluster.h"
 #include "ctlproto.h"
 #include "events.h"
 #include "host.h"
@@ -39,6 +40,7 @@ static const struct admd_module *const modules[] = {
 	&ld_module,
 	&sk_module,
 	&ev_module,
+	&rs_module,
 	&mx_module,
 	NULL
 };
