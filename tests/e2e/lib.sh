@@ -756,6 +756,7 @@ e2e_redis_start() {
 	fi
 	E2E_BG_PID=$!
 	E2E_PIDS+=("$E2E_BG_PID")
+	disown "$E2E_BG_PID"	# a test may kill -9 it: no "Killed" from bash
 	e2e_wait_for 5 "redis $name" redis-cli -s "$sock" ping ||
 		{ sed 's/^/#   /' "$E2E_TMP/$name.log" | tail -n 20; return 1; }
 }

@@ -105,7 +105,9 @@ struct rs {
 	char sha[RS_SHA_MAX];
 	char endpoint[RS_ENDPOINT_MAX];	/* where we are connected */
 	char moved[RS_ENDPOINT_MAX];	/* a MOVED/ASK target to try next */
-	unsigned int failures;
+	unsigned int failures;		/* in a row; 0 after a good round */
+	int redirect;			/* the last failure was a failover or MOVED */
+	int reconnect;			/* under mu: [redis] changed, connect anew */
 	__u64 next_try_ns;
 	char last_op[RS_OP_ID_MAX];
 	__u64 last_blk;
@@ -782,9 +784,11 @@ static int rs_round(struct rs *rs, int first)
 			const char *at = strrchr(r->str, ' ');
 
 			snprintf(rs->moved, sizeof(rs->moved), "%s", at ? at + 1 : "");
+			rs->redirect = 1;
 			rs_set_err(rs, "round: Redis Cluster moved the slot to %s: following",
 				   rs->moved);
-		} else if (!strncmp(r->str, "READONLY", 8)) {
+		} else if (strstr(r->str, "READONLY")) {
+			rs->redirect = 1;
 			rs_set_err(rs, "round: %s is a replica now (failover): resolving the "
 				   "master again", rs->endpoint);
 		} else {
@@ -814,11 +818,23 @@ static int rs_round(struct rs *rs, int first)
 	return 0;
 }
 
+/* The next connection attempt after one more failure: backoff with full jitter. */
+static void rs_backoff(struct rs *rs, __u64 now)
+{
+	__u32 rnd = 0;
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd = (__u32)now;
+	rs->failures++;
+	rs->next_try_ns = now + share_backoff_ms(rs->failures, RS_BACKOFF_BASE_MS,
+						 RS_BACKOFF_CAP_MS, rnd) * RS_NS_PER_MS;
+}
+
 static void *rs_thread(void *arg)
 {
 	struct rs *rs = arg;
 	__u64 next = rs_mono_ns(), now;
-	int first = 1;
+	int first = 1, ok;
 
 	pthread_mutex_lock(&rs->mu);
 	while (!rs->stop) {
@@ -832,38 +848,49 @@ static void *rs_thread(void *arg)
 			pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
 			continue;
 		}
-		pthread_mutex_unlock(&rs->mu);
+		if (rs->reconnect) {
+			rs->reconnect = 0;
+			rs->failures = 0;
+			rs->next_try_ns = 0;
+			pthread_mutex_unlock(&rs->mu);
+			rs_disconnect(rs);
+		} else {
+			pthread_mutex_unlock(&rs->mu);
+		}
 
+		ok = 0;
 		if (!rs->c && now >= rs->next_try_ns) {
-			if (rs_connect(rs)) {
-				__u32 rnd = 0;
-
-				if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-					rnd = (__u32)now;
-				rs->failures++;
-				rs->next_try_ns = now + share_backoff_ms(rs->failures,
-						RS_BACKOFF_BASE_MS, RS_BACKOFF_CAP_MS, rnd) * RS_NS_PER_MS;
-			} else {
+			if (!rs_connect(rs))
 				adm_info("cluster: connected to %s as node '%s' of cluster '%s'",
 					 rs->endpoint, rs->rc.node, rs->rc.cluster);
-				pthread_mutex_lock(&rs->mu);
+			else
+				rs_backoff(rs, now);
+		}
+		if (rs->c) {
+			if (!rs_store_ops(rs) && !rs_round(rs, first)) {
+				ok = 1;
+			} else {
+				rs_disconnect(rs);
+				if (rs->redirect && !rs->failures)
+					rs->next_try_ns = now;	/* failover or MOVED: once at once */
+				else
+					rs_backoff(rs, now);
+				rs->redirect = 0;
+			}
+		}
+		if (ok) {
+			rs->failures = 0;
+			first = 0;
+			pthread_mutex_lock(&rs->mu);
+			if (!rs->connected) {
 				rs->connected = 1;
 				rs->reconnects++;
 				snprintf(rs->status_endpoint, sizeof(rs->status_endpoint), "%s",
 					 rs->endpoint);
 				rs->down_since_ns = 0;
-				pthread_mutex_unlock(&rs->mu);
 			}
-		}
-		if (rs->c && (rs_store_ops(rs) || rs_round(rs, first))) {
-			rs_disconnect(rs);
-			rs->failures = 1;
-			rs->next_try_ns = now;	/* one immediate retry (failover) */
-		}
-		if (rs->c) {
-			rs->failures = 0;
-			first = 0;
-		} else {
+			pthread_mutex_unlock(&rs->mu);
+		} else if (!rs->c || now >= rs->next_try_ns) {
 			rs_fail_modes(rs, rs_mono_ns());
 			pthread_mutex_lock(&rs->mu);
 			if (rs->connected || !rs->down_since_ns)
@@ -1197,7 +1224,7 @@ static int rs_reload_apply(struct admd *ad, const struct adm_config *next,
 	if (reconnect) {
 		rs->last_op[0] = '\0';
 		rs->last_blk = 0;
-		rs->next_try_ns = 0;
+		rs->reconnect = 1;
 	}
 	/* The policy writer put conn_limit back in adm_conc: the share again, now. */
 	for (k = 0; k < rs->n_svcs; k++) {
