@@ -428,6 +428,63 @@ scenario_g() {
 		"$(status_of 1 | jq .cluster.live_nodes)" -eq 2 || :
 }
 
+# ---------------------------------------------------------------- (h)
+# master 127.0.0.1:6391, replica :6392, sentinel :26391, all in node 1's
+# namespace (admd of node 1 reaches them over its own loopback).
+s_cli() { in_node 1 redis-cli -p "$1" "${@:2}"; }
+sentinel_master_port() { s_cli 26391 SENTINEL get-master-addr-by-name mymaster 2>/dev/null | sed -n 2p; }
+replica_up() { s_cli 6391 INFO replication 2>/dev/null | grep -q 'connected_slaves:1'; }
+sentinel_knows_replica() { s_cli 26391 SENTINEL replicas mymaster 2>/dev/null | grep -q 6392; }
+store_is() { [ "$(status_of "$1" | jq -r '.cluster.state + " " + .cluster.store')" = "synced $2" ]; }
+master_is() { [ "$(sentinel_master_port)" = "$1" ]; }
+
+scenario_h() {
+	local t_done t_sync ms key
+	E2E_REDIS_NS=$(e2e_node_ns 1)
+	e2e_redis_start sm --port 6391 --bind 127.0.0.1 || { tap_fail "(h) master starts" ""; return 0; }
+	e2e_redis_start sr --port 6392 --bind 127.0.0.1 --replicaof 127.0.0.1 6391 ||
+		{ tap_fail "(h) replica starts" ""; return 0; }
+	E2E_REDIS_NS=""
+	mkdir -p "$E2E_TMP/sent"
+	cat >"$E2E_TMP/sent/sentinel.conf" <<-EOF
+	port 26391
+	bind 127.0.0.1
+	dir $E2E_TMP/sent
+	sentinel monitor mymaster 127.0.0.1 6391 1
+	sentinel down-after-milliseconds mymaster 1000
+	sentinel failover-timeout mymaster 5000
+	EOF
+	e2e_node_bg sentinel 1 timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+		redis-sentinel "$E2E_TMP/sent/sentinel.conf"
+	e2e_wait_for 10 "replica in sync and known to the sentinel" \
+		sh -c "true" && e2e_wait_for 10 "replica" replica_up &&
+		e2e_wait_for 10 "sentinel sees the replica" sentinel_knows_replica ||
+		{ tap_fail "(h) master, replica and sentinel up" "$(s_cli 26391 SENTINEL masters 2>&1 | head -20)"; return 0; }
+	node_conf 1 "sentinels = 127.0.0.1:26391
+master_name = mymaster" >/dev/null
+	admctl_node 1 reload >/dev/null 2>&1 || :
+	e2e_wait_for 5 "node 1 on the sentinel's master" store_is 1 127.0.0.1:6391 &&
+		tap_ok "(h) node 1 finds the master through the Sentinel (ROLE confirmed)" ||
+		{ tap_fail "(h) node 1 on the sentinel's master" "$(status_of 1 | jq -c .cluster)"; return 0; }
+	s_cli 26391 SENTINEL FAILOVER mymaster >/dev/null
+	e2e_wait_for 15 "failover done" master_is 6392 ||
+		{ tap_fail "(h) the sentinel fails over" "$(s_cli 26391 SENTINEL masters 2>&1 | head -20)"; return 0; }
+	t_done=$(date +%s%N)
+	if e2e_wait_for 5 "node 1 on the new master" store_is 1 127.0.0.1:6392; then
+		t_sync=$(date +%s%N)
+		ms=$(((t_sync - t_done) / 1000000))
+		e2e_note "(h) node 1 synced with the new master $ms ms after the sentinel named it"
+		tap_assert "(h) sync resumes on the new master within 2 s of the failover" "$ms ms" "$ms" -le 2000 || :
+	else
+		tap_fail "(h) node 1 syncs with the new master" "$(status_of 1 | jq -c .cluster)"
+	fi
+	key="adm:{$CLUSTER}:conc:web"
+	tap_assert "(h) node 1's share is on the new master" "$(s_cli 6392 HGETALL "$key" 2>&1)" \
+		"$(s_cli 6392 HEXISTS "$key" n1)" -eq 1 || :
+	tap_assert "(h) the new master's node list has node 1" "$(s_cli 6392 ZRANGE "adm:{$CLUSTER}:nodes" 0 -1 2>&1)" \
+		"$(s_cli 6392 ZSCORE "adm:{$CLUSTER}:nodes" n1 | grep -c .)" -eq 1 || :
+}
+
 # SCENARIOS="a g" runs only those (a always runs: it starts everything).
 SCENARIOS=${SCENARIOS:-a b c d e f g h}
 main() {

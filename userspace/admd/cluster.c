@@ -102,6 +102,8 @@ struct rs {
 
 	/* thread-owned */
 	redisContext *c;
+	redisContext *sc;		/* the Sentinel that answered last */
+	unsigned int sc_i;		/* its index in rc.sentinels */
 	char sha[RS_SHA_MAX];
 	char endpoint[RS_ENDPOINT_MAX];	/* where we are connected */
 	char moved[RS_ENDPOINT_MAX];	/* a MOVED/ASK target to try next */
@@ -374,26 +376,34 @@ static redisReply *rs_cmd(struct rs *rs, redisContext *c, const char *what,
 	return r;
 }
 
-/* The master's address from the Sentinels, in order. 0 or -1. */
+/*
+ * The master's address from the Sentinels: the one that answered last
+ * time (kept connected), then the others in order. 0 or -1 (error set).
+ */
 static int rs_sentinel_master(struct rs *rs, char *host, size_t hlen, int *port)
 {
 	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", rs->rc.master_name };
-	int i;
+	int i, tries;
 
-	for (i = 0; i < rs->rc.n_sentinels; i++) {
-		redisContext *s = rs_dial(rs, rs->rc.sentinels[i], rs->rc.sentinel_ports[i], NULL);
+	for (tries = 0; tries <= rs->rc.n_sentinels; tries++) {
 		redisReply *r;
 
-		if (!s)
-			continue;
-		r = rs_cmd(rs, s, "SENTINEL get-master-addr-by-name", 3, argv, NULL);
+		if (!rs->sc) {
+			i = rs->sc_i % rs->rc.n_sentinels;
+			rs->sc = rs_dial(rs, rs->rc.sentinels[i], rs->rc.sentinel_ports[i], NULL);
+			if (!rs->sc) {
+				rs->sc_i++;
+				continue;
+			}
+		}
+		i = rs->sc_i % rs->rc.n_sentinels;
+		r = rs_cmd(rs, rs->sc, "SENTINEL get-master-addr-by-name", 3, argv, NULL);
 		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 		    r->element[0]->type == REDIS_REPLY_STRING &&
 		    r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len < hlen) {
 			snprintf(host, hlen, "%s", r->element[0]->str);
 			*port = atoi(r->element[1]->str);
 			freeReplyObject(r);
-			redisFree(s);
 			return 0;
 		}
 		if (r)
@@ -401,8 +411,32 @@ static int rs_sentinel_master(struct rs *rs, char *host, size_t hlen, int *port)
 				   rs->rc.sentinels[i], rs->rc.sentinel_ports[i],
 				   rs->rc.master_name, rs_reply_type(r->type));
 		freeReplyObject(r);
-		redisFree(s);
+		redisFree(rs->sc);
+		rs->sc = NULL;
+		rs->sc_i++;
 	}
+	return -1;
+}
+
+/*
+ * Sentinel mode, every round: do the Sentinels still name the master we
+ * talk to? A failover is followed within one interval (the old master
+ * keeps accepting writes until the Sentinels demote it, which can take
+ * seconds). 0: yes, or no Sentinel answered (keep syncing); -1: moved.
+ */
+static int rs_sentinel_check(struct rs *rs)
+{
+	char host[ADM_RS_HOST_MAX], ep[RS_ENDPOINT_MAX];
+	int port;
+
+	if (!rs->rc.n_sentinels || rs_sentinel_master(rs, host, sizeof(host), &port))
+		return 0;
+	snprintf(ep, sizeof(ep), "%s:%d", host, port);
+	if (!strcmp(ep, rs->endpoint))
+		return 0;
+	rs_set_err(rs, "the Sentinels name %s as master '%s' now (failover): moving from %s",
+		   ep, rs->rc.master_name, rs->endpoint);
+	rs->redirect = 1;
 	return -1;
 }
 
@@ -854,6 +888,9 @@ static void *rs_thread(void *arg)
 			rs->next_try_ns = 0;
 			pthread_mutex_unlock(&rs->mu);
 			rs_disconnect(rs);
+			if (rs->sc)
+				redisFree(rs->sc);
+			rs->sc = NULL;
 		} else {
 			pthread_mutex_unlock(&rs->mu);
 		}
@@ -867,7 +904,7 @@ static void *rs_thread(void *arg)
 				rs_backoff(rs, now);
 		}
 		if (rs->c) {
-			if (!rs_store_ops(rs) && !rs_round(rs, first)) {
+			if (!rs_sentinel_check(rs) && !rs_store_ops(rs) && !rs_round(rs, first)) {
 				ok = 1;
 			} else {
 				rs_disconnect(rs);
@@ -885,10 +922,11 @@ static void *rs_thread(void *arg)
 			if (!rs->connected) {
 				rs->connected = 1;
 				rs->reconnects++;
-				snprintf(rs->status_endpoint, sizeof(rs->status_endpoint), "%s",
-					 rs->endpoint);
 				rs->down_since_ns = 0;
 			}
+			if (strcmp(rs->status_endpoint, rs->endpoint))
+				snprintf(rs->status_endpoint, sizeof(rs->status_endpoint), "%s",
+					 rs->endpoint);
 			pthread_mutex_unlock(&rs->mu);
 		} else if (!rs->c || now >= rs->next_try_ns) {
 			rs_fail_modes(rs, rs_mono_ns());
@@ -908,6 +946,9 @@ static void *rs_thread(void *arg)
 	}
 	pthread_mutex_unlock(&rs->mu);
 	rs_disconnect(rs);
+	if (rs->sc)
+		redisFree(rs->sc);
+	rs->sc = NULL;
 	return NULL;
 }
 
