@@ -220,7 +220,7 @@ scenario_b() {
 	tap_assert "(b) capacity reaches the busy node within 3 intervals (limit >= 60 of 100)" \
 		"t0 ${t0:-?} t ${t_busy:-never}" "${t_busy:-999999}" -le $(( ${t0:-0} + 3 * INTERVAL_MS + 20 )) || :
 	for k in 1 2 3; do
-		e2e_wait_for 6 "probe $k" test ! -e "/proc/${E2E_PIDS[-$((4 - k))]}" || :
+		e2e_wait_for 6 "probe $k ends" jq -e .attempts "$E2E_TMP/b_probe$k.log" || :
 	done
 	over=$(awk -v l="$LIMIT" '$2 > l { c++ } END { print c + 0 }' "$samples")
 	e2e_note "(b) samples over the limit: $over"
@@ -349,10 +349,11 @@ scenario_e() {
 
 # ---------------------------------------------------------------- (f)
 scenario_f() {
-	local before during pid t0 t1 lim_web lim_before out cls rc st_ms
+	local before during pid t0 t1 lim_web lim_before out cls rc st_ms hold
 	# node 2 holds 20 connections of web: its share must stay when Redis goes
 	e2e_bg f_hold cli "$TCPHOLD" -d "10.77.2.1:$P_WEB" -s 10.77.100.60 -s 10.77.100.61 \
 		-n 20 -t 1000 --max-seconds $((REDIS_OUTAGE_S + 25))
+	hold=$E2E_BG_PID
 	sleep 0.5
 	lim_before=$(metric 2 'adm_cluster_conn_limit{service="web"}')
 	e2e_probe "$E2E_TMP/f_before.json" -d "10.77.1.1:$P_CLOSED" -s 10.77.100.70 -n 1 -t 1000 || :
@@ -400,6 +401,7 @@ scenario_f() {
 	out=$(status_of 1 | jq -c '.cluster.services | map_values(.mode)')
 	tap_assert "(f) every service synced again" "$out" \
 		"$(echo "$out" | grep -o synced | wc -l)" -eq 4 || :
+	e2e_kill "$hold"
 }
 
 # ---------------------------------------------------------------- (g)
@@ -422,7 +424,8 @@ scenario_g() {
 		tap_assert "(g) a dead node's capacity is reclaimed after its TTL (within TTL + 5 intervals)" \
 			"$(((t1 - t0) / 1000000)) ms" $(((t1 - t0) / 1000000)) -le $((TTL_MS + 5 * INTERVAL_MS)) || :
 	else
-		tap_fail "(g) node 1 takes node 3's capacity" "$(status_of 1 | jq -c .cluster)"
+		tap_fail "(g) node 1 takes node 3's capacity" "$(status_of 1 | jq -c .cluster)
+$(head -c 600 "$E2E_TMP/g_demand1.log")"
 	fi
 	tap_assert "(g) the live nodes count drops to 2" "$(status_of 1 | jq .cluster.live_nodes)" \
 		"$(status_of 1 | jq .cluster.live_nodes)" -eq 2 || :
