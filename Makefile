@@ -54,7 +54,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuserspace/l
 
 BINS := $(BUILD)/admd $(BUILD)/admctl
 
-.PHONY: all deps test test-build bench demo install clean fuzz
+.PHONY: all deps test test-build bench demo install clean fuzz soak
 all: $(BUILD)/.deps $(BPF_OBJS) $(SKELS) $(BUILD)/libadm.a $(BINS)
 
 # Installs missing Debian packages once; re-runs when the list changes.
@@ -143,6 +143,10 @@ test: test-build
 
 bench: all $(BENCH_BINS) $(E2E_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+# Long versions of e2e scenarios the test command runs short (README "Soak").
+soak: test-build
+	$(Q)REDIS_OUTAGE_S=30 BUILD=$(BUILD) bash tests/e2e/test_cluster.sh
 
 demo: all $(E2E_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh

@@ -254,7 +254,19 @@ static void test_args(void **state)
 	assert_string_equal(key, "adm:{c1}:nodes");
 }
 
+static void test_report_min(void **state)
+{
+	(void)state;
+	assert_int_equal(share_report_min(10, 3), 2);	/* ceil(10 / 6) */
+	assert_int_equal(share_report_min(100, 1), 50);
+	assert_int_equal(share_report_min(100, 0), 50);
+	assert_int_equal(share_report_min(5, 4), 1);
+	assert_int_equal(share_report_min(0, 4), 1);
+	assert_int_equal(share_report_min(1000000, 100), 5000);
+}
+
 static const struct CMUnitTest fixed[] = {
+	cmocka_unit_test(test_report_min),
 	cmocka_unit_test(test_reserve_rule),
 	cmocka_unit_test(test_reserve_bound),
 	cmocka_unit_test(test_limit_modes),

@@ -608,12 +608,21 @@ static int rs_store_ops(struct rs *rs)
 /* Group the hit deltas of cluster-rate services by service (index into svcs). */
 static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 {
-	size_t i, j, n = 0;
+	struct adm_src_report rep[ADM_MAX_SERVICES] = {};
+	size_t i, n = 0;
 	int err, k;
 
+	pthread_mutex_lock(&rs->mu);
+	for (k = 0; k < rs->n_svcs; k++)
+		if (rs->svcs[k].rate && rs->svcs[k].id < ADM_MAX_SERVICES) {
+			rep[rs->svcs[k].id].window_ms = rs->svcs[k].window_ms;
+			rep[rs->svcs[k].id].min = share_report_min(rs->svcs[k].rate,
+								   rs->live_nodes);
+		}
+	pthread_mutex_unlock(&rs->mu);
 	rs->n_deltas = 0;
-	err = adm_src_hits_read(&rs->hits, rs->hits_fd, first, &rs->deltas,
-				&rs->n_deltas, &rs->cap_deltas);
+	err = adm_src_hits_read(&rs->hits, rs->hits_fd, first, rep, rs_unix_ms(),
+				&rs->deltas, &rs->n_deltas, &rs->cap_deltas);
 	if (err) {
 		rs_set_err(rs, "cannot read %s: %s", ADM_MAP_SRC_HITS, strerror(-err));
 		rs->n_deltas = 0;
@@ -640,7 +649,6 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 			in[k].n_src++;
 		}
 	}
-	(void)j;
 	return 0;
 }
 
@@ -1188,9 +1196,18 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 		goto fail;
 	rs->hits_ok = !adm_src_hits_init(&rs->hits, ADM_MAX_SOURCES);
 	rs_take_config(rs, ad->cfg);
-	/* Until the first round: the last reservation would be unknown, so an equal split of 1. */
-	for (k = 0; k < rs->n_svcs; k++)
-		rs->svcs[k].mode = SHARE_SYNCED;
+	/*
+	 * Until the first round (milliseconds away), no new connection: a
+	 * capacity this node has not reserved in Redis may be another's. The
+	 * policy writer just put the whole conn_limit there.
+	 */
+	for (k = 0; k < rs->n_svcs; k++) {
+		struct rs_svc *s = &rs->svcs[k];
+
+		s->mode = SHARE_SYNCED;
+		if (s->conn_limit)
+			rs_enforce(rs, s, __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED));
+	}
 	rs->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rs->efd < 0 || loop_add_fd(ad->loop, rs->efd, EPOLLIN, rs_on_wake, rs)) {
 		snprintf(err, errlen, "[redis]: cannot create the thread's eventfd: %s",

@@ -60,3 +60,13 @@ __u64 share_backoff_ms(unsigned int failures, __u64 base_ms, __u64 cap_ms,
 	ceil = (__u64)((unsigned __int128)ceil * rnd >> 32);
 	return ceil ? ceil : 1;
 }
+
+__u64 share_report_min(__u64 rate, __u64 nodes)
+{
+	__u64 d;
+
+	if (!nodes)
+		nodes = 1;
+	d = 2 * nodes;
+	return rate > d ? (rate + d - 1) / d : 1;
+}

@@ -61,4 +61,14 @@ __u64 share_limit(unsigned int mode, __u64 conn_limit, __u64 reserved,
 __u64 share_backoff_ms(unsigned int failures, __u64 base_ms, __u64 cap_ms,
 		       __u32 rnd);
 
+/*
+ * The per-node report threshold of a cluster-wide source rate: a node
+ * sends a source's SYNs of the current window once they reach
+ * ceil(rate / (2 x nodes)) (at least 1). What stays unreported sums to
+ * less than rate / 2 over the nodes, so a source is blocked before it
+ * passes 1.5 x its rate in a window, and a round carries only sources
+ * near their rate, not every active one.
+ */
+__u64 share_report_min(__u64 rate, __u64 nodes);
+
 #endif /* ADM_SHARE_H */

@@ -44,7 +44,15 @@ static __u64 sh_hash(const struct adm_fp_key *k)
 		x ^= w[i];
 		x *= 0x100000001b3ULL;
 	}
-	return x ^ (x >> 29);
+	/*
+	 * murmur3's finalizer: addresses differ in their high (network order)
+	 * bytes, which a multiply never carries down to the index bits.
+	 */
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
 }
 
 /* The slot of k: its entry, or the free slot where it would go. */
@@ -98,7 +106,32 @@ static int sh_push(struct adm_src_delta **out, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* What of `delta` new SYNs of entry e to report (0: nothing yet). */
+static __u64 sh_report(struct adm_src_hits_entry *e, __u64 delta,
+		       const struct adm_src_report *rep, __u64 now_ms)
+{
+	const struct adm_src_report *r;
+	__u64 wid, before;
+
+	if (!rep)
+		return delta;
+	r = &rep[e->key.service < ADM_MAX_SERVICES ? e->key.service : 0];
+	if (!r->window_ms)
+		return 0;
+	wid = now_ms / r->window_ms;
+	if (e->wid != wid) {
+		e->wid = wid;
+		e->wcount = 0;
+	}
+	before = e->wcount;
+	e->wcount += delta;
+	if (e->wcount < r->min)
+		return 0;
+	return before < r->min ? e->wcount : delta;
+}
+
 int adm_src_hits_read(struct adm_src_hits *h, int fd, int baseline,
+		      const struct adm_src_report *rep, __u64 now_ms,
 		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -131,6 +164,7 @@ int adm_src_hits_read(struct adm_src_hits *h, int fd, int baseline,
 				e->used = 1;
 				e->key = h->keys[i];
 				e->hits = 0;
+				e->wid = e->wcount = 0;
 				h->n++;
 				delta = baseline ? 0 : h->vals[i];
 			} else {
@@ -139,6 +173,8 @@ int adm_src_hits_read(struct adm_src_hits *h, int fd, int baseline,
 			}
 			e->hits = h->vals[i];
 			e->gen = h->gen;
+			if (delta)
+				delta = sh_report(e, delta, rep, now_ms);
 			if (delta && sh_push(out, n_out, cap_out, &h->keys[i], delta)) {
 				*n_out = start;
 				return -ENOMEM;
