@@ -63,7 +63,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-"Usage: admctl [-c FILE | --pin-root DIR] [--socket PATH] [--json] COMMAND [ARGS]\n"
+"Usage: admctl [-c FILE | --pin-root DIR] [--socket PATH] [--json] [--cluster] COMMAND [ARGS]\n"
 "\n"
 "Reads and steers the adm data plane through its pinned maps, and asks\n"
 "admd for what only the daemon can do (status, attach, detach, reload, logs).\n"
@@ -78,6 +78,8 @@ static void usage(FILE *f)
 "      --pin-root DIR  pin root (default " ADM_DEFAULT_PIN_ROOT ")\n"
 "      --socket PATH   admd's control socket (default " ADM_CTL_DIR "/<basename of the pin root>" ADM_CTL_SUFFIX ")\n"
 "  -j, --json          machine-readable output\n"
+"      --cluster       block, allow, breaker, degrade, limits for every node ([redis]);\n"
+"                      'admctl --cluster block --help'\n"
 "  -h, --help          this text; 'admctl COMMAND --help' for a command\n"
 "\n"
 "Examples:\n"
@@ -86,6 +88,7 @@ static void usage(FILE *f)
 "  admctl block add 203.0.113.0/24 --ttl 10m\n"
 "  admctl limits set web new_conn_rate 50/s\n"
 "  admctl --pin-root /sys/fs/bpf/adm-test allow list --json\n"
+"  admctl --cluster block add 203.0.113.0/24 --ttl 10m\n"
 "\n"
 "Every write is an audit record (admd logs it; syslog when admd is down).\n"
 "Exit status: 0 ok, 1 operation failed, 2 usage error.\n");
