@@ -294,6 +294,58 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 	return 0;
 }
 
+/*
+ * Part 3: what one Redis pays per round as the cluster grows: `nodes`
+ * nodes with 4 services each (conn_limit on all), no reported source,
+ * every node one round; Redis CPU per round (INFO cpu) and bytes each way.
+ */
+static int part3(redisContext *c, const char *sha, int nodes, double *cpu_us,
+		 double *bytes_out, double *bytes_in)
+{
+	static const char *const names[4] = { "web", "api", "img", "ws" };
+	struct rs_args a = {};
+	double cpu0, out = 0, in = 0;
+	int pass, k, i, n = 0;
+
+	for (pass = 0; pass < 2; pass++) {	/* pass 0 fills the hashes */
+		cpu0 = redis_cpu_s(c);
+		for (k = 0; k < nodes; k++) {
+			struct rs_svc_in svc[4];
+			struct rs_round_out o;
+			char node[16], err[256];
+			redisReply *r;
+
+			for (i = 0; i < 4; i++)
+				svc[i] = (struct rs_svc_in){ .name = names[i], .limit = 10000,
+							     .live = 40 + k % 7, .demand = k % 13 };
+			snprintf(node, sizeof(node), "node-%04d", k);
+			if (rs_args_round(&a, "bench3", node, 60000, "", 0, svc, 4))
+				return -1;
+			a.argv[1] = sha;
+			a.argvlen[1] = strlen(sha);
+			r = redisCommandArgv(c, a.argc, a.argv, a.argvlen);
+			if (rs_round_parse(r, 4, 0, &o, err, sizeof(err))) {
+				fprintf(stderr, "cluster_sync: part 3: %s\n", err);
+				freeReplyObject(r);
+				return -1;
+			}
+			if (pass) {
+				for (i = 0; i < (int)a.argc; i++)
+					out += a.argvlen[i] + 16;
+				in += 8 + 3 * 4 * 12 + 64;	/* the reply's integers and framing */
+				n++;
+			}
+			freeReplyObject(r);
+			rs_round_free(&o);
+		}
+	}
+	*cpu_us = (redis_cpu_s(c) - cpu0) * 1e6 / n;
+	*bytes_out = out / n;
+	*bytes_in = in / n;
+	rs_args_free(&a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -310,6 +362,7 @@ int main(int argc, char **argv)
 	redisContext *c;
 	redisReply *r;
 	char sha[48], label[64];
+	double part3_cpu_100 = 0, part3_cpu_1000 = 0;
 	FILE *f;
 	int o;
 
@@ -371,8 +424,27 @@ int main(int argc, char **argv)
 		return 1;
 	per_req = rate * (1000.0 / interval) / P2_NODES;
 	printf("  part 2: overshoot %.1f%% of the limit; Redis ops/s per node: %.0f (one round per "
-	       "%ld ms) vs %.0f for one call per new connection at the same rate\n",
+	       "%ld ms) whatever the connection rate; one call per new connection (Envoy's "
+	       "ratelimit) needs %.0f here, 1,000 at 1,000 new connections/s per node\n",
 	       over, ops * 1000.0 / interval, interval, per_req);
+	{
+		static const int sizes[3] = { 10, 100, 1000 };
+		double cpu_us[3], b_out[3], b_in[3];
+		int i;
+
+		for (i = 0; i < 3; i++)
+			if (part3(c, sha, sizes[i], &cpu_us[i], &b_out[i], &b_in[i]))
+				return 1;
+		printf("  part 3: one Redis, 4 services per node, a round every %ld ms per node\n", interval);
+		printf("  %8s %16s %14s %14s %18s %16s\n", "nodes", "Redis CPU/round", "bytes out/rnd",
+		       "bytes in/rnd", "rounds/s (ops/s)", "Redis CPU share");
+		for (i = 0; i < 3; i++)
+			printf("  %8d %13.0f us %14.0f %14.0f %18.0f %15.0f%%\n", sizes[i], cpu_us[i],
+			       b_out[i], b_in[i], sizes[i] * 1000.0 / interval,
+			       cpu_us[i] * sizes[i] * (1000.0 / interval) / 1e4);
+		part3_cpu_100 = cpu_us[1];
+		part3_cpu_1000 = cpu_us[2];
+	}
 	if (json && (f = fopen(json, "w"))) {
 		fprintf(f, "{\"heavy\": {\"sent_per_round\": %.0f, \"round_ms_median\": %.3f, "
 			"\"round_ms_p99\": %.3f, \"sync_cpu_ms\": %.3f, \"redis_cpu_ms\": %.3f, "
@@ -384,11 +456,12 @@ int main(int argc, char **argv)
 			" \"sync_cpu_ms_per_round\": %.3f, \"redis_cpu_ms_per_round\": %.3f,\n"
 			" \"bytes_per_round\": %.0f, \"core_share_pct\": %.2f,\n"
 			" \"overshoot_pct_4_nodes\": %.2f, \"redis_ops_per_s_per_node\": %.1f,\n"
-			" \"per_request_ops_per_s_per_node\": %.1f}\n",
+			" \"per_request_ops_per_s_per_node\": %.1f,\n"
+			" \"redis_cpu_us_per_round_100_nodes\": %.1f, \"redis_cpu_us_per_round_1000_nodes\": %.1f}\n",
 			n_src, interval, rounds, full.med_ns / 1e6, full.p99_ns / 1e6,
 			full.max_ns / 1e6, floor_st.med_ns / 1e6, floor_st.p99_ns / 1e6, full.cpu_ms,
 			full.redis_cpu_ms, full.bytes, 100.0 * full.cpu_ms / interval, over,
-			ops * 1000.0 / interval, per_req);
+			ops * 1000.0 / interval, per_req, part3_cpu_100, part3_cpu_1000);
 		fclose(f);
 	}
 	redisFree(c);
