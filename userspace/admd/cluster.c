@@ -86,8 +86,13 @@ struct rs {
 	int stop;			/* under mu */
 	int efd;			/* eventfd: the thread wakes the loop */
 
-	/* config snapshot (under mu) */
-	struct adm_redis_config rc;
+	/*
+	 * [redis]: rc is the thread's (it reads it freely; it is written only
+	 * by the thread, or before it starts, under mu); a reload leaves the
+	 * new one in rc_next for the thread to take at its next wakeup.
+	 */
+	struct adm_redis_config rc, rc_next;
+	int rc_pending;
 	int n_svcs;
 	struct rs_svc svcs[ADM_MAX_SERVICES];
 	__u64 cfg_gen;
@@ -156,12 +161,17 @@ static __u64 rs_unix_ms(void)
 
 /* ------------------------------------------------------------ config */
 
-/* The thread's view of cfg's services. Caller holds mu (or is alone). */
+/* The thread's view of cfg. Caller holds mu (or the thread is not running yet). */
 static void rs_take_config(struct rs *rs, const struct adm_config *cfg)
 {
 	int i;
 
-	rs->rc = cfg->redis;
+	if (rs->th_started) {
+		rs->rc_next = cfg->redis;
+		rs->rc_pending = 1;
+	} else {
+		rs->rc = cfg->redis;
+	}
 	for (i = 0; i < cfg->n_svcs; i++) {
 		const struct adm_svc_config *sc = &cfg->svcs[i];
 		struct rs_svc *s = &rs->svcs[i];
@@ -890,6 +900,10 @@ static void *rs_thread(void *arg)
 			pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
 			continue;
 		}
+		if (rs->rc_pending) {
+			rs->rc = rs->rc_next;
+			rs->rc_pending = 0;
+		}
 		if (rs->reconnect) {
 			rs->reconnect = 0;
 			rs->failures = 0;
@@ -1435,7 +1449,7 @@ static void rs_cmd_cluster(struct admd *ad, struct ctl_req *r)
 	struct rs *rs = rs_g;
 	json_t *act = json_object_get(r->req, "action"), *copy;
 	const char *name = act ? json_string_value(json_object_get(act, "action")) : NULL;
-	char *text, aerr[ADM_ERR_MAX];
+	char *text, aerr[ADM_ERR_MAX], node[ADM_RS_NAME_MAX];
 	struct adm_audit a;
 
 	if (!rs) {
@@ -1447,8 +1461,11 @@ static void rs_cmd_cluster(struct admd *ad, struct ctl_req *r)
 		ctl_fail(r, "cluster: expected an action block, allow, breaker, degrade or limits");
 		return;
 	}
+	pthread_mutex_lock(&rs->mu);
+	snprintf(node, sizeof(node), "%s", rs->rc_pending ? rs->rc_next.node : rs->rc.node);
+	pthread_mutex_unlock(&rs->mu);
 	copy = json_deep_copy(act);
-	json_object_set_new(copy, "node", json_string(rs->rc.node));
+	json_object_set_new(copy, "node", json_string(node));
 	json_object_set_new(copy, "user", json_string(r->user ? r->user : "?"));
 	text = json_dumps(copy, JSON_COMPACT);
 	json_decref(copy);
@@ -1470,7 +1487,7 @@ static void rs_cmd_cluster(struct admd *ad, struct ctl_req *r)
 	snprintf(a.result, sizeof(a.result), "ok");
 	if (admd_audit(ad, &a, aerr, sizeof(aerr)))
 		adm_warn("cluster: audit: %s", aerr);
-	ctl_reply(r, json_pack("{s:b, s:s}", "queued", 1, "node", rs->rc.node));
+	ctl_reply(r, json_pack("{s:b, s:s}", "queued", 1, "node", node));
 }
 
 static const struct admd_cmd rs_cmds[] = {
