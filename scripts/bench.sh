@@ -17,6 +17,10 @@ echo "== connections/s: the socket layer's cost"
 bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
 
 echo
+echo "== /metrics scrape: empty vs full per-source maps"
+bash tests/bench/scrape.sh "$out/scrape.json"
+
+echo
 echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
 bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
@@ -26,4 +30,4 @@ echo "== cluster sync: one round with 100,000 active sources; 4-node overshoot; 
 bash tests/bench/cluster.sh "$out/cluster.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/cluster.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
