@@ -36,6 +36,7 @@
 #include <hiredis/hiredis.h>
 #include "admd.h"
 #include "cidr.h"
+#include "clock.h"
 #include "cluster.h"
 #include "control.h"
 #include "log.h"
