@@ -25,7 +25,9 @@
 #       to the others after its heartbeat TTL;
 #   (h) Sentinel: a master, a replica and a sentinel on 127.0.0.1 inside
 #       node 1's namespace; SENTINEL FAILOVER: node 1 syncs with the new
-#       master within 2 s of the failover, its state is on the new master.
+#       master within 2 s of the failover, its state is on the new master;
+#   (i) AUTH: a password_file readable by others is refused, a root-only
+#       one authenticates, a wrong password is reported in Redis' words.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -488,8 +490,38 @@ master_name = mymaster" >/dev/null
 		"$(s_cli 6392 ZSCORE "adm:{$CLUSTER}:nodes" n1 | grep -c .)" -eq 1 || :
 }
 
+# ---------------------------------------------------------------- (i)
+# AUTH: a Redis with a password; node 2's password_file must be root-only.
+scenario_i() {
+	local pw="$E2E_TMP/redis.pw"
+	e2e_redis_start authr --requirepass s3cret || { tap_fail "(i) a Redis with a password starts" ""; return 0; }
+	printf 's3cret\n' >"$pw"
+	chmod 644 "$pw"
+	node_conf 2 "socket = $E2E_TMP/authr.sock
+password_file = $pw" >/dev/null
+	admctl_node 2 reload >/dev/null 2>&1 || :
+	e2e_wait_for 4 "node 2 refuses a readable password file" error_has 2 "must be a regular file owned by root with mode 0600" &&
+		tap_ok "(i) a password_file readable by others is refused with what to do" ||
+		tap_fail "(i) a readable password_file is refused" "$(status_of 2 | jq -c .cluster)"
+	chmod 600 "$pw"
+	e2e_wait_for 8 "node 2 authenticates" state_is 2 synced &&
+		tap_ok "(i) with a root-only password_file node 2 authenticates and syncs" ||
+		tap_fail "(i) node 2 authenticates" "$(status_of 2 | jq -c .cluster)"
+	printf 'wrong\n' >"$pw"
+	node_conf 2 "socket = $E2E_TMP/authr.sock
+password_file = $pw
+user = default" >/dev/null
+	admctl_node 2 reload >/dev/null 2>&1 || :
+	e2e_wait_for 4 "node 2 reports the refused password" error_has 2 "AUTH: Redis answered: WRONGPASS" &&
+		tap_ok "(i) a wrong password: Redis' answer in the status, fallback mode" ||
+		tap_fail "(i) a wrong password is reported" "$(status_of 2 | jq -c .cluster)"
+	node_conf 2 >/dev/null
+	admctl_node 2 reload >/dev/null 2>&1 || :
+	e2e_wait_for 8 "node 2 back" state_is 2 synced || :
+}
+
 # SCENARIOS="a g" runs only those (a always runs: it starts everything).
-SCENARIOS=${SCENARIOS:-a b c d e f g h}
+SCENARIOS=${SCENARIOS:-a b c d e f g h i}
 main() {
 	local s
 	scenario_a || return 0
