@@ -422,7 +422,7 @@ scenario_g() {
 	t0=$(date +%s%N)
 	if e2e_wait_for 5 "node 1 takes node 3's capacity" limit_at_least 1 web 90; then
 		t1=$(date +%s%N)
-		e2e_note "(g) node 1's share of web reached >= 90 $(((t1 - t0) / 1000000)) ms after node 3 died (TTL $TTL_MS ms)"
+		e2e_note "(g) node 1's share of web reached >= 90 $(((t1 - t0) / 1000000)) ms after node 3's namespace was deleted (its admd killed before; TTL $TTL_MS ms)"
 		tap_assert "(g) a dead node's capacity is reclaimed after its TTL (within TTL + 5 intervals)" \
 			"$(((t1 - t0) / 1000000)) ms" $(((t1 - t0) / 1000000)) -le $((TTL_MS + 5 * INTERVAL_MS)) || :
 	else
