@@ -20,7 +20,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS        := libbpf inih jansson libmicrohttpd
+PKGS        := libbpf inih jansson libmicrohttpd hiredis
 # Asked when a recipe first needs them (after $(BUILD)/.deps installed the
 # packages: a fresh machine has none when make reads this file), then kept
 # (`lazy` turns the variable into a simple one on first use). A package
@@ -165,6 +165,7 @@ test: test-build
 # The long versions of what the test command runs short.
 soak: test-build
 	$(Q)CHURN_S=300 BUILD=$(BUILD) bash tests/e2e/test_lifecycle.sh
+	$(Q)REDIS_OUTAGE_S=30 BUILD=$(BUILD) bash tests/e2e/test_cluster.sh
 
 bench: all $(BENCH_BINS) $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh

@@ -3,7 +3,7 @@
  * adm_xdp: admission control for new connections, per packet.
  *
  * parse -> classify by (proto, dst port) -> allow / deny CIDR ->
- * SYN: breaker, degradation, the source's GCRA (for unverified sources:
+ * SYN: breaker, degradation, the cluster's global block, the source's GCRA (for unverified sources:
  *      the per-prefix and new-source budgets), then global and
  *      per-source concurrency
  * other packets: optional per-source packet GCRA
@@ -120,6 +120,32 @@ static __always_inline __u32 adm_charge_syn(__u32 id,
 }
 
 /*
+ * Whether the cluster sync blocked this source (adm_global_block, only
+ * looked up while the writer's "may be non-empty" bit is set).
+ */
+static __always_inline int adm_gblock_hit(const struct adm_global *g,
+					  const struct adm_fp_key *fp, __u64 now)
+{
+	struct adm_gblock *b;
+
+	if (!g || !(g->gblock_word & ADM_CIDR_MAYBE))
+		return 0;
+	b = bpf_map_lookup_elem(&adm_global_block, fp);
+	return b && b->until_ns > now;
+}
+
+/* One more SYN charged to the source (ADM_SVC_SRC_HITS services only). */
+static __always_inline void adm_src_hit(const struct adm_fp_key *fp)
+{
+	__u64 one = 1, *hits = bpf_map_lookup_elem(&adm_src_hits, fp);
+
+	if (hits)
+		__sync_fetch_and_add(hits, 1);
+	else
+		bpf_map_update_elem(&adm_src_hits, fp, &one, BPF_NOEXIST);
+}
+
+/*
  * Returns the refusal reason for a SYN, or ADM_R_NONE to admit it, and in
  * *action what the policy does with a refusal. Order: breaker and
  * degradation, the source's rate, then the concurrency gates. Every SYN
@@ -130,6 +156,7 @@ static __always_inline __u32 adm_charge_syn(__u32 id,
 static __always_inline __u32 adm_judge_syn(__u32 id,
 					   const struct adm_service *svc,
 					   const struct adm_state *st,
+					   const struct adm_global *g,
 					   const struct adm_pkt *p,
 					   struct xdp_md *ctx, __u64 now,
 					   __u32 *action)
@@ -152,13 +179,18 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 
 	adm_fingerprint(&fp, id, svc, p);
 	*action = svc->on_rate;
+	if (adm_gblock_hit(g, &fp, now))
+		return ADM_R_GLOBAL_BLOCK;
+	if (svc->flags & ADM_SVC_SRC_HITS)
+		adm_src_hit(&fp);
 	reason = adm_charge_syn(id, svc, p, &fp, ctx, now);
 	if (reason != ADM_R_NONE)
 		return reason;
 
 	*action = svc->on_conn_full;
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
-	if (conc && conc->limit && conc->live >= conc->limit)
+	if (conc && conc->limit &&
+	    (conc->live >= conc->limit || conc->limit == ADM_CONC_REFUSE_ALL))
 		return ADM_R_CONC_GLOBAL;
 	if (svc->fp_conn_limit) {
 		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
@@ -202,7 +234,7 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
 		if (!now)
 			now = adm_now();
-		reason = adm_judge_syn(id, svc, st, p, ctx, now, &action);
+		reason = adm_judge_syn(id, svc, st, g, p, ctx, now, &action);
 		if (reason == ADM_R_NONE)
 			action = ADM_A_NONE;
 		return adm_finish(ctx, p, id, action, reason, st, now);

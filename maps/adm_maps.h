@@ -193,4 +193,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_recount SEC(".maps");
 
+/* (service, fingerprint, sig 0) -> blocked until, CLOCK_MONOTONIC ns: cluster verdict (admd cluster sync). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_GBLOCK);
+	__type(key, struct adm_fp_key);
+	__type(value, struct adm_gblock);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_global_block SEC(".maps");
+
+/*
+ * (service, fingerprint, sig 0) -> SYNs charged to the source, monotonic
+ * (xdp, for services with ADM_SVC_SRC_HITS); admd's cluster sync reads
+ * deltas. Stands in for issue 9's `syn_hits` in the unified per-source
+ * entry: only adm_src_hits_read() (userspace/lib/srchits.c) reads it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_hits SEC(".maps");
+
 #endif /* ADM_MAPS_H */

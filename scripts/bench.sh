@@ -26,4 +26,8 @@ bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "== cluster sync: one round with 100,000 active sources; 4-node overshoot; Redis ops/s"
+bash tests/bench/cluster.sh "$out/cluster.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

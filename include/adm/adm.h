@@ -27,6 +27,9 @@
 #ifndef ADM_MAX_CIDRS
 #define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
 #endif
+#ifndef ADM_MAX_GBLOCK
+#define ADM_MAX_GBLOCK		65536	/* adm_global_block entries */
+#endif
 #ifndef ADM_RINGBUF_BYTES
 #define ADM_RINGBUF_BYTES	(1 << 20)
 #endif
@@ -58,6 +61,8 @@
 #define ADM_MAP_RECOUNT		"adm_recount"
 #define ADM_MAP_GLOBAL		"adm_global"
 #define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
+#define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
+#define ADM_MAP_SRC_HITS	"adm_src_hits"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -81,7 +86,7 @@ enum adm_reason {
 	ADM_R_BREAKER_OPEN,
 	ADM_R_DEGRADED,
 	ADM_R_MALFORMED,
-	ADM_R_GLOBAL_BLOCK,	/* reserved for cluster sync */
+	ADM_R_GLOBAL_BLOCK,	/* over the source's cluster-wide rate (cluster sync) */
 	ADM_R_RATE_PACKET,	/* per-fingerprint packet rate */
 	ADM_R_ALLOW_LIST,	/* admitted because an allow CIDR matched */
 	ADM_R_IDLE,		/* reaped: idle_timeout */
@@ -126,6 +131,7 @@ enum adm_breaker {
 /* adm_services value flags (owner: admd policy writer). */
 #define ADM_SVC_ACTIVE		(1U << 0)	/* slot in use */
 #define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
+#define ADM_SVC_SRC_HITS	(1U << 2)	/* count SYNs per source in adm_src_hits (cluster sync) */
 
 /*
  * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,
@@ -161,8 +167,10 @@ struct adm_service {
  * adm_conc[service id]: live connections and this node's limit. The map is
  * BPF_F_MMAPABLE: sockops changes `live` with atomic adds, admd stores
  * `limit` with a single aligned store, so neither overwrites the other.
- * limit == 0 means unlimited.
+ * limit == 0 means unlimited; ADM_CONC_REFUSE_ALL refuses every new
+ * connection (cluster sync, on_store_failure = closed).
  */
+#define ADM_CONC_REFUSE_ALL	(~0ULL)
 struct adm_conc {
 	__u64 live;
 	__u64 limit;
@@ -211,6 +219,18 @@ struct adm_lpm_key {
 struct adm_global {
 	__u64 allow_word;
 	__u64 deny_word;
+	__u64 gblock_word;	/* adm_global_block: bit 0 set by the writer before its first insert */
+};
+
+/*
+ * adm_global_block (LRU_HASH): key struct adm_fp_key with sig 0 and the
+ * address masked to the service's fingerprint prefix, as the data plane
+ * keys a source. A SYN whose source has an entry with until_ns > now is
+ * refused with ADM_R_GLOBAL_BLOCK and the service's on_rate action.
+ * Written by admd's cluster sync (a source over its cluster-wide rate).
+ */
+struct adm_gblock {
+	__u64 until_ns;		/* CLOCK_MONOTONIC ns */
 };
 
 /* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */

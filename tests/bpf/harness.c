@@ -697,3 +697,21 @@ bool h_assert_mem(const void *got, size_t got_len, const void *want,
 	hexdump("got     ", g, got_len);
 	return false;
 }
+
+int h_set_gblock(struct h_ctx *h, const struct adm_fp_key *k, const struct adm_gblock *b,
+		 bool mark)
+{
+	int gfd = bpf_map__fd(h->skel->maps.adm_global);
+	struct adm_global g = {};
+	__u32 zero = 0;
+
+	if (mark) {
+		if (bpf_map_lookup_elem(gfd, &zero, &g))
+			return -errno;
+		g.gblock_word |= ADM_CIDR_MAYBE;
+		if (bpf_map_update_elem(gfd, &zero, &g, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(bpf_map__fd(h->skel->maps.adm_global_block), k, b, BPF_ANY) ?
+	       -errno : 0;
+}

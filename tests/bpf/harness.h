@@ -91,6 +91,9 @@ int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns);
 
 /* "10.77.1.0/24" or "fd77::/32" into adm_allow or adm_deny. 0 or -errno. */
 int h_add_cidr(struct h_ctx *h, bool allow, const char *cidr, __u64 expires_ns);
+/* adm_global_block[k] = *b; with mark, set adm_global's gblock bit first (as admd). */
+int h_set_gblock(struct h_ctx *h, const struct adm_fp_key *k, const struct adm_gblock *b,
+		 bool mark);
 
 /*
  * Run prog_fd over the frame (len bytes) `repeat` times (0 = once).

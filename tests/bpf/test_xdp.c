@@ -184,6 +184,8 @@ struct fixture {
 	struct fx_cidr allow[FX_MAX_CIDRS], deny[FX_MAX_CIDRS];
 	const char *verified[FX_MAX_SRCS];	/* sources with a completed handshake */
 	struct fx_src src_conc[FX_MAX_SRCS];	/* live connections per source */
+	struct fx_cidr gblock[FX_MAX_SRCS];	/* adm_global_block entries (address, expiry) */
+	int gblock_unmarked;			/* entries without adm_global's gblock bit */
 	struct fx_step steps[FX_MAX_STEPS];
 };
 
@@ -509,6 +511,40 @@ static const struct fixture fixtures[] = {
 		     DEFERRED(SYN4(.src = "10.77.1.1"), CONC_GLOBAL),
 		     DROPPED(SYN4(.src = "10.77.1.1"), RATE_SOURCE),
 		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL) } },
+	{ "conc_global: ADM_CONC_REFUSE_ALL refuses with no connection live (cluster closed)",
+	  .svc = SERVICE(.on_conn_full = ADM_A_REJECT), .conc = { .live = 0, .limit = ADM_CONC_REFUSE_ALL },
+	  .steps = { REJECTED(SYN4(LINUX_OPTS), CONC_GLOBAL), FLOWS(ACK4()) } },
+
+	/* ---- Cluster global block (adm_global_block, written by admd's cluster sync). */
+	{ "global_block: a blocked source is refused with on_rate, others admitted",
+	  .svc = SERVICE(.on_rate = ADM_A_REJECT),
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { REJECTED(SYN4(.src = "10.77.5.5", LINUX_OPTS), GLOBAL_BLOCK),
+		     ADMITTED(SYN4(.src = "10.77.5.6")), FLOWS(ACK4(.src = "10.77.5.5")) } },
+	{ "global_block: IPv6 source blocked, drop",
+	  .svc = SERVICE(), .gblock = { CIDR("fd77:5::5", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN6(.src = "fd77:5::5"), GLOBAL_BLOCK) } },
+	{ "global_block: an entry whose window passed admits",
+	  .svc = SERVICE(), .gblock = { CIDR("10.77.5.5", .expiry = EXPIRED) },
+	  .steps = { ADMITTED(SYN4(.src = "10.77.5.5")) } },
+	{ "global_block: not looked up while adm_global's gblock bit is clear",
+	  .svc = SERVICE(), .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .gblock_unmarked = 1,
+	  .steps = { ADMITTED(SYN4(.src = "10.77.5.5")) } },
+	{ "global_block: checked before the rate: global_block, also where the rate would refuse",
+	  .svc = SERVICE(.syn = PER_MIN(1, 1)),
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN4(.src = "10.77.5.5"), GLOBAL_BLOCK),
+		     DROPPED(SYN4(.src = "10.77.5.5"), GLOBAL_BLOCK) } },
+	{ "global_block: after the breaker (an open breaker refuses first)",
+	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { REJECTED(SYN4(.src = "10.77.5.5", LINUX_OPTS), BREAKER_OPEN) } },
+	{ "global_block: the allow list wins",
+	  .svc = SERVICE(), .allow = { CIDR("10.77.5.0/24") },
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { STEP(SYN4(.src = "10.77.5.5"), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
+
 	{ "conc_global: below the limit admitted",
 	  .svc = SERVICE(), .conc = { .live = 9, .limit = 10 },
 	  .steps = { ADMITTED(SYN4()) } },
@@ -894,6 +930,17 @@ static bool setup_fixture(struct h_ctx *h, const struct fixture *fx)
 			snprintf(what, sizeof(what), "mark %s verified", fx->verified[i]);
 			if (!ASSERT_OK(h_fp_key(&fx->svc, SVC_ID, fx->verified[i], &k), what) ||
 			    !ASSERT_OK(h_set_verified(h, &k, now), what))
+				return false;
+		}
+		if (fx->gblock[i].cidr) {
+			struct adm_gblock b = {
+				.until_ns = fx->gblock[i].expiry == EXPIRED ? now - EXPIRED_AGO_NS :
+					    now + EXPIRY_SLACK_NS,
+			};
+
+			snprintf(what, sizeof(what), "global block %s", fx->gblock[i].cidr);
+			if (!ASSERT_OK(h_fp_key(&fx->svc, SVC_ID, fx->gblock[i].cidr, &k), what) ||
+			    !ASSERT_OK(h_set_gblock(h, &k, &b, !fx->gblock_unmarked), what))
 				return false;
 		}
 		if (fx->src_conc[i].addr) {

@@ -43,10 +43,23 @@
 			"priority, fingerprint, ipv4_prefix, ipv6_prefix, verify, " \
 			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
 			"unverified_rate, unverified_burst, new_source_rate, " \
-			"new_source_burst, idle_timeout, max_lifetime"
+			"new_source_burst, idle_timeout, max_lifetime, " \
+			"cluster_conn_rate, on_store_failure"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
-#define A_SECTIONS	"allowed: [adm], [metrics] or [service NAME]"
+#define A_SECTIONS	"allowed: [adm], [metrics], [redis] or [service NAME]"
+/* A [redis] section whose line 2 (and 3) are under test, then a service. */
+#define REDIS(line2)		"[redis]\n" line2 "\n[service web]\nports = 80\n"
+#define REDIS2(line2, line3)	"[redis]\n" line2 "\n" line3 "\n[service web]\nports = 80\n"
+#define RSOCK			"socket = /run/redis/redis.sock"
+#define A_RS_WHERE	"allowed: socket = PATH, host = HOST (and port), or sentinels " \
+			"= HOST:PORT,... with master_name: exactly one"
+#define A_RS_NAME	"allowed: 1..63 characters [A-Za-z0-9_.-]"
+#define A_RS_SENTINELS	"allowed: 1..8 HOST:PORT or [ADDR6]:PORT separated by commas, " \
+			"port 1..65535"
+#define A_RS_KEYS	"allowed: socket, host, port, sentinels, master_name, cluster, " \
+			"node, password_file, user, sync_interval_ms, timeout_ms, " \
+			"node_ttl_ms, on_store_failure"
 #define A_SVC_NAME	"allowed: 1..31 characters [A-Za-z0-9_-]"
 #define A_GROUP		"allowed: a group name of 1..32 characters " \
 			"[A-Za-z0-9_.-], not starting with '-'"
@@ -345,8 +358,8 @@ static const struct bad_case bad_cases[] = {
 	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
 	{ "file: comments only", "; nothing\n# here\n\n",
 	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
-	{ "section: unknown", "[redis]\nurl = unix:/run/redis.sock\n",
-	  NAME ":1: [redis]: unknown section; " A_SECTIONS },
+	{ "section: unknown", "[postgres]\nurl = unix:/run/pg.sock\n",
+	  NAME ":1: [postgres]: unknown section; " A_SECTIONS },
 	{ "section: case matters", "[Service web]\nports = 80\n",
 	  NAME ":1: [Service web]: unknown section; " A_SECTIONS },
 	{ "section: bad service name", "[service web!]\nports = 80\n",
@@ -376,7 +389,7 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [metrics]: repeated section (first at line 1); allowed: each section once" },
 	{ "key before any section", "mode = shadow\n[service web]\nports = 80\n",
 	  NAME ":1: mode = 'shadow': key outside any section; allowed: keys "
-	  "inside [adm], [metrics] or [service NAME]" },
+	  "inside [adm], [metrics], [redis] or [service NAME]" },
 	{ "syntax: no '='", "[service web]\nports 80\n",
 	  NAME ":2: 'ports 80': not a section header, key = value or comment; "
 	  "allowed: [section], key = value, or a comment starting with ; or #" },
@@ -386,6 +399,81 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [adm] mode = 'fast': unknown value" },
 	{ "first error wins over a syntax error", PORTS("0") "bogus\n",
 	  NAME ":2: [service web] ports = '0': '0' is out of range" },
+	/* [redis] */
+	{ "redis: unknown key", REDIS("url = redis://x"),
+	  NAME ":2: [redis] url = 'redis://x': unknown key; " A_RS_KEYS },
+	{ "redis: empty section", "[redis]\n[service web]\nports = 80\n",
+	  NAME ":1: [redis]: no socket, host or sentinels; " A_RS_WHERE },
+	{ "redis: socket and host", REDIS2(RSOCK, "host = 10.0.0.1"),
+	  NAME ":3: [redis] host: set together with another way to reach Redis; " A_RS_WHERE },
+	{ "redis: host and sentinels", REDIS2("host = r1", "sentinels = s1:26379"),
+	  NAME ":3: [redis] sentinels: set together with another way to reach Redis; " A_RS_WHERE },
+	{ "redis: socket relative", REDIS("socket = run/redis.sock"),
+	  NAME ":2: [redis] socket = 'run/redis.sock': not an absolute path; "
+	  "allowed: an absolute path shorter than 108 characters" },
+	{ "redis: socket too long", REDIS("socket = /" LONG100 "/redis.sock"),
+	  "path too long; allowed: an absolute path shorter than 108 characters" },
+	{ "redis: host with a slash", REDIS("host = redis/1"),
+	  NAME ":2: [redis] host = 'redis/1': not a host name or address; allowed: a host "
+	  "name or numeric address of 1..255 characters [A-Za-z0-9_.:-]" },
+	{ "redis: port 0", REDIS2("host = r1", "port = 0"),
+	  NAME ":3: [redis] port = '0': out of range; allowed: 1..65535" },
+	{ "redis: port without host", REDIS2(RSOCK, "port = 6380"),
+	  NAME ":3: [redis] port: set without host; allowed: port together with host" },
+	{ "redis: sentinels without master_name", REDIS("sentinels = s1:26379"),
+	  NAME ":2: [redis] sentinels: set without master_name; allowed: sentinels "
+	  "together with master_name = NAME" },
+	{ "redis: master_name without sentinels", REDIS2(RSOCK, "master_name = mymaster"),
+	  NAME ":3: [redis] master_name: set without sentinels; allowed: master_name "
+	  "together with sentinels = HOST:PORT,..." },
+	{ "redis: sentinel without port", REDIS("sentinels = s1:26379, s2"),
+	  NAME ":2: [redis] sentinels = 's1:26379, s2': 's2' is not HOST:PORT; " A_RS_SENTINELS },
+	{ "redis: sentinel port out of range", REDIS("sentinels = s1:65536"),
+	  "'s1:65536' is not HOST:PORT; " A_RS_SENTINELS },
+	{ "redis: sentinel empty item", REDIS("sentinels = s1:1,,s2:2"),
+	  "empty item in the list; " A_RS_SENTINELS },
+	{ "redis: 9 sentinels", REDIS("sentinels = a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1,i:1"),
+	  "more than 8 sentinels; " A_RS_SENTINELS },
+	{ "redis: cluster name with a brace", REDIS2(RSOCK, "cluster = web}x"),
+	  NAME ":3: [redis] cluster = 'web}x': not a name; " A_RS_NAME },
+	{ "redis: node name too long", REDIS2(RSOCK, "node = "
+	  "n123456789012345678901234567890123456789012345678901234567890123"),
+	  ": too long; " A_RS_NAME },
+	{ "redis: user without password_file", REDIS2(RSOCK, "user = adm"),
+	  NAME ":3: [redis] user: set without password_file; allowed: user together "
+	  "with password_file = PATH" },
+	{ "redis: password_file relative", REDIS2(RSOCK, "password_file = pw"),
+	  NAME ":3: [redis] password_file = 'pw': not an absolute path" },
+	{ "redis: sync_interval_ms 9", REDIS2(RSOCK, "sync_interval_ms = 9"),
+	  NAME ":3: [redis] sync_interval_ms = '9': out of range; allowed: 10..10000" },
+	{ "redis: sync_interval_ms not a number", REDIS2(RSOCK, "sync_interval_ms = 100ms"),
+	  NAME ":3: [redis] sync_interval_ms = '100ms': not a decimal number; allowed: 10..10000" },
+	{ "redis: timeout_ms 0", REDIS2(RSOCK, "timeout_ms = 0"),
+	  NAME ":3: [redis] timeout_ms = '0': out of range; allowed: 1..10000" },
+	{ "redis: timeout_ms of 10 intervals", REDIS2(RSOCK, "timeout_ms = 1000"),
+	  NAME ":3: [redis] timeout_ms: not below 10 sync intervals (1000 ms); allowed: 1..999 ms" },
+	{ "redis: node_ttl_ms below 1 s", REDIS2(RSOCK, "node_ttl_ms = 999"),
+	  NAME ":3: [redis] node_ttl_ms = '999': out of range; allowed: 1000..600000" },
+	{ "redis: node_ttl_ms below 3 intervals",
+	  "[redis]\n" RSOCK "\nsync_interval_ms = 1000\nnode_ttl_ms = 2000\n"
+	  "[service web]\nports = 80\n",
+	  NAME ":4: [redis] node_ttl_ms: shorter than 3 sync intervals (3000 ms); "
+	  "allowed: 3000..600000 ms (at least 3 x sync_interval_ms)" },
+	{ "redis: on_store_failure unknown", REDIS2(RSOCK, "on_store_failure = fail"),
+	  NAME ":3: [redis] on_store_failure = 'fail': unknown value; "
+	  "allowed: local-share, open, closed" },
+	{ "redis: repeated section", "[redis]\n" RSOCK "\n[redis]\n" RSOCK "\n",
+	  NAME ":3: [redis]: repeated section (first at line 1); allowed: each section once" },
+	{ "service: cluster_conn_rate without [redis]", SVC("cluster_conn_rate = 10/s"),
+	  NAME ":1: [service web] cluster_conn_rate: set without a [redis] section; "
+	  "allowed: cluster keys together with [redis]" },
+	{ "service: on_store_failure without [redis]", SVC("on_store_failure = open"),
+	  NAME ":1: [service web] on_store_failure: set without a [redis] section" },
+	{ "service: cluster_conn_rate not a rate", REDIS(RSOCK) "cluster_conn_rate = 10\n",
+	  NAME ":5: [service web] cluster_conn_rate = '10': not a rate; " A_RATE },
+	{ "service: on_store_failure unknown", REDIS(RSOCK) "on_store_failure = shared\n",
+	  NAME ":5: [service web] on_store_failure = 'shared': unknown value; "
+	  "allowed: local-share, open, closed" },
 };
 
 static struct adm_config *new_config(void)
@@ -953,7 +1041,78 @@ static void test_error_buffer(void **state)
 	free(cfg);
 }
 
+/* [redis]: defaults, every key, and the per-service keys. */
+static void test_redis(void **state)
+{
+	struct adm_config *cfg;
+	char host[256] = "";
+
+	(void)state;
+	cfg = parse_ok(SVC("conn_limit = 10"));
+	assert_int_equal(cfg->redis.enabled, 0);
+	assert_int_equal(cfg->svcs[0].on_store_failure, ADM_SF_UNSET);
+	free(cfg);
+
+	cfg = parse_ok(REDIS(RSOCK));
+	assert_int_equal(cfg->redis.enabled, 1);
+	assert_string_equal(cfg->redis.socket, "/run/redis/redis.sock");
+	assert_string_equal(cfg->redis.cluster, "adm");
+	gethostname(host, sizeof(host) - 1);
+	if (strlen(host) < ADM_RS_NAME_MAX && !strchr(host, '/'))
+		assert_string_equal(cfg->redis.node, host);
+	assert_int_equal(cfg->redis.sync_interval_ms, 100);
+	assert_int_equal(cfg->redis.timeout_ms, 50);
+	assert_int_equal(cfg->redis.node_ttl_ms, 1000);
+	assert_int_equal(cfg->redis.on_store_failure, ADM_SF_LOCAL_SHARE);
+	free(cfg);
+
+	cfg = parse_ok("[redis]\nsentinels = s1:26379, [fd77::1]:26380\n"
+		       "master_name = mymaster\ncluster = shop\nnode = n-1.a\n"
+		       "password_file = /etc/adm/redis.pw\nuser = adm\n"
+		       "sync_interval_ms = 250\ntimeout_ms = 40\n"
+		       "on_store_failure = closed\n"
+		       "[service web]\nports = 80\nconn_limit = 500\n"
+		       "cluster_conn_rate = 50/s\non_store_failure = open\n"
+		       "[service api]\nports = 81\ncluster_conn_rate = 600/m\n");
+	assert_int_equal(cfg->redis.n_sentinels, 2);
+	assert_string_equal(cfg->redis.sentinels[0], "s1");
+	assert_int_equal(cfg->redis.sentinel_ports[0], 26379);
+	assert_string_equal(cfg->redis.sentinels[1], "fd77::1");
+	assert_int_equal(cfg->redis.sentinel_ports[1], 26380);
+	assert_string_equal(cfg->redis.master_name, "mymaster");
+	assert_string_equal(cfg->redis.cluster, "shop");
+	assert_string_equal(cfg->redis.node, "n-1.a");
+	assert_string_equal(cfg->redis.password_file, "/etc/adm/redis.pw");
+	assert_string_equal(cfg->redis.user, "adm");
+	assert_int_equal(cfg->redis.sync_interval_ms, 250);
+	assert_int_equal(cfg->redis.timeout_ms, 40);
+	assert_int_equal(cfg->redis.node_ttl_ms, 2500);
+	assert_int_equal(cfg->redis.on_store_failure, ADM_SF_CLOSED);
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.count, 50);
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.period_ns, NS_PER_SEC);
+	assert_int_equal(cfg->svcs[0].on_store_failure, ADM_SF_OPEN);
+	assert_int_equal(cfg->svcs[1].cluster_conn_rate.count, 600);
+	assert_int_equal(cfg->svcs[1].cluster_conn_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(cfg->svcs[1].on_store_failure, ADM_SF_UNSET);
+	free(cfg);
+
+	cfg = parse_ok(REDIS2("host = redis.internal", "port = 6380"));
+	assert_string_equal(cfg->redis.host, "redis.internal");
+	assert_int_equal(cfg->redis.port, 6380);
+	free(cfg);
+	cfg = parse_ok(REDIS("host = 10.77.0.1"));
+	assert_int_equal(cfg->redis.port, 6379);
+	free(cfg);
+	/* [redis] after the services: the per-service keys still need it only somewhere */
+	cfg = parse_ok("[service web]\nports = 80\ncluster_conn_rate = 5/s\n[redis]\n" RSOCK "\n");
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.count, 5);
+	free(cfg);
+	assert_string_equal(adm_store_failure_name(ADM_SF_LOCAL_SHARE), "local-share");
+	assert_string_equal(adm_store_failure_name(99), "?");
+}
+
 static const struct CMUnitTest fixed_tests[] = {
+	cmocka_unit_test(test_redis),
 	cmocka_unit_test(test_metrics_listen),
 	cmocka_unit_test(test_control_keys),
 	cmocka_unit_test(test_defaults),

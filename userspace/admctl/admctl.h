@@ -25,6 +25,7 @@ struct ctl {
 	char pin_root[PATH_MAX];
 	char socket[ADM_CTL_PATH_MAX];	/* admd's control socket */
 	int json;			/* --json: machine-readable output */
+	int cluster;			/* --cluster: act on every node (through Redis) */
 };
 
 /*
@@ -41,6 +42,8 @@ int do_degrade(struct ctl *ctl, int argc, char **argv);
 int do_attach(struct ctl *ctl, int detach, int argc, char **argv);
 int do_reload(struct ctl *ctl, int argc, char **argv);
 int do_logs(struct ctl *ctl, int argc, char **argv);
+/* admctl --cluster COMMAND ... (cmd_cluster.c) */
+int do_cluster(struct ctl *ctl, int argc, char **argv);
 
 /* ---------------------------------------------------------------- common.c */
 

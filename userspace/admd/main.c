@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "cluster.h"
 #include "ctlproto.h"
 #include "events.h"
 #include "host.h"
@@ -42,6 +43,7 @@ static const struct admd_module *const modules[] = {
 	&wr_module,
 	&sk_module,
 	&ev_module,
+	&rs_module,
 	&mx_module,
 	NULL
 };

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "util.h"
 
@@ -55,6 +56,19 @@
 #define CFG_RECONCILE_MS_MIN	10
 #define CFG_RECONCILE_MS_MAX	60000
 #define CFG_MAX_SVCS		(ADM_MAX_SERVICES - 1)	/* id 0 = no service */
+#define CFG_RS_PORT		6379	/* [redis] port */
+#define CFG_RS_CLUSTER		"adm"	/* [redis] cluster */
+#define CFG_RS_INTERVAL_MS	100	/* [redis] sync_interval_ms */
+#define CFG_RS_INTERVAL_MIN	10
+#define CFG_RS_INTERVAL_MAX	10000
+#define CFG_RS_TIMEOUT_MS	50	/* [redis] timeout_ms */
+#define CFG_RS_TIMEOUT_MIN	1
+#define CFG_RS_TIMEOUT_MAX	10000
+#define CFG_RS_TTL_INTERVALS	10	/* default node_ttl_ms: 10 intervals ... */
+#define CFG_RS_TTL_MIN_MS	1000	/* ... and at least 1 s */
+#define CFG_RS_TTL_MAX_MS	600000
+#define CFG_RS_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define CFG_RS_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:"
 
 #define CFG_MODE_ENFORCE	0	/* [adm] mode values, stored in cfg->shadow */
 #define CFG_MODE_SHADOW		1
@@ -561,6 +575,98 @@ static int parse_ports(struct cfg_ctx *ctx, const struct cfg_key *k,
 	}
 }
 
+/* Names (cluster, node, master_name, user): 1..63 of [A-Za-z0-9_.-]. */
+static int parse_name(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[strspn(value, CFG_RS_NAME_CHARS)] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, len >= k->size ? "too long" : "not a name");
+	allowed(ctx, "1..%zu characters [A-Za-z0-9_.-]", k->size - 1);
+	return -1;
+}
+
+/* A host name or numeric address (IPv6 without brackets). */
+static int parse_host(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[strspn(value, CFG_RS_HOST_CHARS)] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, len >= k->size ? "too long" : "not a host name or address");
+	allowed(ctx, "a host name or numeric address of 1..%zu characters "
+		"[A-Za-z0-9_.:-]", k->size - 1);
+	return -1;
+}
+
+/* One "HOST:PORT" or "[ADDR6]:PORT" of a sentinels list into slot i. */
+static int add_sentinel(struct cfg_ctx *ctx, const char *item)
+{
+	struct adm_redis_config *rc = &ctx->cfg->redis;
+	const char *colon = strrchr(item, ':'), *host = item;
+	size_t hlen;
+	__u64 port;
+
+	if (!colon || adm_parse_u64(colon + 1, CFG_PORT_MIN, CFG_PORT_MAX, &port)) {
+		problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+		return -1;
+	}
+	hlen = colon - item;
+	if (hlen >= 2 && item[0] == '[' && item[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if (!hlen || hlen >= ADM_RS_HOST_MAX || strspn(host, CFG_RS_HOST_CHARS) < hlen) {
+		problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+		return -1;
+	}
+	if (rc->n_sentinels >= ADM_RS_MAX_SENTINELS) {
+		problem(ctx, "more than %d sentinels", ADM_RS_MAX_SENTINELS);
+		return -1;
+	}
+	memcpy(rc->sentinels[rc->n_sentinels], host, hlen);
+	rc->sentinels[rc->n_sentinels][hlen] = '\0';
+	rc->sentinel_ports[rc->n_sentinels++] = port;
+	return 0;
+}
+
+/* "HOST:PORT, HOST:PORT": 1..ADM_RS_MAX_SENTINELS Sentinels. */
+static int parse_sentinels(struct cfg_ctx *ctx, const struct cfg_key *k,
+			   void *field, const char *value)
+{
+	const char *item = value, *comma;
+	char text[ADM_RS_HOST_MAX + 16];
+
+	(void)k;
+	(void)field;
+	allowed(ctx, "1..%d HOST:PORT or [ADDR6]:PORT separated by commas, "
+		"port 1..65535", ADM_RS_MAX_SENTINELS);
+	ctx->cfg->redis.n_sentinels = 0;
+	for (;;) {
+		comma = strchrnul(item, ',');
+		if (copy_trimmed(item, comma, text, sizeof(text))) {
+			problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+			return -1;
+		}
+		if (!*text) {
+			problem(ctx, "empty item in the list");
+			return -1;
+		}
+		if (add_sentinel(ctx, text))
+			return -1;
+		if (!*comma)
+			return 0;
+		item = comma + 1;
+	}
+}
+
 static const char *mode_name(unsigned int v)
 {
 	static const char *const names[] = {
@@ -607,6 +713,154 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
 };
 
+/* [redis] keys the end-of-section checks refer to by index. */
+enum {
+	RK_SOCKET,
+	RK_HOST,
+	RK_PORT,
+	RK_SENTINELS,
+	RK_MASTER_NAME,
+	RK_CLUSTER,
+	RK_NODE,
+	RK_PASSWORD_FILE,
+	RK_USER,
+	RK_SYNC_INTERVAL_MS,
+	RK_TIMEOUT_MS,
+	RK_NODE_TTL_MS,
+	RK_ON_STORE_FAILURE,
+	RK__MAX,
+};
+
+#define RS_FIELD(member)	ADM_FIELD(redis.member)
+
+static const struct cfg_key redis_keys[RK__MAX] = {
+	[RK_SOCKET] = { .name = "socket", .parse = parse_path, RS_FIELD(socket) },
+	[RK_HOST] = { .name = "host", .parse = parse_host, RS_FIELD(host) },
+	[RK_PORT] = { .name = "port", .parse = parse_num, RS_FIELD(port),
+		      .min = CFG_PORT_MIN, .max = CFG_PORT_MAX },
+	[RK_SENTINELS] = { .name = "sentinels", .parse = parse_sentinels,
+			   RS_FIELD(sentinels) },
+	[RK_MASTER_NAME] = { .name = "master_name", .parse = parse_name,
+			     RS_FIELD(master_name) },
+	[RK_CLUSTER] = { .name = "cluster", .parse = parse_name,
+			 RS_FIELD(cluster) },
+	[RK_NODE] = { .name = "node", .parse = parse_name, RS_FIELD(node) },
+	[RK_PASSWORD_FILE] = { .name = "password_file", .parse = parse_path,
+			       RS_FIELD(password_file) },
+	[RK_USER] = { .name = "user", .parse = parse_name, RS_FIELD(user) },
+	[RK_SYNC_INTERVAL_MS] = { .name = "sync_interval_ms", .parse = parse_num,
+				  RS_FIELD(sync_interval_ms),
+				  .min = CFG_RS_INTERVAL_MIN,
+				  .max = CFG_RS_INTERVAL_MAX },
+	[RK_TIMEOUT_MS] = { .name = "timeout_ms", .parse = parse_num,
+			    RS_FIELD(timeout_ms), .min = CFG_RS_TIMEOUT_MIN,
+			    .max = CFG_RS_TIMEOUT_MAX },
+	[RK_NODE_TTL_MS] = { .name = "node_ttl_ms", .parse = parse_num,
+			     RS_FIELD(node_ttl_ms), .min = CFG_RS_TTL_MIN_MS,
+			     .max = CFG_RS_TTL_MAX_MS },
+	[RK_ON_STORE_FAILURE] = { .name = "on_store_failure", .parse = parse_enum,
+				  RS_FIELD(on_store_failure),
+				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
+				  .names = adm_store_failure_name },
+};
+
+/* A [redis] key that must (not) come with another one. */
+static void redis_key_error(struct cfg_ctx *ctx, int key, const char *prob,
+			    const char *allow)
+{
+	char what[CFG_MSG_MAX];
+
+	set_msg(what, sizeof(what), "[redis] %s", redis_keys[key].name);
+	cfg_error(ctx, ctx->key_line[key], what, prob, allow);
+}
+
+#define RS_WHERE_ALLOWED "socket = PATH, host = HOST (and port), or sentinels " \
+			 "= HOST:PORT,... with master_name: exactly one"
+
+/* End of [redis]: one way to reach Redis, and defaults that depend on keys. */
+static void redis_end(struct cfg_ctx *ctx)
+{
+	struct adm_redis_config *rc = &ctx->cfg->redis;
+	const int *kl = ctx->key_line;
+	char what[CFG_MSG_MAX];
+	int ways = !!kl[RK_SOCKET] + !!kl[RK_HOST] + !!kl[RK_SENTINELS];
+
+	rc->enabled = 1;
+	if (ways == 0) {
+		set_msg(what, sizeof(what), "[redis]");
+		cfg_error(ctx, ctx->sec_line, what, "no socket, host or sentinels",
+			  RS_WHERE_ALLOWED);
+		return;
+	}
+	if (ways > 1) {
+		redis_key_error(ctx, kl[RK_SENTINELS] ? RK_SENTINELS : RK_HOST,
+				"set together with another way to reach Redis",
+				RS_WHERE_ALLOWED);
+		return;
+	}
+	if (kl[RK_PORT] && !kl[RK_HOST]) {
+		redis_key_error(ctx, RK_PORT, "set without host",
+				"port together with host");
+		return;
+	}
+	if (kl[RK_SENTINELS] && !kl[RK_MASTER_NAME]) {
+		redis_key_error(ctx, RK_SENTINELS, "set without master_name",
+				"sentinels together with master_name = NAME");
+		return;
+	}
+	if (kl[RK_MASTER_NAME] && !kl[RK_SENTINELS]) {
+		redis_key_error(ctx, RK_MASTER_NAME, "set without sentinels",
+				"master_name together with sentinels = HOST:PORT,...");
+		return;
+	}
+	if (kl[RK_USER] && !kl[RK_PASSWORD_FILE]) {
+		redis_key_error(ctx, RK_USER, "set without password_file",
+				"user together with password_file = PATH");
+		return;
+	}
+	if (!kl[RK_PORT])
+		rc->port = CFG_RS_PORT;
+	if (!kl[RK_CLUSTER])
+		strcpy(rc->cluster, CFG_RS_CLUSTER);
+	if (!kl[RK_NODE]) {
+		char host[HOST_NAME_MAX + 1] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		host[strspn(host, CFG_RS_NAME_CHARS)] = '\0';
+		snprintf(rc->node, sizeof(rc->node), "%s", *host ? host : "node");
+	}
+	if (!kl[RK_SYNC_INTERVAL_MS])
+		rc->sync_interval_ms = CFG_RS_INTERVAL_MS;
+	if (!kl[RK_TIMEOUT_MS])
+		rc->timeout_ms = CFG_RS_TIMEOUT_MS;
+	if (!kl[RK_ON_STORE_FAILURE])
+		rc->on_store_failure = ADM_SF_LOCAL_SHARE;
+	if (!kl[RK_NODE_TTL_MS]) {
+		rc->node_ttl_ms = CFG_RS_TTL_INTERVALS * rc->sync_interval_ms;
+		if (rc->node_ttl_ms < CFG_RS_TTL_MIN_MS)
+			rc->node_ttl_ms = CFG_RS_TTL_MIN_MS;
+	} else if (rc->node_ttl_ms < 3 * rc->sync_interval_ms) {
+		problem(ctx, "shorter than 3 sync intervals (%u ms)",
+			3 * rc->sync_interval_ms);
+		allowed(ctx, "%u..%u ms (at least 3 x sync_interval_ms)",
+			3 * rc->sync_interval_ms > CFG_RS_TTL_MIN_MS ?
+			3 * rc->sync_interval_ms : CFG_RS_TTL_MIN_MS,
+			CFG_RS_TTL_MAX_MS);
+		redis_key_error(ctx, RK_NODE_TTL_MS, ctx->problem, ctx->allowed);
+		return;
+	}
+	if (rc->timeout_ms >= rc->sync_interval_ms * 10ULL) {
+		problem(ctx, "not below 10 sync intervals (%u ms)",
+			10 * rc->sync_interval_ms);
+		allowed(ctx, "%u..%u ms", CFG_RS_TIMEOUT_MIN,
+			10 * rc->sync_interval_ms - 1);
+		redis_key_error(ctx, RK_TIMEOUT_MS, ctx->problem, ctx->allowed);
+	}
+}
+
+/* After the file: cluster keys of a service need a [redis] section. */
+static void redis_final(struct cfg_ctx *ctx);
+
 static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
@@ -632,6 +886,8 @@ static const struct cfg_section_def cfg_sections[] = {
 	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
 	{ .name = "metrics", .keys = metrics_keys,
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
+	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
+	  .end = redis_end, .final = redis_final },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
@@ -660,6 +916,8 @@ enum {
 	SK_NEW_SOURCE_BURST,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
+	SK_CLUSTER_CONN_RATE,
+	SK_ON_STORE_FAILURE,
 	SK__MAX,
 };
 
@@ -724,7 +982,40 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
 			      SVC_FIELD(max_lifetime_ns) },
+	/* cluster, with [redis] */
+	[SK_CLUSTER_CONN_RATE] = { .name = "cluster_conn_rate", .parse = parse_rate,
+				   SVC_FIELD(cluster_conn_rate) },
+	[SK_ON_STORE_FAILURE] = { .name = "on_store_failure", .parse = parse_enum,
+				  SVC_FIELD(on_store_failure),
+				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
+				  .names = adm_store_failure_name },
 };
+
+/*
+ * Service lines of the cluster keys, for redis_final (a service section
+ * closes before [redis] may open, so the check runs after the file).
+ */
+static void redis_final(struct cfg_ctx *ctx)
+{
+	const struct adm_config *cfg = ctx->cfg;
+	char what[CFG_MSG_MAX];
+	int i;
+
+	if (cfg->redis.enabled)
+		return;
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *s = &cfg->svcs[i];
+		const char *key = s->cluster_conn_rate.count ? "cluster_conn_rate" :
+				  s->on_store_failure ? "on_store_failure" : NULL;
+
+		if (!key)
+			continue;
+		set_msg(what, sizeof(what), "[service %s] %s", s->name, key);
+		cfg_error(ctx, s->line, what, "set without a [redis] section",
+			  "cluster keys together with [redis]");
+		return;
+	}
+}
 
 _Static_assert(ADM_ARRAY_SIZE(adm_keys) <= CFG_MAX_KEYS, "key_line too small");
 _Static_assert(ADM_ARRAY_SIZE(svc_keys) <= CFG_MAX_KEYS, "key_line too small");
@@ -1167,6 +1458,18 @@ out:
 	if (f)
 		fclose(f);
 	return ret;
+}
+
+const char *adm_store_failure_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[ADM_SF_UNSET] = "unset",
+		[ADM_SF_LOCAL_SHARE] = "local-share",
+		[ADM_SF_OPEN] = "open",
+		[ADM_SF_CLOSED] = "closed",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
 }
 
 const struct adm_svc_config *adm_config_service(const struct adm_config *cfg,

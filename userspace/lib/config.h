@@ -28,6 +28,39 @@ struct adm_rate {
 	__u64 period_ns;
 };
 
+/* What a service does while the cluster store (Redis) is unreachable. */
+enum adm_store_failure {
+	ADM_SF_UNSET = 0,	/* per service: [redis] on_store_failure */
+	ADM_SF_LOCAL_SHARE,	/* keep the last known share of the global limit */
+	ADM_SF_OPEN,		/* local limits only (conn_limit on this node) */
+	ADM_SF_CLOSED,		/* refuse the service's new connections */
+	ADM_SF__MAX,
+};
+
+#define ADM_RS_MAX_SENTINELS	8
+#define ADM_RS_NAME_MAX		64	/* cluster, node, master_name, user: 63 characters */
+#define ADM_RS_HOST_MAX		256
+
+/* [redis]: cluster-wide limits (userspace/admd/cluster.c). */
+struct adm_redis_config {
+	int enabled;			/* the section is present */
+	char socket[ADM_CTL_PATH_MAX];	/* unix socket, or */
+	char host[ADM_RS_HOST_MAX];	/* host/port, or */
+	__u16 port;			/* default 6379 */
+	int n_sentinels;		/* sentinels + master_name */
+	char sentinels[ADM_RS_MAX_SENTINELS][ADM_RS_HOST_MAX];
+	__u16 sentinel_ports[ADM_RS_MAX_SENTINELS];
+	char master_name[ADM_RS_NAME_MAX];
+	char cluster[ADM_RS_NAME_MAX];	/* default "adm" */
+	char node[ADM_RS_NAME_MAX];	/* default: the hostname */
+	char password_file[PATH_MAX];	/* root-only; "" = no AUTH */
+	char user[ADM_RS_NAME_MAX];	/* ACL user, "" = default */
+	__u32 sync_interval_ms;		/* default 100 */
+	__u32 timeout_ms;		/* every Redis call, default 50 */
+	__u32 node_ttl_ms;		/* heartbeat TTL, default 10 intervals (>= 1000) */
+	__u8 on_store_failure;		/* enum adm_store_failure, default local-share */
+};
+
 enum adm_xdp_mode {
 	ADM_XDP_AUTO = 0,	/* native, falling back to generic with a warning */
 	ADM_XDP_NATIVE,
@@ -63,6 +96,9 @@ struct adm_svc_config {
 	__u32 new_source_burst;
 	__u64 idle_timeout_ns;		/* 0 = off */
 	__u64 max_lifetime_ns;		/* 0 = off */
+	/* cluster ([redis]): conn_limit is then cluster-wide */
+	struct adm_rate cluster_conn_rate;	/* per source, across the nodes */
+	__u8 on_store_failure;		/* enum adm_store_failure, UNSET = [redis]'s */
 };
 
 struct adm_config {
@@ -78,9 +114,13 @@ struct adm_config {
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
 	int force;			/* not a key: admd --force, replace foreign XDP programs */
+	struct adm_redis_config redis;
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };
+
+/* "local-share", "open", "closed"; "?" otherwise. */
+const char *adm_store_failure_name(unsigned int v);
 
 /* Fill *cfg with defaults (no interfaces, no services, enforce, default pin root). */
 void adm_config_defaults(struct adm_config *cfg);

@@ -27,6 +27,8 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 	out->pkt = adm_rate_to_gcra_dp(&sc->pkt_rate, sc->pkt_burst);
 	if (sc->verify)
 		out->flags |= ADM_SVC_VERIFY;
+	if (sc->cluster_conn_rate.count)	/* cluster sync reads per-source SYN counts */
+		out->flags |= ADM_SVC_SRC_HITS;
 	out->unv_ipv4_prefix = sc->unv_ipv4_prefix;
 	out->unv_ipv6_prefix = sc->unv_ipv6_prefix;
 	out->unv_prefix = adm_rate_to_gcra_dp(&sc->unverified_rate, sc->unverified_burst);
