@@ -52,25 +52,38 @@ __noinline __u32 adm_syn_sig_at(struct xdp_md *ctx, __u32 l4_off, __u32 ttl)
 /*
  * Whether the source is in the CIDR list `map`, unexpired. `word` is the
  * list's adm_global word: an empty list costs no lookup. *now is read from
- * the clock only if an entry with an expiry matched.
+ * the clock only if an entry with an expiry matched. An expired match is
+ * stepped past: the next lookup asks for prefixes shorter than it, so an
+ * expired /32 inside a permanent /16 leaves the /16 in force. At most
+ * ADM_CIDR_FALLBACK expired entries are stepped past (the sweep deletes
+ * them within a sweep interval); past that the source counts as not listed.
  */
 static __always_inline int adm_cidr_hit(void *map, __u64 word,
 					const struct adm_pkt *p, __u64 *now)
 {
 	struct adm_lpm_key k = { .prefixlen = 128 };
 	struct adm_cidr_val *v;
+	int i;
 
 	if (!(word & ADM_CIDR_MAYBE))
 		return 0;
 	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(map, &k);
-	if (!v)
-		return 0;
-	if (!v->expires_ns)
-		return 1;
-	if (!*now)
-		*now = adm_now();
-	return v->expires_ns > *now;
+	for (i = 0; i < ADM_CIDR_FALLBACK; i++) {
+		v = bpf_map_lookup_elem(map, &k);
+		if (!v)
+			return 0;
+		if (!v->expires_ns)
+			return 1;
+		if (!*now)
+			*now = adm_now();
+		if (v->expires_ns > *now)
+			return 1;
+		/* Expired: look for a covering entry shorter than this one. */
+		if (!v->prefixlen || v->prefixlen > k.prefixlen)
+			return 0;
+		k.prefixlen = v->prefixlen - 1;
+	}
+	return 0;
 }
 
 /*

@@ -213,10 +213,23 @@ struct adm_global {
 	__u64 deny_word;
 };
 
-/* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */
+/*
+ * adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns
+ * (bpf_ktime_get_ns), 0 = never, and the entry's own prefix length (the
+ * key's), so the data plane can step past an expired match to the next
+ * shorter covering entry: a /32 whose TTL ran out must not hide the /16
+ * it was added inside.
+ */
 struct adm_cidr_val {
 	__u64 expires_ns;
+	__u32 prefixlen;	/* == the key's prefixlen; written by userspace/lib/cidr.c */
+	__u32 pad;
 };
+
+/* Expired entries the data plane steps past before giving up (cidr sweep deletes them). */
+#ifndef ADM_CIDR_FALLBACK
+#define ADM_CIDR_FALLBACK	4
+#endif
 
 /* adm_stats: PERCPU_ARRAY, one entry per (service, verdict, reason). */
 struct adm_stat {

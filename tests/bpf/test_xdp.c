@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 
 #include "adm/adm.h"
+#include "cidr.h"
 #include "harness.h"
 #include "pkt.h"
 #include "util.h"
@@ -225,9 +226,9 @@ static const struct fixture fixtures[] = {
 	  .svc = SERVICE(),
 	  .steps = { ADMITTED(SYN6(.nvlans = 2, .vlan = { TAG(PKT_TPID_8021AD, 100),
 							 TAG(PKT_TPID_8021Q, 200) })) } },
-	{ "parse: a third VLAN tag is not walked: passes unjudged",
-	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
-	  .steps = { UNJUDGED(SYN4(.nvlans = 3, .vlan = { TAG(PKT_TPID_8021AD, 1),
+	{ "parse: a third VLAN tag hides the IP header: dropped as malformed",
+	  .svc = SERVICE(),
+	  .steps = { MALFORMED(SYN4(.nvlans = 3, .vlan = { TAG(PKT_TPID_8021AD, 1),
 							 TAG(PKT_TPID_8021Q, 2),
 							 TAG(PKT_TPID_8021Q, 3) })) } },
 	{ "parse: IPv4 SYN zero-padded to the 60-byte Ethernet minimum",
@@ -419,6 +420,26 @@ static const struct fixture fixtures[] = {
 	  .svc = SERVICE(), .allow = { CIDR("10.77.1.1/32", .expiry = EXPIRES_LATER) },
 	  .deny = { CIDR("10.77.1.0/24") },
 	  .steps = { STEP(SYN4(), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
+
+	{ "expiry: an expired /32 inside a denied /16: the /16 still applies",
+	  /* issue 9 item 5: the longest match expired, the shorter one stands. */
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16"), CIDR("10.77.1.1/32", .expiry = EXPIRED) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST), DROPPED(SYN4(.src = "10.77.1.2"), DENY_LIST),
+		     ADMITTED(SYN4(.src = "10.78.1.1")) } },
+	{ "expiry: expired /32 and /24 inside a denied /16: stepped past both",
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16"), CIDR("10.77.1.0/24", .expiry = EXPIRED),
+		    CIDR("10.77.1.1/32", .expiry = EXPIRED) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST) } },
+	{ "expiry: IPv6 expired /128 inside an allowed /16: still allowed",
+	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
+	  .allow = { CIDR("fd77::/16"), CIDR("fd77:1::1/128", .expiry = EXPIRED) },
+	  .steps = { STEP(SYN6(), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
+	{ "expiry: an unexpired /32 inside an expired /16 applies",
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16", .expiry = EXPIRED), CIDR("10.77.1.1/32", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST), ADMITTED(SYN4(.src = "10.77.1.2")) } },
 
 	/* ---- Per-source SYN rate (GCRA) and packet rate. */
 	{ "rate_source: 1/min burst 5: exactly 5 SYNs admitted, then refused",
@@ -1138,6 +1159,41 @@ out:
 	return ok;
 }
 
+/*
+ * issue 9 item 5: expired entries must not pile up until adds fail.
+ * Fill adm_deny to ADM_MAX_CIDRS with entries that expired a second ago:
+ * one more add still succeeds (the full list drops its expired entries
+ * first), and an expiry pass leaves only unexpired entries.
+ */
+static bool test_cidr_expiry_sweep(struct h_ctx *h)
+{
+	int gfd = h_map_fd(h, ADM_MAP_GLOBAL);
+	__u64 past = h_now_ns() - EXPIRED_AGO_NS;
+	struct adm_lpm_key k = { .prefixlen = 128 };
+	bool ok = true;
+	int i;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") || !ASSERT_GE(gfd, 0, "adm_global fd"))
+		return false;
+	for (i = 0; i < ADM_MAX_CIDRS; i++) {
+		/* 10.77.x.y and beyond in the mapped space: distinct /128s. */
+		k.addr[2] = htonl(0x0000ffff);
+		k.addr[3] = htonl(0x0a4d0000 + i);
+		if (!ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, past), "fill adm_deny"))
+			return false;
+	}
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), ADM_MAX_CIDRS, "adm_deny is full");
+	k.addr[3] = htonl(0x0a4e0001);
+	ok &= ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, h_now_ns() + EXPIRY_SLACK_NS),
+			"add to a list full of expired entries");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), 1, "only the unexpired entry is left");
+	k.addr[3] = htonl(0x0a4e0002);
+	ok &= ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, past), "add one expired entry");
+	ok &= ASSERT_EQ(adm_cidr_expire_fd(h->fd_deny, h_now_ns()), 1, "expiry pass deletes it");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), 1, "the unexpired entry stays");
+	return ok;
+}
+
 int main(void)
 {
 	struct adm_stat *before = NULL, *after = NULL;
@@ -1152,7 +1208,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(1 + 3 + N_FIXTURES + 1);
+	tap_plan(1 + 3 + N_FIXTURES + 2);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -1186,6 +1242,8 @@ int main(void)
 	}
 	tap_result(test_event_budget(&h, before, after),
 		   "events: at most ADM_EVENTS_PER_SEC records per CPU per second");
+	tap_result(test_cidr_expiry_sweep(&h),
+		   "expiry: a list full of expired entries still takes an add; the sweep deletes them");
 	err = tap_failures() ? 1 : 0;
 out:
 	free(before);
