@@ -5,7 +5,9 @@
  * passive connection is established, -1 when that socket reaches
  * TCP_CLOSE, guarded by a flag in the socket's storage so each slot is
  * taken and released once whatever the path (RST, abort, double close,
- * timeout). A completed handshake also marks the source verified.
+ * timeout). A completed handshake also marks the source verified: the
+ * source's adm_src entry (live connections, verified time, the SYN state
+ * the data plane reads) is created here and only here.
  * Every take and release is bracketed by adm_chg_begun/adm_chg_done for
  * admd's socket table recount.
  */
@@ -17,6 +19,7 @@
 #include "adm/adm.h"
 #include "adm_maps.h"
 #include "lib/fingerprint.h"
+#include "lib/service.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -93,21 +96,17 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	struct adm_conc *conc;
 	struct adm_sk *st;
 	struct adm_fp_key fp;
-	__u32 key, id, *idp;
-	__u64 now, one = 1, *live;
+	struct adm_src *src, fresh = { .live = 1 };
+	__u32 id = 0;
+	__u64 now;
 	struct bpf_sock *sk = skops->sk;
 
 	if (!sk)
 		return;
 	if (adm_netns_cookie && bpf_get_netns_cookie(skops) != adm_netns_cookie)
 		return;
-	key = ADM_PORT_SLOT_TCP << 16 | (skops->local_port & 0xffff);
-	idp = bpf_map_lookup_elem(&adm_ports, &key);
-	if (!idp || !*idp)
-		return;
-	id = *idp;
-	svc = bpf_map_lookup_elem(&adm_services, &id);
-	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
+	svc = adm_service_of(IPPROTO_TCP, skops->local_port, &id);
+	if (!svc)
 		return;
 
 	if (skops->family == AF_INET) {
@@ -139,16 +138,20 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc)
 		adm_add(&conc->live, 1);
-	live = bpf_map_lookup_elem(&adm_src_conc, &fp);
-	if (live)
-		adm_add(live, 1);
-	else if (bpf_map_update_elem(&adm_src_conc, &fp, &one, BPF_NOEXIST)) {
-		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
-		if (live)
-			adm_add(live, 1);
+	/* The source's one entry: +1 live, verified now (created if new). */
+	src = bpf_map_lookup_elem(&adm_src, &fp);
+	if (!src) {
+		fresh.verified_ns = now;
+		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST))
+			goto counted;
+		src = bpf_map_lookup_elem(&adm_src, &fp);	/* lost the race */
 	}
+	if (src) {
+		adm_add(&src->live, 1);
+		src->verified_ns = now;
+	}
+counted:
 	adm_change_end(id);
-	bpf_map_update_elem(&adm_verified, &fp, &now, BPF_ANY);
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 }
@@ -157,7 +160,7 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 {
 	struct adm_conc *conc;
 	struct adm_sk *st;
-	__u64 *live;
+	struct adm_src *src;
 	__u32 id;
 
 	if (!skops->sk)
@@ -174,9 +177,9 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc)
 		adm_dec(&conc->live);
-	live = bpf_map_lookup_elem(&adm_src_conc, &st->fp);
-	if (live)
-		adm_dec(live);
+	src = bpf_map_lookup_elem(&adm_src, &st->fp);
+	if (src)
+		adm_dec(&src->live);
 	adm_change_end(id);
 }
 

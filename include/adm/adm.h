@@ -16,13 +16,16 @@
 #define ADM_MAX_SERVICES	64	/* service ids 1..63; id 0 = "no service" */
 #endif
 #ifndef ADM_MAX_SOURCES
-#define ADM_MAX_SOURCES		262144	/* adm_rate, adm_src_conc entries */
+#define ADM_MAX_SOURCES		262144	/* adm_src, adm_rate, adm_pkt_rate entries each */
 #endif
-#ifndef ADM_MAX_PREFIXES
-#define ADM_MAX_PREFIXES	65536	/* adm_prefix_rate entries */
+#ifndef ADM_STRANGER_SLOTS
+#define ADM_STRANGER_SLOTS	65536	/* adm_stranger slots, a power of two */
 #endif
-#ifndef ADM_MAX_VERIFIED
-#define ADM_MAX_VERIFIED	262144	/* adm_verified entries */
+#ifndef ADM_MAX_GBLOCK
+#define ADM_MAX_GBLOCK		65536	/* adm_global_block entries */
+#endif
+#ifndef ADM_RST_PER_SEC
+#define ADM_RST_PER_SEC		2000	/* REJECT replies per CPU per second */
 #endif
 #ifndef ADM_MAX_CIDRS
 #define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
@@ -36,18 +39,28 @@
 #define ADM_PORT_SLOT_UDP	1
 #define ADM_PORT_SLOTS		2
 #define ADM_PORTS_ENTRIES	(ADM_PORT_SLOTS << 16)
+#define ADM_IPPROTO_UDP		17	/* IPPROTO_UDP, without libc or vmlinux.h */
+
+/* adm_ports key of (IP protocol, host-order port): UDP's slot, else TCP's. */
+static inline __u32 adm_port_key(__u32 proto, __u32 port)
+{
+	return (proto == ADM_IPPROTO_UDP ? ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP) << 16 |
+	       (port & 0xffff);
+}
 
 /* Map names, shared with userspace so they are never typed twice. */
 #define ADM_MAP_SERVICES	"adm_services"
 #define ADM_MAP_PORTS		"adm_ports"
 #define ADM_MAP_ALLOW		"adm_allow"
 #define ADM_MAP_DENY		"adm_deny"
+#define ADM_MAP_SRC		"adm_src"
 #define ADM_MAP_RATE		"adm_rate"
-#define ADM_MAP_PREFIX_RATE	"adm_prefix_rate"
+#define ADM_MAP_PKT_RATE	"adm_pkt_rate"
+#define ADM_MAP_STRANGER	"adm_stranger"
 #define ADM_MAP_NEWSRC_RATE	"adm_newsrc_rate"
-#define ADM_MAP_VERIFIED	"adm_verified"
 #define ADM_MAP_CONC		"adm_conc"
-#define ADM_MAP_SRC_CONC	"adm_src_conc"
+#define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
+#define ADM_MAP_RSTBUDGET	"adm_rstbudget"
 #define ADM_MAP_STATE		"adm_state"
 #define ADM_MAP_STATS		"adm_stats"
 #define ADM_MAP_EVENTS		"adm_events"
@@ -148,7 +161,8 @@ struct adm_service {
 	__u8 unv_ipv4_prefix;	/* grouping of unverified sources, default 24 */
 	__u8 unv_ipv6_prefix;	/* default 48 */
 	__u32 fp_conn_limit;	/* live connections per fingerprint, 0 = off */
-	__u32 pad;
+	__u8 on_unverified;	/* enum adm_action, SYN refused by unv_prefix / new_sources */
+	__u8 pad[3];
 	struct adm_gcra syn;	/* new connections per fingerprint */
 	struct adm_gcra pkt;	/* packets per fingerprint */
 	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
@@ -188,8 +202,50 @@ struct adm_fp_key {
 	__u32 addr[4];		/* network byte order words */
 };
 
-/* adm_fp_key.sig of a packet-rate TAT in adm_rate, never a SYN signature. */
-#define ADM_SIG_PKT		0xffffffffU
+/*
+ * adm_src[(service, fingerprint, sig 0)]: everything a SYN of a source that
+ * completed a handshake needs, in one entry, so its SYN is one lookup.
+ * Created only by sockops at an established handshake (a spoofed source
+ * can never create or evict one); the data plane charges syn_tat and
+ * syn_hits with atomics, sockops moves live.
+ */
+struct adm_src {
+	__u64 syn_tat;		/* GCRA TAT of new_conn_rate */
+	__u64 syn_hits;		/* SYNs charged to the source, only grows (cluster sync) */
+	__u64 live;		/* live connections (sockops: +1 established, -1 close) */
+	__u64 verified_ns;	/* bpf_ktime_get_ns() of the last completed handshake */
+};
+
+/*
+ * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that
+ * never completed a handshake, for services without verify (they give
+ * every source a bucket on its first SYN). Never consulted for a source
+ * that has an adm_src entry.
+ */
+struct adm_src_tat {
+	__u64 tat;
+	__u64 syn_hits;		/* SYNs charged, only grows (cluster sync) */
+};
+
+/*
+ * Cluster global block (written by admd's Redis sync, read by XDP): key
+ * struct adm_fp_key with sig 0 and the address masked to the service's
+ * fingerprint prefix; until_ns in CLOCK_MONOTONIC ns.
+ */
+struct adm_gblock {
+	__u64 until_ns;
+};
+
+/*
+ * adm_rstbudget: PERCPU_ARRAY[1]. At most ADM_RST_PER_SEC REJECT replies
+ * per CPU per second leave by XDP_TX; past that a REJECT becomes a DROP
+ * (counted as such in adm_stats and here), so adm never reflects a flood.
+ */
+struct adm_rstbudget {
+	__u64 second;
+	__u64 sent;		/* in `second` */
+	__u64 suppressed;	/* REJECTs turned into DROPs, since load */
+};
 
 /* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */
 struct adm_lpm_key {
@@ -211,6 +267,14 @@ struct adm_lpm_key {
 struct adm_global {
 	__u64 allow_word;
 	__u64 deny_word;
+	__u64 gblock_word;	/* bit 0: adm_global_block may be non-empty (set by its writer first) */
+	/*
+	 * Key of the hash that spreads unverified prefixes over adm_stranger:
+	 * drawn by the data plane from bpf_get_prandom_u32() on first use
+	 * (compare-and-swap from 0), never written by userspace, so an
+	 * adversary who reads the code cannot aim prefixes at one slot.
+	 */
+	__u64 hash_seed;
 };
 
 /*

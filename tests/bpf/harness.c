@@ -121,8 +121,7 @@ int h_open(struct h_ctx *h, char *why, size_t whylen)
 	h->fd_ports = bpf_map__fd(h->skel->maps.adm_ports);
 	h->fd_state = bpf_map__fd(h->skel->maps.adm_state);
 	h->fd_conc = bpf_map__fd(h->skel->maps.adm_conc);
-	h->fd_src_conc = bpf_map__fd(h->skel->maps.adm_src_conc);
-	h->fd_verified = bpf_map__fd(h->skel->maps.adm_verified);
+	h->fd_src = bpf_map__fd(h->skel->maps.adm_src);
 	h->fd_allow = bpf_map__fd(h->skel->maps.adm_allow);
 	h->fd_deny = bpf_map__fd(h->skel->maps.adm_deny);
 	h->fd_stats = bpf_map__fd(h->skel->maps.adm_stats);
@@ -284,8 +283,7 @@ int h_reset(struct h_ctx *h)
 int h_add_service(struct h_ctx *h, __u32 id, __u8 proto, __u16 port,
 		  const struct adm_service *svc)
 {
-	__u32 slot = proto == IPPROTO_UDP ? ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP;
-	__u32 key = slot << 16 | port;
+	__u32 key = adm_port_key(proto, port);
 
 	if (bpf_map_update_elem(h->fd_services, &id, svc, BPF_ANY))
 		return -errno;
@@ -350,14 +348,23 @@ int h_fp_key(const struct adm_service *svc, __u32 id, const char *addr,
 	return 0;
 }
 
+/* Read-modify-write of the source's adm_src entry (created zeroed). */
 int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live)
 {
-	return bpf_map_update_elem(h->fd_src_conc, k, &live, BPF_ANY) ? -errno : 0;
+	struct adm_src src = {};
+
+	bpf_map_lookup_elem(h->fd_src, k, &src);
+	src.live = live;
+	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
 int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns)
 {
-	return bpf_map_update_elem(h->fd_verified, k, &when_ns, BPF_ANY) ? -errno : 0;
+	struct adm_src src = {};
+
+	bpf_map_lookup_elem(h->fd_src, k, &src);
+	src.verified_ns = when_ns;
+	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
 int h_add_cidr(struct h_ctx *h, bool allow, const char *cidr, __u64 expires_ns)

@@ -479,15 +479,19 @@ static const struct fixture fixtures[] = {
 	  .steps = { ADMITTED(SYN6(.src = "fd77:1:2:3::1")),
 		     DROPPED(SYN6(.src = "fd77:1:2:3:ffff::2"), RATE_SOURCE),
 		     ADMITTED(SYN6(.src = "fd77:1:2:4::1")) } },
-	{ "rate_source: SYN fingerprint mode: two option layouts, two buckets",
+	{ "rate_source: SYN fingerprint mode: a new option layout buys no fresh bucket",
+	  /* issue 9 item 3: the client chooses its signature; the address stays charged. */
 	  .svc = SERVICE(.syn = PER_MIN(1, 1), .fp_mode = ADM_FP_SYN),
 	  .steps = { ADMITTED(SYN4(LINUX_OPTS)), DROPPED(SYN4(LINUX_OPTS), RATE_SOURCE),
-		     ADMITTED(SYN4(WINDOWS_OPTS)), DROPPED(SYN4(WINDOWS_OPTS), RATE_SOURCE) } },
-	{ "rate_source: SYN fingerprint mode: TTL 57 and 64 share a bucket",
-	  .svc = SERVICE(.syn = PER_MIN(1, 1), .fp_mode = ADM_FP_SYN),
-	  .steps = { ADMITTED(SYN4(LINUX_OPTS, .ttl = 64)),
-		     DROPPED(SYN4(LINUX_OPTS, .ttl = 57), RATE_SOURCE),
-		     ADMITTED(SYN4(LINUX_OPTS, .ttl = 128)) } },
+		     DROPPED(SYN4(WINDOWS_OPTS), RATE_SOURCE),
+		     DROPPED(SYN4(LINUX_OPTS, .ttl = 128), RATE_SOURCE),
+		     ADMITTED(SYN4(LINUX_OPTS, .src = "10.77.1.2")) } },
+	{ "rate_source: SYN fingerprint mode: a new window on every SYN buys nothing",
+	  .svc = SERVICE(.syn = PER_MIN(1, 2), .fp_mode = ADM_FP_SYN),
+	  .steps = { ADMITTED(SYN4(LINUX_OPTS, .window = 1000)),
+		     ADMITTED(SYN4(LINUX_OPTS, .window = 1001)),
+		     DROPPED(SYN4(LINUX_OPTS, .window = 1002), RATE_SOURCE),
+		     DROPPED(SYN4(WINDOWS_OPTS, .window = 1003), RATE_SOURCE) } },
 	{ "rate_packet: ACKs over the packet rate dropped",
 	  .svc = SERVICE(.pkt = PER_MIN(1, 2)),
 	  .steps = { FLOWS(ACK4(), .repeat = 2), DROPPED(ACK4(), RATE_PACKET),
@@ -583,19 +587,20 @@ static const struct fixture fixtures[] = {
 
 	/* ---- Unverified sources (ADM_SVC_VERIFY). */
 	{ "verify: strangers share a per-/24 budget",
-	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 2)),
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 2),
+			 .new_sources = PER_MIN(1, 100)),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.1.2")),
 		     DROPPED(SYN4(.src = "10.77.1.3"), RATE_PREFIX_UNVERIFIED),
 		     ADMITTED(SYN4(.src = "10.77.2.1"), .check = check_no_source_state) } },
 	{ "verify: IPv6 strangers share a per-/48 budget",
 	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 1),
-			 .on_rate = ADM_A_REJECT),
+			 .new_sources = PER_MIN(1, 100)),
 	  .steps = { ADMITTED(SYN6(.src = "fd77:1:2::1")),
-		     REJECTED(SYN6(.src = "fd77:1:2:ff::1"), RATE_PREFIX_UNVERIFIED),
+		     DROPPED(SYN6(.src = "fd77:1:2:ff::1"), RATE_PREFIX_UNVERIFIED),
 		     ADMITTED(SYN6(.src = "fd77:1:3::1")) } },
 	{ "verify: strangers share the service's new-source budget",
 	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .new_sources = PER_MIN(1, 2),
-			 .on_rate = ADM_A_DEFER),
+			 .on_unverified = ADM_A_DEFER),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.2.1")),
 		     DEFERRED(SYN4(.src = "10.77.3.1"), RATE_NEW_SOURCES),
 		     DEFERRED(SYN6(), RATE_NEW_SOURCES, .check = check_no_source_state) } },
@@ -613,6 +618,26 @@ static const struct fixture fixtures[] = {
 			 .new_sources = PER_MIN(1, 1)),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.1.2")),
 		     DROPPED(SYN4(.src = "10.77.1.2"), RATE_SOURCE) } },
+	{ "verify: no stranger budget at all refuses strangers, never admits them unlimited",
+	  /* issue 9 item 1: was 2,848,000 of 2,848,000 spoofed SYNs admitted. */
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .syn = PER_SEC(5, 5)),
+	  .verified = { "10.77.1.1" },
+	  .steps = { DROPPED(SYN4(.src = "10.77.1.2"), RATE_NEW_SOURCES, .repeat = 3),
+		     DROPPED(SYN6(), RATE_NEW_SOURCES),
+		     ADMITTED(SYN4(.src = "10.77.1.1")) } },
+	{ "verify: a stranger refused by its budgets is dropped, not answered, under on_rate reject",
+	  /* issue 9 item 6: its address may be forged; an RST would be reflected. */
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .on_rate = ADM_A_REJECT,
+			 .unv_prefix = PER_MIN(1, 1), .new_sources = PER_MIN(1, 2)),
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")),
+		     DROPPED(SYN4(.src = "10.77.1.2"), RATE_PREFIX_UNVERIFIED),
+		     ADMITTED(SYN4(.src = "10.77.2.1")),
+		     DROPPED(SYN4(.src = "10.77.3.1"), RATE_NEW_SOURCES) } },
+	{ "verify: on_unverified reject answers a refused stranger (the operator asked)",
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .on_unverified = ADM_A_REJECT,
+			 .new_sources = PER_MIN(1, 1)),
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")),
+		     REJECTED(SYN4(LINUX_OPTS, .src = "10.77.2.1"), RATE_NEW_SOURCES) } },
 
 	/* ---- Shadow mode: would_* counted, packet passed, state still charged. */
 	{ "shadow: rate refusal counted as would_drop, passed",
@@ -775,7 +800,7 @@ static bool check_rst(struct h_ctx *h, const struct fx_step *st,
 	return true;
 }
 
-/* Unverified sources must leave no per-source state (adm_rate empty). */
+/* Unverified sources must leave no per-source state (adm_src, adm_rate empty). */
 static bool check_no_source_state(struct h_ctx *h, const struct fx_step *st,
 				  const __u8 *in, const struct pkt_layout *lo,
 				  const struct h_result *r, const char *where)
@@ -785,6 +810,9 @@ static bool check_no_source_state(struct h_ctx *h, const struct fx_step *st,
 	(void)st;
 	snprintf(what, sizeof(what), "%s: output unchanged", where);
 	if (!ASSERT_MEMEQ(r->out, r->out_len, in, lo->len, what))
+		return false;
+	snprintf(what, sizeof(what), "%s: %s entries", where, ADM_MAP_SRC);
+	if (!ASSERT_EQ(h_map_count(h, ADM_MAP_SRC), 0, what))
 		return false;
 	snprintf(what, sizeof(what), "%s: %s entries", where, ADM_MAP_RATE);
 	return ASSERT_EQ(h_map_count(h, ADM_MAP_RATE), 0, what);

@@ -87,10 +87,10 @@ static long map_entries(const char *root, const char *name, size_t key_size)
 static void occupancy(struct buf *b, const char *root)
 {
 	static const struct { const char *name; size_t key; long max; } maps[] = {
+		{ ADM_MAP_SRC, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
 		{ ADM_MAP_RATE, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
-		{ ADM_MAP_PREFIX_RATE, sizeof(struct adm_fp_key), ADM_MAX_PREFIXES },
-		{ ADM_MAP_VERIFIED, sizeof(struct adm_fp_key), ADM_MAX_VERIFIED },
-		{ ADM_MAP_SRC_CONC, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
+		{ ADM_MAP_PKT_RATE, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
+		{ ADM_MAP_GLOBAL_BLOCK, sizeof(struct adm_fp_key), ADM_MAX_GBLOCK },
 		{ ADM_MAP_ALLOW, sizeof(struct adm_lpm_key), ADM_MAX_CIDRS },
 		{ ADM_MAP_DENY, sizeof(struct adm_lpm_key), ADM_MAX_CIDRS },
 	};

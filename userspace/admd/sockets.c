@@ -168,7 +168,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		goto fail;
 	}
 	sk->conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_CONC, 0);
-	sk->src_conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_CONC, 0);
+	sk->src_conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC, 0);
 	sk->recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_RECOUNT, 0);
 	sk->src_recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_RECOUNT, 0);
 	sk->meta_fd = adm_map_open(cfg->pin_root, ADM_MAP_META, 0);
@@ -258,14 +258,16 @@ static void reconcile_sources(struct sk_layer *sk, __u64 *fixed,
 	if (!now)
 		return;
 	while (!bpf_map_get_next_key(sk->src_conc_fd, prev, &key)) {
-		__u64 live = 0, truth = 0;
+		struct adm_src src = {};
+		__u64 live, truth = 0;
 		__s64 drift;
 
 		prev = &key;
 		if (key.service >= ADM_MAX_SERVICES ||
-		    bpf_map_lookup_elem(sk->src_conc_fd, &key, &live) ||
+		    bpf_map_lookup_elem(sk->src_conc_fd, &key, &src) ||
 		    raced(sk, key.service, done0))
 			continue;
+		live = src.live;
 		bpf_map_lookup_elem(sk->src_recount_fd, &key, &truth);
 		drift = (__s64)(truth - live);
 		if (!drift || n == SK_MAX_PENDING_SRC)
@@ -279,8 +281,14 @@ static void reconcile_sources(struct sk_layer *sk, __u64 *fixed,
 				continue;
 			fix = same_sign_min(sk->src_pending[i].drift, drift);
 			if (fix) {
-				live += fix;
-				bpf_map_update_elem(sk->src_conc_fd, &key, &live, BPF_EXIST);
+				/*
+				 * adm_src is one entry per source: the write
+				 * carries the SYN state read above, which the
+				 * data plane may have advanced meanwhile (a
+				 * TAT a few microseconds old; hits lost).
+				 */
+				src.live += fix;
+				bpf_map_update_elem(sk->src_conc_fd, &key, &src, BPF_EXIST);
 				fixed[key.service] += fix > 0 ? fix : -fix;
 				now[n].drift = 0;
 			}
