@@ -224,17 +224,40 @@ static int zero_ports(struct h_ctx *h, const struct bpf_map *map)
 }
 
 /* Delete every key of a HASH, LRU_HASH or LPM_TRIE map. */
+/*
+ * Collect every key, then delete them: deleting while walking restarts
+ * the walk at the first bucket each time, quadratic on a full LRU map.
+ * Repeats until empty (an entry could be added by nobody here, but a
+ * key that vanished meanwhile is fine).
+ */
 static int empty_map(const struct bpf_map *map)
 {
-	__u8 key[256];
-	int fd = bpf_map__fd(map);
+	size_t ksz = bpf_map__key_size(map), n, i;
+	__u32 max = bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map), err = 0;
+	__u8 *keys;
 
-	if (bpf_map__key_size(map) > sizeof(key))
+	if (!ksz || ksz > 256)
 		return -E2BIG;
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			return -errno;
-	return errno == ENOENT ? 0 : -errno;
+	keys = malloc(ksz * (max + 1));
+	if (!keys)
+		return -ENOMEM;
+	do {
+		n = 0;
+		if (!bpf_map_get_next_key(fd, NULL, keys)) {
+			for (n = 1; n <= max && !bpf_map_get_next_key(fd, keys + (n - 1) * ksz,
+								      keys + n * ksz); n++)
+				;
+		}
+		for (i = 0; i < n; i++)
+			if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+	} while (n);
+out:
+	free(keys);
+	return err;
 }
 
 int h_reset(struct h_ctx *h)
