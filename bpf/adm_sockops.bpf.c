@@ -66,7 +66,13 @@ static __always_inline void adm_add(__u64 *v, __s64 delta)
 	__sync_fetch_and_add(v, delta);
 }
 
+static __always_inline void adm_add32(__u32 *v, __s32 delta)
+{
+	__sync_fetch_and_add(v, delta);
+}
+
 #define ADM_DEC_TRIES	8
+#define ADM_NS_PER_SEC	1000000000ULL
 
 /*
  * Decrement a counter, never below zero. A per-source entry can be evicted
@@ -89,6 +95,21 @@ static __always_inline void adm_dec(__u64 *v)
 	}
 }
 
+/* The same for a 32-bit counter (adm_src.live). */
+static __always_inline void adm_dec32(__u32 *v)
+{
+	int i;
+
+	for (i = 0; i < ADM_DEC_TRIES; i++) {
+		__u32 old = *(volatile __u32 *)v;
+
+		if (!old)
+			return;
+		if (__sync_val_compare_and_swap(v, old, old - 1) == old)
+			return;
+	}
+}
+
 static __always_inline void adm_track(struct bpf_sock_ops *skops)
 {
 	struct adm_pkt p = {};
@@ -96,7 +117,7 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	struct adm_conc *conc;
 	struct adm_sk *st;
 	struct adm_fp_key fp;
-	struct adm_src *src, fresh = { .live = 1 };
+	struct adm_src *src, fresh;
 	__u32 id = 0;
 	__u64 now;
 	struct bpf_sock *sk = skops->sk;
@@ -141,14 +162,18 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	/* The source's one entry: +1 live, verified now (created if new). */
 	src = bpf_map_lookup_elem(&adm_src, &fp);
 	if (!src) {
-		fresh.verified_ns = now;
+		/* Field by field: an initializer would become a .rodata.cst32 map. */
+		fresh.syn_tat = 0;
+		fresh.syn_hits = 0;
+		fresh.live = 1;
+		fresh.verified_s = now / ADM_NS_PER_SEC;
 		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST))
 			goto counted;
 		src = bpf_map_lookup_elem(&adm_src, &fp);	/* lost the race */
 	}
 	if (src) {
-		adm_add(&src->live, 1);
-		src->verified_ns = now;
+		adm_add32(&src->live, 1);
+		src->verified_s = now / ADM_NS_PER_SEC;
 	}
 counted:
 	adm_change_end(id);
@@ -179,7 +204,7 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 		adm_dec(&conc->live);
 	src = bpf_map_lookup_elem(&adm_src, &st->fp);
 	if (src)
-		adm_dec(&src->live);
+		adm_dec32(&src->live);
 	adm_change_end(id);
 }
 

@@ -69,11 +69,13 @@ static __always_inline int adm_cidr_hit(void *map, __u64 word,
 static __always_inline int adm_charge_new(const struct adm_fp_key *fp,
 					  const struct adm_service *svc, __u64 now)
 {
-	struct adm_src_tat *e, fresh = { .syn_hits = 1 };
+	struct adm_src_tat *e, fresh;
 	int i;
 
 	if (!svc->syn.emission_ns)
 		return 1;
+	/* Field by field: an initializer would become a .rodata.cst16 map. */
+	fresh.syn_hits = 1;
 	for (i = 0; i < 2; i++) {
 		e = bpf_map_lookup_elem(&adm_rate, fp);
 		if (e) {

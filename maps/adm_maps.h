@@ -75,7 +75,7 @@ struct {
 /* (service, fingerprint, sig 0) -> SYN GCRA of a never-verified source of a service without verify (xdp). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_SOURCES);
+	__uint(max_entries, ADM_MAX_RATE_SOURCES);
 	__type(key, struct adm_fp_key);
 	__type(value, struct adm_src_tat);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -84,7 +84,7 @@ struct {
 /* (service, fingerprint, sig 0) -> packet GCRA TAT (pkt_rate), apart from SYN state (xdp). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_SOURCES);
+	__uint(max_entries, ADM_MAX_RATE_SOURCES);
 	__type(key, struct adm_fp_key);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -168,7 +168,7 @@ struct {
 /* (service, fingerprint) -> event sampling window (xdp). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_SOURCES);
+	__uint(max_entries, ADM_MAX_EVSAMPLE);
 	__type(key, struct adm_fp_key);
 	__type(value, struct adm_evsample);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

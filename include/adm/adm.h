@@ -16,7 +16,13 @@
 #define ADM_MAX_SERVICES	64	/* service ids 1..63; id 0 = "no service" */
 #endif
 #ifndef ADM_MAX_SOURCES
-#define ADM_MAX_SOURCES		262144	/* adm_src, adm_rate, adm_pkt_rate entries each */
+#define ADM_MAX_SOURCES		262144	/* adm_src entries (sources that completed a handshake) */
+#endif
+#ifndef ADM_MAX_RATE_SOURCES
+#define ADM_MAX_RATE_SOURCES	262144	/* adm_rate, adm_pkt_rate entries each */
+#endif
+#ifndef ADM_MAX_EVSAMPLE
+#define ADM_MAX_EVSAMPLE	65536	/* adm_evsample entries */
 #endif
 #ifndef ADM_STRANGER_SLOTS
 #define ADM_STRANGER_SLOTS	65536	/* adm_stranger slots, a power of two */
@@ -212,8 +218,8 @@ struct adm_fp_key {
 struct adm_src {
 	__u64 syn_tat;		/* GCRA TAT of new_conn_rate */
 	__u64 syn_hits;		/* SYNs charged to the source, only grows (cluster sync) */
-	__u64 live;		/* live connections (sockops: +1 established, -1 close) */
-	__u64 verified_ns;	/* bpf_ktime_get_ns() of the last completed handshake */
+	__u32 live;		/* live connections (sockops: +1 established, -1 close) */
+	__u32 verified_s;	/* CLOCK_MONOTONIC second of the last completed handshake */
 };
 
 /*

@@ -377,7 +377,7 @@ int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live)
 	struct adm_src src = {};
 
 	bpf_map_lookup_elem(h->fd_src, k, &src);
-	src.live = live;
+	src.live = (__u32)live;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
@@ -386,7 +386,7 @@ int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns)
 	struct adm_src src = {};
 
 	bpf_map_lookup_elem(h->fd_src, k, &src);
-	src.verified_ns = when_ns;
+	src.verified_s = when_ns / H_NS_PER_SEC;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
