@@ -133,7 +133,7 @@ static __always_inline int adm_rst_allowed(__u64 now)
 		b->second = sec;
 		b->sent = 0;
 	}
-	if (b->sent >= ADM_RST_PER_SEC) {
+	if (b->sent >= (b->limit ? b->limit : ADM_RST_PER_SEC)) {
 		b->suppressed++;
 		return 0;
 	}

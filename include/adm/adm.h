@@ -251,6 +251,7 @@ struct adm_rstbudget {
 	__u64 second;
 	__u64 sent;		/* in `second` */
 	__u64 suppressed;	/* REJECTs turned into DROPs, since load */
+	__u64 limit;		/* per CPU per second, 0 = ADM_RST_PER_SEC (userspace may set it) */
 };
 
 /* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */

@@ -25,6 +25,7 @@
 #include "adm_xdp.skel.h"
 #include "harness.h"
 #include "pkt.h"
+#include "srchits.h"
 
 #define SVC_ID		1
 #define SVC_PORT	80
@@ -369,6 +370,24 @@ static bool test_syn_hits(struct h_ctx *h)
 	ok &= ASSERT_OK(bpf_map_lookup_elem(h_map_fd(h, ADM_MAP_RATE), &kn, &tat) ? -errno : 0,
 			"read adm_rate");
 	ok &= ASSERT_EQ(tat.syn_hits, 3, "adm_rate.syn_hits");
+	{
+		struct adm_src_hits *hits = NULL;
+		size_t n = 0, i;
+		__u64 sum_v = 0, sum_n = 0;
+
+		ok &= ASSERT_OK(adm_src_hits_read_fd(h->fd_src, h_map_fd(h, ADM_MAP_RATE),
+						     &hits, &n), "adm_src_hits_read_fd");
+		for (i = 0; i < n; i++) {
+			if (!memcmp(&hits[i].key, &kv, sizeof(kv)))
+				sum_v += hits[i].syn_hits;
+			if (!memcmp(&hits[i].key, &kn, sizeof(kn)))
+				sum_n += hits[i].syn_hits;
+		}
+		ok &= ASSERT_EQ(n, 2, "adm_src_hits_read: two sources");
+		ok &= ASSERT_EQ(sum_v, 3, "adm_src_hits_read: the verified source's hits");
+		ok &= ASSERT_EQ(sum_n, 3, "adm_src_hits_read: the other source's hits");
+		free(hits);
+	}
 	return ok;
 }
 
@@ -403,7 +422,8 @@ int main(void)
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),
 		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
-	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted");
+	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted, "
+		   "adm_src_hits_read sees them");
 	err = tap_failures() ? 1 : 0;
 	h_close(&h);
 	return err;
