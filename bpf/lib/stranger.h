@@ -18,18 +18,10 @@
 
 #include <bpf/bpf_helpers.h>
 #include "adm/adm.h"
+#include "adm/stranger.h"
 #include "adm_maps.h"
 #include "fingerprint.h"
 #include "gcra.h"
-
-#define ADM_HASH_MUL	0x9e3779b97f4a7c15ULL	/* 2^64 / golden ratio */
-
-static __always_inline __u64 adm_hash_round(__u64 h, __u64 v)
-{
-	h ^= v;
-	h *= ADM_HASH_MUL;
-	return h ^ (h >> 31);
-}
 
 /* This boot's hash key in adm_global, drawn on first use. */
 static __always_inline __u64 adm_hash_seed(struct adm_global *g)
@@ -41,18 +33,6 @@ static __always_inline __u64 adm_hash_seed(struct adm_global *g)
 	fresh = ((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) | 1;
 	seed = __sync_val_compare_and_swap(&g->hash_seed, 0, fresh);
 	return seed ? seed : fresh;
-}
-
-/* Slot of (service, masked prefix) in adm_stranger. */
-static __always_inline __u32 adm_stranger_slot(__u64 seed, __u32 id,
-					       const __u32 *prefix)
-{
-	__u64 h = seed;
-
-	h = adm_hash_round(h, (__u64)id << 32 | prefix[0]);
-	h = adm_hash_round(h, (__u64)prefix[1] << 32 | prefix[2]);
-	h = adm_hash_round(h, prefix[3]);
-	return (__u32)(h >> 32) & (ADM_STRANGER_SLOTS - 1);
 }
 
 /*
