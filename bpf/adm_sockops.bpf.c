@@ -19,6 +19,7 @@
 #include "adm/adm.h"
 #include "adm_maps.h"
 #include "lib/fingerprint.h"
+#include "lib/pending.h"
 #include "lib/service.h"
 
 #ifndef AF_INET
@@ -157,8 +158,16 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	st->established_ns = now;
 
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
-	if (conc)
+	if (conc) {
 		adm_add(&conc->live, 1);
+		/* Established: no longer pending at the data plane's gate. */
+		if (conc->limit) {
+			struct adm_pending *pend = bpf_map_lookup_elem(&adm_pending, &id);
+
+			if (pend)
+				adm_pending_done(pend, adm_pending_epoch(now));
+		}
+	}
 	/* The source's one entry: +1 live, verified now (created if new). */
 	src = bpf_map_lookup_elem(&adm_src, &fp);
 	if (!src) {

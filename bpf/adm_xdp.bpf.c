@@ -5,8 +5,8 @@
  * parse -> classify by (proto, dst port) -> allow / deny CIDR ->
  * SYN: breaker, degradation, cluster global block, the source's one
  *      adm_src entry (its GCRA; a never-verified source of a verify
- *      service: the stranger budgets, no insert), then global and
- *      per-source concurrency
+ *      service: the stranger budgets, no insert), then global (live +
+ *      pending handshakes) and per-source concurrency
  * other packets: optional per-source packet GCRA (adm_pkt_rate)
  * -> one exit that counts, samples, bounds RSTs and acts (verdict.h).
  */
@@ -19,6 +19,7 @@
 #include "lib/fingerprint.h"
 #include "lib/clock.h"
 #include "lib/gcra.h"
+#include "lib/pending.h"
 #include "lib/stranger.h"
 #include "lib/verdict.h"
 
@@ -128,9 +129,11 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 					   const struct adm_pkt *p, __u64 now,
 					   __u32 *action)
 {
+	struct adm_pending *pend = NULL;
 	struct adm_fp_key fp;
 	struct adm_conc *conc;
 	struct adm_src *src;
+	__u64 epoch = 0;
 	__u32 reason;
 
 	*action = ADM_A_REJECT;
@@ -165,12 +168,19 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 		return ADM_R_RATE_SOURCE;
 	}
 
+	/* The global gate counts handshakes admitted and not yet established. */
 	*action = svc->on_conn_full;
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
-	if (conc && conc->limit && conc->live >= conc->limit)
-		return ADM_R_CONC_GLOBAL;
+	if (conc && conc->limit) {
+		epoch = adm_pending_epoch(now);
+		pend = bpf_map_lookup_elem(&adm_pending, &id);
+		if (conc->live + (pend ? adm_pending_count(pend, epoch) : 0) >= conc->limit)
+			return ADM_R_CONC_GLOBAL;
+	}
 	if (svc->fp_conn_limit && src && src->live >= svc->fp_conn_limit)
 		return ADM_R_CONC_SOURCE;
+	if (pend)
+		adm_pending_add(pend, epoch);
 	return ADM_R_NONE;
 }
 

@@ -140,6 +140,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_conc SEC(".maps");
 
+/* service id -> admitted handshakes not yet established, two time buckets (xdp adds, sockops takes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_pending);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_pending SEC(".maps");
+
 /* service id -> breaker, degradation, shadow (admd, admctl). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -67,6 +67,7 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_CONC		"adm_conc"
 #define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
 #define ADM_MAP_RSTBUDGET	"adm_rstbudget"
+#define ADM_MAP_PENDING		"adm_pending"
 #define ADM_MAP_STATE		"adm_state"
 #define ADM_MAP_STATS		"adm_stats"
 #define ADM_MAP_EVENTS		"adm_events"
@@ -186,6 +187,27 @@ struct adm_service {
 struct adm_conc {
 	__u64 live;
 	__u64 limit;
+};
+
+/*
+ * adm_pending[service id]: handshakes the data plane admitted that the
+ * socket layer has not seen established yet, so the global gate counts
+ * live + pending and a burst of simultaneous SYNs cannot overshoot
+ * conn_limit. Two buckets of ADM_PENDING_NS each, one word per bucket:
+ * epoch (CLOCK_MONOTONIC / ADM_PENDING_NS) << ADM_PENDING_COUNT_BITS |
+ * count, changed by compare-and-swap. XDP adds to the current bucket
+ * when it admits a SYN of a service with a conn_limit; sockops takes one
+ * back at establishment; a bucket older than the previous epoch counts
+ * for nothing, so a lost handshake or a retransmitted SYN holds a slot
+ * for at most 2 x ADM_PENDING_NS.
+ */
+#ifndef ADM_PENDING_NS
+#define ADM_PENDING_NS		1000000000ULL
+#endif
+#define ADM_PENDING_COUNT_BITS	24
+#define ADM_PENDING_COUNT_MASK	((1ULL << ADM_PENDING_COUNT_BITS) - 1)
+struct adm_pending {
+	__u64 bucket[2];	/* [epoch & 1] */
 };
 
 /* adm_state[service id]: run-time state, written by admd and admctl. */

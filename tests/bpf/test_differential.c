@@ -8,7 +8,8 @@
  * IPv6 sources, UDP and other ports) go through BPF_PROG_TEST_RUN; every
  * packet's XDP action and the adm_stats entry it moved must be the
  * model's. Rates are per minute, so within a test (milliseconds) a GCRA
- * admits exactly `burst` events: the model counts. The stranger table's
+ * admits exactly `burst` events: the model counts; no handshake completes,
+ * so every SYN admitted under a conn_limit stays pending. The stranger table's
  * hash key is set by the test, so the model computes the same slots.
  *
  * TAP: one line per block of cases; the first disagreement is printed
@@ -78,6 +79,7 @@ struct model {
 	__u32 slots[MAX_KEYS], slot_count[MAX_KEYS];
 	int nslots;
 	__u32 newsrc;
+	__u32 pending;		/* admitted SYNs not established (no sockops here: all) */
 };
 
 static __u32 burst_of(const struct adm_gcra *g)
@@ -215,10 +217,12 @@ static __u32 m_judge_syn(struct model *m, const struct m_pkt *p, __u32 *action)
 			return ADM_R_RATE_SOURCE;
 	}
 	*action = s->on_conn_full;
-	if (m->conc.limit && m->conc.live >= m->conc.limit)
+	if (m->conc.limit && m->conc.live + m->pending >= m->conc.limit)
 		return ADM_R_CONC_GLOBAL;
 	if (s->fp_conn_limit && src && src->live >= s->fp_conn_limit)
 		return ADM_R_CONC_SOURCE;
+	if (m->conc.limit)
+		m->pending++;
 	return ADM_R_NONE;
 }
 

@@ -534,6 +534,13 @@ static const struct fixture fixtures[] = {
 		     DEFERRED(SYN4(.src = "10.77.1.1"), CONC_GLOBAL),
 		     DROPPED(SYN4(.src = "10.77.1.1"), RATE_SOURCE),
 		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL) } },
+	{ "conc_global: admitted handshakes count as pending until established or expired",
+	  /* issue 9 item 7: 200 simultaneous SYNs against conn_limit 50 admitted up to +150. */
+	  .svc = SERVICE(), .conc = { .live = 0, .limit = 3 },
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1"), .repeat = 3),
+		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL),
+		     /* Lost handshakes stop counting after 2 x ADM_PENDING_NS. */
+		     ADMITTED(SYN4(.src = "10.77.1.3"), .sleep_ms = 2 * 1000 + 100) } },
 	{ "conc_global: below the limit admitted",
 	  .svc = SERVICE(), .conc = { .live = 9, .limit = 10 },
 	  .steps = { ADMITTED(SYN4()) } },

@@ -65,6 +65,7 @@ LIMIT=20		# (1) conn_limit
 SRC_LIMIT=5		# (2) fp_conn_limit
 OVER_LIMIT=50		# (7) conn_limit
 OVER_SYNS=200		# (7) simultaneous SYNs
+OVER_BOUND=$((OVER_LIMIT * 5 / 100 > 2 ? OVER_LIMIT * 5 / 100 : 2))	# (7) overshoot allowed
 
 # (3) storm size: 100,000 connections; bounded by STORM_SECONDS, in which
 # case the TAP line states how many were made.
@@ -794,8 +795,10 @@ scenario_overshoot() {
 		done
 		[ -n "$OVER_LIVE" ] || continue
 		tap_ok "$what, veth NAPI in $mode: each round every SYN is answered and live == connections held, back to 0 after"
-		tap_assert "overshoot with $OVER_SYNS simultaneous SYNs at conn_limit $OVER_LIMIT (veth NAPI in $mode): max live $max, +$((max - OVER_LIMIT)) (rounds: $runs; bound: SYNs in flight, $OVER_SYNS)" \
-			"rounds: $runs" "$max" -ge "$OVER_LIMIT" -a "$max" -le "$OVER_SYNS" || :
+		# Handshakes in flight count at the gate (adm_pending): the
+		# overshoot is what CPUs racing on the check let through.
+		tap_assert "overshoot with $OVER_SYNS simultaneous SYNs at conn_limit $OVER_LIMIT (veth NAPI in $mode): max live $max, +$((max - OVER_LIMIT)) (rounds: $runs; bound: +$OVER_BOUND = max(2, 5%))" \
+			"rounds: $runs" "$max" -ge "$OVER_LIMIT" -a "$max" -le $((OVER_LIMIT + OVER_BOUND)) || :
 	done
 	napi_threaded 0 || :
 
