@@ -17,9 +17,13 @@ echo "== connections/s: the socket layer's cost"
 bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
 
 echo
+echo "== /metrics scrape: empty vs full per-source maps"
+bash tests/bench/scrape.sh "$out/scrape.json"
+
+echo
 echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
 bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
