@@ -171,13 +171,24 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	/* The source's one entry: +1 live, verified now (created if new). */
 	src = bpf_map_lookup_elem(&adm_src, &fp);
 	if (!src) {
+		/*
+		 * A source of a service without verify was charged in
+		 * adm_rate before its first handshake: its bucket moves
+		 * into the new entry (no fresh burst for completing a
+		 * handshake), and the old entry goes.
+		 */
+		struct adm_src_tat *before = bpf_map_lookup_elem(&adm_rate, &fp);
+
 		/* Field by field: an initializer would become a .rodata.cst32 map. */
-		fresh.syn_tat = 0;
-		fresh.syn_hits = 0;
+		fresh.syn_tat = before ? before->tat : 0;
+		fresh.syn_hits = before ? before->syn_hits : 0;
 		fresh.live = 1;
 		fresh.verified_s = now / ADM_NS_PER_SEC;
-		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST)) {
+			if (before)
+				bpf_map_delete_elem(&adm_rate, &fp);
 			goto counted;
+		}
 		src = bpf_map_lookup_elem(&adm_src, &fp);	/* lost the race */
 	}
 	if (src) {
