@@ -16,19 +16,25 @@
 #define ADM_MAX_SERVICES	64	/* service ids 1..63; id 0 = "no service" */
 #endif
 #ifndef ADM_MAX_SOURCES
-#define ADM_MAX_SOURCES		262144	/* adm_rate, adm_src_conc entries */
+#define ADM_MAX_SOURCES		262144	/* adm_src entries (sources that completed a handshake) */
 #endif
-#ifndef ADM_MAX_PREFIXES
-#define ADM_MAX_PREFIXES	65536	/* adm_prefix_rate entries */
+#ifndef ADM_MAX_RATE_SOURCES
+#define ADM_MAX_RATE_SOURCES	262144	/* adm_rate, adm_pkt_rate entries each */
 #endif
-#ifndef ADM_MAX_VERIFIED
-#define ADM_MAX_VERIFIED	262144	/* adm_verified entries */
+#ifndef ADM_MAX_EVSAMPLE
+#define ADM_MAX_EVSAMPLE	65536	/* adm_evsample entries */
 #endif
-#ifndef ADM_MAX_CIDRS
-#define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
+#ifndef ADM_STRANGER_SLOTS
+#define ADM_STRANGER_SLOTS	65536	/* adm_stranger slots, a power of two */
 #endif
 #ifndef ADM_MAX_GBLOCK
 #define ADM_MAX_GBLOCK		65536	/* adm_global_block entries */
+#endif
+#ifndef ADM_RST_PER_SEC
+#define ADM_RST_PER_SEC		2000	/* REJECT replies per CPU per second */
+#endif
+#ifndef ADM_MAX_CIDRS
+#define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
 #endif
 #ifndef ADM_RINGBUF_BYTES
 #define ADM_RINGBUF_BYTES	(1 << 20)
@@ -39,18 +45,29 @@
 #define ADM_PORT_SLOT_UDP	1
 #define ADM_PORT_SLOTS		2
 #define ADM_PORTS_ENTRIES	(ADM_PORT_SLOTS << 16)
+#define ADM_IPPROTO_UDP		17	/* IPPROTO_UDP, without libc or vmlinux.h */
+
+/* adm_ports key of (IP protocol, host-order port): UDP's slot, else TCP's. */
+static inline __u32 adm_port_key(__u32 proto, __u32 port)
+{
+	return (proto == ADM_IPPROTO_UDP ? ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP) << 16 |
+	       (port & 0xffff);
+}
 
 /* Map names, shared with userspace so they are never typed twice. */
 #define ADM_MAP_SERVICES	"adm_services"
 #define ADM_MAP_PORTS		"adm_ports"
 #define ADM_MAP_ALLOW		"adm_allow"
 #define ADM_MAP_DENY		"adm_deny"
+#define ADM_MAP_SRC		"adm_src"
 #define ADM_MAP_RATE		"adm_rate"
-#define ADM_MAP_PREFIX_RATE	"adm_prefix_rate"
+#define ADM_MAP_PKT_RATE	"adm_pkt_rate"
+#define ADM_MAP_STRANGER	"adm_stranger"
 #define ADM_MAP_NEWSRC_RATE	"adm_newsrc_rate"
-#define ADM_MAP_VERIFIED	"adm_verified"
 #define ADM_MAP_CONC		"adm_conc"
-#define ADM_MAP_SRC_CONC	"adm_src_conc"
+#define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
+#define ADM_MAP_RSTBUDGET	"adm_rstbudget"
+#define ADM_MAP_PENDING		"adm_pending"
 #define ADM_MAP_STATE		"adm_state"
 #define ADM_MAP_STATS		"adm_stats"
 #define ADM_MAP_EVENTS		"adm_events"
@@ -61,8 +78,6 @@
 #define ADM_MAP_RECOUNT		"adm_recount"
 #define ADM_MAP_GLOBAL		"adm_global"
 #define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
-#define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
-#define ADM_MAP_SRC_HITS	"adm_src_hits"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -131,7 +146,6 @@ enum adm_breaker {
 /* adm_services value flags (owner: admd policy writer). */
 #define ADM_SVC_ACTIVE		(1U << 0)	/* slot in use */
 #define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
-#define ADM_SVC_SRC_HITS	(1U << 2)	/* count SYNs per source in adm_src_hits (cluster sync) */
 
 /*
  * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,
@@ -154,7 +168,8 @@ struct adm_service {
 	__u8 unv_ipv4_prefix;	/* grouping of unverified sources, default 24 */
 	__u8 unv_ipv6_prefix;	/* default 48 */
 	__u32 fp_conn_limit;	/* live connections per fingerprint, 0 = off */
-	__u32 pad;
+	__u8 on_unverified;	/* enum adm_action, SYN refused by unv_prefix / new_sources */
+	__u8 pad[3];
 	struct adm_gcra syn;	/* new connections per fingerprint */
 	struct adm_gcra pkt;	/* packets per fingerprint */
 	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
@@ -174,6 +189,27 @@ struct adm_service {
 struct adm_conc {
 	__u64 live;
 	__u64 limit;
+};
+
+/*
+ * adm_pending[service id]: handshakes the data plane admitted that the
+ * socket layer has not seen established yet, so the global gate counts
+ * live + pending and a burst of simultaneous SYNs cannot overshoot
+ * conn_limit. Two buckets of ADM_PENDING_NS each, one word per bucket:
+ * epoch (CLOCK_MONOTONIC / ADM_PENDING_NS) << ADM_PENDING_COUNT_BITS |
+ * count, changed by compare-and-swap. XDP adds to the current bucket
+ * when it admits a SYN of a service with a conn_limit; sockops takes one
+ * back at establishment; a bucket older than the previous epoch counts
+ * for nothing, so a lost handshake or a retransmitted SYN holds a slot
+ * for at most 2 x ADM_PENDING_NS.
+ */
+#ifndef ADM_PENDING_NS
+#define ADM_PENDING_NS		1000000000ULL
+#endif
+#define ADM_PENDING_COUNT_BITS	24
+#define ADM_PENDING_COUNT_MASK	((1ULL << ADM_PENDING_COUNT_BITS) - 1)
+struct adm_pending {
+	__u64 bucket[2];	/* [epoch & 1] */
 };
 
 /* adm_state[service id]: run-time state, written by admd and admctl. */
@@ -196,8 +232,51 @@ struct adm_fp_key {
 	__u32 addr[4];		/* network byte order words */
 };
 
-/* adm_fp_key.sig of a packet-rate TAT in adm_rate, never a SYN signature. */
-#define ADM_SIG_PKT		0xffffffffU
+/*
+ * adm_src[(service, fingerprint, sig 0)]: everything a SYN of a source that
+ * completed a handshake needs, in one entry, so its SYN is one lookup.
+ * Created only by sockops at an established handshake (a spoofed source
+ * can never create or evict one); the data plane charges syn_tat and
+ * syn_hits with atomics, sockops moves live.
+ */
+struct adm_src {
+	__u64 syn_tat;		/* GCRA TAT of new_conn_rate */
+	__u64 syn_hits;		/* SYNs charged to the source, only grows (cluster sync) */
+	__u32 live;		/* live connections (sockops: +1 established, -1 close) */
+	__u32 verified_s;	/* CLOCK_MONOTONIC second of the last completed handshake */
+};
+
+/*
+ * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that
+ * never completed a handshake, for services without verify (they give
+ * every source a bucket on its first SYN). Never consulted for a source
+ * that has an adm_src entry.
+ */
+struct adm_src_tat {
+	__u64 tat;
+	__u64 syn_hits;		/* SYNs charged, only grows (cluster sync) */
+};
+
+/*
+ * Cluster global block (written by admd's Redis sync, read by XDP): key
+ * struct adm_fp_key with sig 0 and the address masked to the service's
+ * fingerprint prefix; until_ns in CLOCK_MONOTONIC ns.
+ */
+struct adm_gblock {
+	__u64 until_ns;
+};
+
+/*
+ * adm_rstbudget: PERCPU_ARRAY[1]. At most ADM_RST_PER_SEC REJECT replies
+ * per CPU per second leave by XDP_TX; past that a REJECT becomes a DROP
+ * (counted as such in adm_stats and here), so adm never reflects a flood.
+ */
+struct adm_rstbudget {
+	__u64 second;
+	__u64 sent;		/* in `second` */
+	__u64 suppressed;	/* REJECTs turned into DROPs, since load */
+	__u64 limit;		/* per CPU per second, 0 = ADM_RST_PER_SEC (userspace may set it) */
+};
 
 /* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */
 struct adm_lpm_key {
@@ -219,24 +298,33 @@ struct adm_lpm_key {
 struct adm_global {
 	__u64 allow_word;
 	__u64 deny_word;
-	__u64 gblock_word;	/* adm_global_block: bit 0 set by the writer before its first insert */
+	__u64 gblock_word;	/* bit 0: adm_global_block may be non-empty (set by its writer first) */
+	/*
+	 * Key of the hash that spreads unverified prefixes over adm_stranger:
+	 * drawn by the data plane from bpf_get_prandom_u32() on first use
+	 * (compare-and-swap from 0), never written by userspace, so an
+	 * adversary who reads the code cannot aim prefixes at one slot.
+	 */
+	__u64 hash_seed;
 };
 
 /*
- * adm_global_block (LRU_HASH): key struct adm_fp_key with sig 0 and the
- * address masked to the service's fingerprint prefix, as the data plane
- * keys a source. A SYN whose source has an entry with until_ns > now is
- * refused with ADM_R_GLOBAL_BLOCK and the service's on_rate action.
- * Written by admd's cluster sync (a source over its cluster-wide rate).
+ * adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns
+ * (bpf_ktime_get_ns), 0 = never, and the entry's own prefix length (the
+ * key's), so the data plane can step past an expired match to the next
+ * shorter covering entry: a /32 whose TTL ran out must not hide the /16
+ * it was added inside.
  */
-struct adm_gblock {
-	__u64 until_ns;		/* CLOCK_MONOTONIC ns */
-};
-
-/* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */
 struct adm_cidr_val {
 	__u64 expires_ns;
+	__u32 prefixlen;	/* == the key's prefixlen; written by userspace/lib/cidr.c */
+	__u32 pad;
 };
+
+/* Expired entries the data plane steps past before giving up (cidr sweep deletes them). */
+#ifndef ADM_CIDR_FALLBACK
+#define ADM_CIDR_FALLBACK	4
+#endif
 
 /* adm_stats: PERCPU_ARRAY, one entry per (service, verdict, reason). */
 struct adm_stat {

@@ -43,7 +43,7 @@
 			"priority, fingerprint, ipv4_prefix, ipv6_prefix, verify, " \
 			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
 			"unverified_rate, unverified_burst, new_source_rate, " \
-			"new_source_burst, idle_timeout, max_lifetime, " \
+			"new_source_burst, on_unverified, idle_timeout, max_lifetime, " \
 			"cluster_conn_rate, on_store_failure"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
@@ -312,6 +312,17 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":3: [service web] new_source_burst = '3': set without "
 	  "new_source_rate; allowed: new_source_burst together with "
 	  "new_source_rate = N/s or N/m" },
+	/* issue 9 item 1: "protect" never means "unlimited". */
+	{ "verify: yes without new_source_rate", SVC("verify = yes"),
+	  NAME ":3: [service web] verify = 'yes': without new_source_rate every "
+	  "never-verified source would be admitted unlimited; allowed: verify = yes "
+	  "together with new_source_rate = N/s or N/m (and optionally unverified_rate)" },
+	{ "verify: yes with only unverified_rate", SVC2("verify = yes", "unverified_rate = 50/s"),
+	  NAME ":3: [service web] verify = 'yes': without new_source_rate every "
+	  "never-verified source would be admitted unlimited; allowed: verify = yes "
+	  "together with new_source_rate = N/s or N/m (and optionally unverified_rate)" },
+	{ "on_unverified: bounce", SVC("on_unverified = bounce"),
+	  NAME ":3: [service web] on_unverified = 'bounce': unknown value; " A_ACTION },
 	{ "idle_timeout: bad unit", SVC("idle_timeout = 5x"),
 	  NAME ":3: [service web] idle_timeout = '5x': not a duration; " A_DURATION },
 	{ "idle_timeout: negative", SVC("idle_timeout = -1s"),
@@ -625,6 +636,7 @@ static void test_minimal(void **state)
 	assert_int_equal(s->unverified_burst, 0);
 	assert_int_equal(s->new_source_rate.count, 0);
 	assert_int_equal(s->new_source_burst, 0);
+	assert_int_equal(s->on_unverified, ADM_A_DROP);
 	assert_int_equal(s->idle_timeout_ns, 0);
 	assert_int_equal(s->max_lifetime_ns, 0);
 	assert_string_equal(cfg->cgroup, "");
@@ -663,10 +675,11 @@ static const char full_config[] =
 	"unverified_burst = 5\n"
 	"new_source_rate = 200/s\n"
 	"new_source_burst = 400\n"
+	"on_unverified = defer\n"
 	"idle_timeout = 90s\n"
 	"max_lifetime = 2h\n"
 	"\n"
-	"[service dns]\n"					/* line 34 */
+	"[service dns]\n"					/* line 35 */
 	"ports = 53/udp, 53, 5300-5301/udp\n"
 	"new_conn_rate = 30/m\n"
 	"pkt_rate = off\n"
@@ -728,12 +741,13 @@ static void test_full(void **state)
 	assert_int_equal(web->new_source_rate.count, 200);
 	assert_int_equal(web->new_source_rate.period_ns, NS_PER_SEC);
 	assert_int_equal(web->new_source_burst, 400);
+	assert_int_equal(web->on_unverified, ADM_A_DEFER);
 	assert_int_equal(web->idle_timeout_ns, 90 * NS_PER_SEC);
 	assert_int_equal(web->max_lifetime_ns, 2 * 60 * NS_PER_MIN);
 
 	assert_string_equal(dns->name, "dns");
 	assert_int_equal(dns->id, 2);
-	assert_int_equal(dns->line, 34);
+	assert_int_equal(dns->line, 35);
 	assert_int_equal(dns->n_ports, 4);
 	assert_port(dns, 0, IPPROTO_UDP, 53);
 	assert_port(dns, 1, IPPROTO_TCP, 53);

@@ -102,7 +102,7 @@ struct rs {
 	char pin_root[PATH_MAX];
 	struct adm_conc *conc;
 	struct adm_global *global;
-	int conc_fd, global_fd, stats_fd, hits_fd, gblock_fd, state_fd;
+	int conc_fd, global_fd, stats_fd, hits_fd, rate_fd, gblock_fd, state_fd;
 	int ncpus;
 	struct adm_stat *percpu;
 
@@ -212,11 +212,13 @@ static void rs_close_maps(struct rs *rs)
 		close(rs->stats_fd);
 	if (rs->hits_fd >= 0)
 		close(rs->hits_fd);
+	if (rs->rate_fd >= 0)
+		close(rs->rate_fd);
 	if (rs->gblock_fd >= 0)
 		close(rs->gblock_fd);
 	if (rs->state_fd >= 0)
 		close(rs->state_fd);
-	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = -1;
+	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
 	rs->gblock_fd = rs->state_fd = -1;
 	free(rs->percpu);
 	rs->percpu = NULL;
@@ -225,11 +227,11 @@ static void rs_close_maps(struct rs *rs)
 static int rs_open_maps(struct rs *rs, char *err, size_t errlen)
 {
 	static const char *const names[] = {
-		ADM_MAP_CONC, ADM_MAP_GLOBAL, ADM_MAP_STATS, ADM_MAP_SRC_HITS,
-		ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE,
+		ADM_MAP_CONC, ADM_MAP_GLOBAL, ADM_MAP_STATS, ADM_MAP_SRC,
+		ADM_MAP_RATE, ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE,
 	};
 	int *fds[] = { &rs->conc_fd, &rs->global_fd, &rs->stats_fd, &rs->hits_fd,
-		       &rs->gblock_fd, &rs->state_fd };
+		       &rs->rate_fd, &rs->gblock_fd, &rs->state_fd };
 	size_t i;
 	void *p;
 
@@ -632,10 +634,10 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 		}
 	pthread_mutex_unlock(&rs->mu);
 	rs->n_deltas = 0;
-	err = adm_src_hits_read(&rs->hits, rs->hits_fd, first, rep, rs_unix_ms(),
+	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first, rep, rs_unix_ms(),
 				&rs->deltas, &rs->n_deltas, &rs->cap_deltas);
 	if (err) {
-		rs_set_err(rs, "cannot read %s: %s", ADM_MAP_SRC_HITS, strerror(-err));
+		rs_set_err(rs, "cannot read %s and %s: %s", ADM_MAP_SRC, ADM_MAP_RATE, strerror(-err));
 		rs->n_deltas = 0;
 	}
 	if (rs->n_deltas > rs->cap_sdeltas) {
@@ -1199,7 +1201,7 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 	}
 	rs->ad = ad;
 	rs->efd = -1;
-	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = -1;
+	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
 	rs->gblock_fd = rs->state_fd = -1;
 	pthread_mutex_init(&rs->mu, NULL);
 	pthread_condattr_init(&ca);

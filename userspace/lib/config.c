@@ -914,6 +914,7 @@ enum {
 	SK_UNVERIFIED_BURST,
 	SK_NEW_SOURCE_RATE,
 	SK_NEW_SOURCE_BURST,
+	SK_ON_UNVERIFIED,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
 	SK_CLUSTER_CONN_RATE,
@@ -978,6 +979,9 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_NEW_SOURCE_BURST] = { .name = "new_source_burst", .parse = parse_num,
 				  SVC_FIELD(new_source_burst),
 				  .min = 1, .max = ADM_BURST_MAX },
+	[SK_ON_UNVERIFIED] = { .name = "on_unverified", .parse = parse_enum,
+			       SVC_FIELD(on_unverified), .min = ADM_A_DROP,
+			       .max = ADM_A_REJECT, .names = adm_action_name },
 	[SK_IDLE_TIMEOUT] = { .name = "idle_timeout", .parse = parse_duration,
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
@@ -1049,6 +1053,28 @@ static void check_burst(struct cfg_ctx *ctx, int burst_key, int rate_key,
 }
 
 /*
+ * verify = yes needs new_source_rate: it is the one budget that bounds
+ * never-verified sources in total (unverified_rate is per prefix, and a
+ * flood from random addresses meets a fresh prefix on most SYNs). A
+ * config that asks for protection must never mean "unlimited".
+ */
+static void check_verify_budget(struct cfg_ctx *ctx)
+{
+	char what[CFG_MSG_MAX];
+	int line = ctx->key_line[SK_VERIFY];
+
+	if (!line || !ctx->svc->verify || ctx->svc->new_source_rate.count)
+		return;
+	cfg_what_key(ctx, what, sizeof(what), svc_keys[SK_VERIFY].name, "yes");
+	problem(ctx, "without %s every never-verified source would be admitted unlimited",
+		svc_keys[SK_NEW_SOURCE_RATE].name);
+	allowed(ctx, "%s = yes together with %s = N/s or N/m (and optionally %s)",
+		svc_keys[SK_VERIFY].name, svc_keys[SK_NEW_SOURCE_RATE].name,
+		svc_keys[SK_UNVERIFIED_RATE].name);
+	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+/*
  * End of the current section: checks that need the whole section, and
  * defaults that depend on other keys (so the order of keys never matters).
  */
@@ -1076,6 +1102,7 @@ static void cfg_section_end(struct cfg_ctx *ctx)
 		    &svc->unverified_rate, svc->unverified_burst);
 	check_burst(ctx, SK_NEW_SOURCE_BURST, SK_NEW_SOURCE_RATE,
 		    &svc->new_source_rate, svc->new_source_burst);
+	check_verify_budget(ctx);
 	coarse = svc->fp_mode == ADM_FP_PREFIX;
 	if (!ctx->key_line[SK_IPV4_PREFIX])
 		svc->ipv4_prefix = coarse ? CFG_V4_PREFIX_COARSE : CFG_V4_PREFIX_IP;
@@ -1139,6 +1166,7 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	svc->line = ctx->line;
 	svc->on_rate = ADM_A_DROP;
 	svc->on_conn_full = ADM_A_DEFER;
+	svc->on_unverified = ADM_A_DROP;
 	svc->priority = ADM_PRIO_NORMAL;
 	svc->fp_mode = ADM_FP_IP;
 	svc->unv_ipv4_prefix = CFG_UNV_V4_PREFIX;

@@ -94,6 +94,7 @@ struct adm_svc_config {
 	__u32 unverified_burst;
 	struct adm_rate new_source_rate;	/* all unverified sources together */
 	__u32 new_source_burst;
+	__u8 on_unverified;		/* enum adm_action for refusals by the two budgets above */
 	__u64 idle_timeout_ns;		/* 0 = off */
 	__u64 max_lifetime_ns;		/* 0 = off */
 	/* cluster ([redis]): conn_limit is then cluster-wide */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Per-source SYN hit deltas from the data plane's counts; see srchits.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "srchits.h"
 
 #define SH_BATCH	4096	/* entries per bpf_map_lookup_batch */
+#define SH_VAL_MAX	(sizeof(struct adm_src) > sizeof(struct adm_src_tat) ? \
+			 sizeof(struct adm_src) : sizeof(struct adm_src_tat))
 
 int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries)
 {
@@ -17,7 +20,7 @@ int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries)
 		cap *= 2;
 	h->tab = calloc(cap, sizeof(*h->tab));
 	h->keys = calloc(SH_BATCH, sizeof(*h->keys));
-	h->vals = calloc(SH_BATCH, sizeof(*h->vals));
+	h->vals = calloc(SH_BATCH, SH_VAL_MAX);
 	if (!h->tab || !h->keys || !h->vals) {
 		adm_src_hits_free(h);
 		return -ENOMEM;
@@ -130,60 +133,93 @@ static __u64 sh_report(struct adm_src_hits_entry *e, __u64 delta,
 	return before < r->min ? e->wcount : delta;
 }
 
-int adm_src_hits_read(struct adm_src_hits *h, int fd, int baseline,
-		      const struct adm_src_report *rep, __u64 now_ms,
-		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out)
+/* Add the syn_hits of every entry of one map (values of vsize bytes, the count at hoff) to the pass. */
+static int sh_read_map(struct adm_src_hits *h, int fd, size_t vsize, size_t hoff)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct adm_fp_key in_batch, out_batch;
-	size_t start = *n_out;
 	void *in = NULL;
 	__u32 count, i;
 	int err, done = 0;
 
-	h->gen++;
 	while (!done) {
 		count = SH_BATCH;
 		err = bpf_map_lookup_batch(fd, in, &out_batch, h->keys, h->vals,
 					   &count, &opts);
 		if (err) {
 			err = -errno;
-			if (err != -ENOENT) {
-				*n_out = start;
+			if (err != -ENOENT)
 				return err;
-			}
 			done = 1;
 		}
 		for (i = 0; i < count; i++) {
 			struct adm_src_hits_entry *e = sh_slot(h, &h->keys[i]);
-			__u64 delta;
+			__u64 hits;
 
+			memcpy(&hits, (char *)h->vals + (size_t)i * vsize + hoff, sizeof(hits));
 			if (!e->used) {
 				if (h->n + 1 > h->cap / 2)
-					continue;	/* full: cannot track more than the map holds */
+					continue;	/* full: cannot track more than the maps hold */
 				e->used = 1;
+				e->fresh = 1;
 				e->key = h->keys[i];
 				e->hits = 0;
 				e->wid = e->wcount = 0;
 				h->n++;
-				delta = baseline ? 0 : h->vals[i];
-			} else {
-				delta = h->vals[i] >= e->hits ? h->vals[i] - e->hits :
-								h->vals[i];
 			}
-			e->hits = h->vals[i];
-			e->gen = h->gen;
-			if (delta)
-				delta = sh_report(e, delta, rep, now_ms);
-			if (delta && sh_push(out, n_out, cap_out, &h->keys[i], delta)) {
-				*n_out = start;
-				return -ENOMEM;
+			if (e->gen != h->gen) {
+				e->gen = h->gen;
+				e->cur = 0;
 			}
+			e->cur += hits;
 		}
 		in_batch = out_batch;
 		in = &in_batch;
 	}
-	/* Forget sources the map no longer holds, when they are many. */
+	return 0;
+}
+
+int adm_src_hits_read(struct adm_src_hits *h, int src_fd, int rate_fd, int baseline,
+		      const struct adm_src_report *rep, __u64 now_ms,
+		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out)
+{
+	size_t start = *n_out, i;
+	int err;
+
+	h->gen++;
+	err = sh_read_map(h, src_fd, sizeof(struct adm_src),
+			  offsetof(struct adm_src, syn_hits));
+	if (!err && rate_fd >= 0)
+		err = sh_read_map(h, rate_fd, sizeof(struct adm_src_tat),
+				  offsetof(struct adm_src_tat, syn_hits));
+	if (err) {
+		/* Nothing appended; the next pass starts from the same counts. */
+		for (i = 0; i < h->cap; i++)
+			if (h->tab[i].used && h->tab[i].gen == h->gen)
+				h->tab[i].gen--;
+		*n_out = start;
+		return err;
+	}
+	for (i = 0; i < h->cap; i++) {
+		struct adm_src_hits_entry *e = &h->tab[i];
+		__u64 delta;
+
+		if (!e->used || e->gen != h->gen)
+			continue;
+		if (e->fresh)
+			delta = baseline ? 0 : e->cur;
+		else
+			delta = e->cur >= e->hits ? e->cur - e->hits : e->cur;
+		e->fresh = 0;
+		e->hits = e->cur;
+		if (delta)
+			delta = sh_report(e, delta, rep, now_ms);
+		if (delta && sh_push(out, n_out, cap_out, &e->key, delta)) {
+			*n_out = start;
+			return -ENOMEM;
+		}
+	}
+	/* Forget sources the maps no longer hold, when they are many. */
 	if (h->n > h->cap / 4)
 		sh_sweep(h);
 	return 0;

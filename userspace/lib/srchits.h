@@ -3,9 +3,11 @@
  * Per-source SYN hit deltas for the cluster sync (prefix adm_src_hits_).
  * The data plane keeps a monotonically increasing count of SYNs charged to
  * each source; this reads the map in batches and returns, per source, what
- * was added since the previous read. Only adm_src_hits_read knows the map's
- * layout (today adm_src_hits: fp key -> __u64; issue 9 moves the count into
- * the unified per-source entry, and only this function changes).
+ * was added since the previous read. Only adm_src_hits_read knows where the
+ * count lives: `syn_hits` of the source's adm_src entry (verified sources)
+ * and of its adm_rate bucket (sources that never completed a handshake);
+ * a source's count is the sum of both, so it stays continuous when the
+ * bucket moves into adm_src at the first handshake.
  */
 #ifndef ADM_SRCHITS_H
 #define ADM_SRCHITS_H
@@ -19,8 +21,11 @@ struct adm_src_hits_entry {
 	__u64 hits;		/* last count read */
 	__u64 wid;		/* window the count below belongs to */
 	__u64 wcount;		/* SYNs in that window */
+	__u64 cur;		/* sum of this read pass so far */
 	__u32 gen;		/* read pass that last saw it */
 	__u32 used;
+	__u32 fresh;		/* first seen in this pass */
+	__u32 pad;
 };
 
 /*
@@ -44,7 +49,7 @@ struct adm_src_hits {
 	__u32 gen;
 	/* scratch for batch reads */
 	struct adm_fp_key *keys;
-	__u64 *vals;
+	void *vals;		/* SH_BATCH values of the largest per-source layout */
 };
 
 /* What one read found for one source. */
@@ -58,7 +63,7 @@ int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries);
 void adm_src_hits_free(struct adm_src_hits *h);
 
 /*
- * Read every entry of the map at fd; for each source whose count grew
+ * Read every entry of adm_src (src_fd) and adm_rate (rate_fd); for each source whose count grew
  * since the previous read (a new source, or one the LRU evicted and
  * recreated, counts in full), add the growth to its window count and, as
  * rep[service] says (NULL: report every delta), append what is to be
@@ -68,7 +73,7 @@ void adm_src_hits_free(struct adm_src_hits *h);
  * `baseline` is set. Returns 0 or -errno (map read failed: the previous
  * counts are kept, nothing is appended).
  */
-int adm_src_hits_read(struct adm_src_hits *h, int fd, int baseline,
+int adm_src_hits_read(struct adm_src_hits *h, int src_fd, int rate_fd, int baseline,
 		      const struct adm_src_report *rep, __u64 now_ms,
 		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out);
 
