@@ -6,7 +6,7 @@
  *   cluster_sync -u REDIS_SOCKET [--sources N] [--rounds N] [--interval-ms N]
  *                [--json FILE]
  *
- * Part 1: a BPF LRU map laid out as adm_src_hits holds N sources (default
+ * Part 1: a BPF LRU map laid out as adm_src holds N sources (default
  * 100,000); before every round each source gets one more SYN (written here,
  * standing in for the data plane). A round is what the sync thread does:
  * read the deltas (adm_src_hits_read, batch lookups), build the EVALSHA
@@ -116,10 +116,10 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 	int fd, r, ret = -1;
 	LIBBPF_OPTS(bpf_map_create_opts, mo);
 	struct adm_fp_key *keys = calloc(n_src ? n_src : 1, sizeof(*keys));
-	__u64 *vals = calloc(n_src ? n_src : 1, sizeof(*vals));
+	struct adm_src *vals = calloc(n_src ? n_src : 1, sizeof(*vals));
 
-	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_src_hits", sizeof(struct adm_fp_key),
-			    sizeof(__u64), ADM_MAX_SOURCES, &mo);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_src", sizeof(struct adm_fp_key),
+			    sizeof(struct adm_src), ADM_MAX_SOURCES, &mo);
 	if (fd < 0 || !wall || !keys || !vals || adm_src_hits_init(&hits, ADM_MAX_SOURCES)) {
 		fprintf(stderr, "cluster_sync: setup: %s\n", strerror(errno));
 		return -1;
@@ -144,7 +144,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 
 		/* the data plane: one more SYN from every active source */
 		for (i = 0; i < n_src; i++)
-			vals[i] = r + 2;
+			vals[i].syn_hits = r + 2;
 		cnt = n_src;
 		if (n_src && bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
 			fprintf(stderr, "cluster_sync: update_batch: %s\n", strerror(errno));
@@ -155,7 +155,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 		t0 = now_ns();
 		c0 = cpu_ns();
 		n_d = 0;
-		if (adm_src_hits_read(&hits, fd, r < 0, rep, (__u64)time(NULL) * 1000,
+		if (adm_src_hits_read(&hits, fd, -1, r < 0, rep, (__u64)time(NULL) * 1000,
 				      &deltas, &n_d, &cap_d))
 			goto out;
 		if (n_d && !(sd = realloc(sd, n_d * sizeof(*sd))))
