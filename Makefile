@@ -19,7 +19,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS        := libbpf inih jansson libmicrohttpd
+PKGS        := libbpf inih jansson libmicrohttpd libmariadb
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 

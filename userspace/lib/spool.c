@@ -25,6 +25,8 @@
 _Static_assert(sizeof(struct spool_seg_hdr) == 96, "segment header layout");
 _Static_assert(sizeof(struct spool_decision) == 72, "decision layout");
 
+void (*spool_crash_hook)(const char *point);
+
 int spool_pos_cmp(const struct spool_pos *a, const struct spool_pos *b)
 {
 	if (a->seq != b->seq)
@@ -763,6 +765,8 @@ int spool_commit(struct spool_writer *w)
 	if (lseek(w->fd, w->durable, SEEK_SET) < 0)
 		return -errno;
 	ret = write_all(w->fd, w->buf, w->len);
+	if (spool_crash_hook)
+		spool_crash_hook("spool_before_fsync");
 	if (!ret && fdatasync(w->fd))
 		ret = -errno;
 	if (ret) {

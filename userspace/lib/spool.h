@@ -185,6 +185,13 @@ size_t spool_pending(const struct spool_writer *w);
 __u64 spool_id(const struct spool_writer *w);
 void spool_close(struct spool_writer *w);
 
+/*
+ * Tests only: when set, called at named points of a commit (in spool.c
+ * "spool_before_fsync"; in logdb.c "db_after_insert"), so a test can kill
+ * the process exactly there (admd's ADM_TEST_CRASH).
+ */
+extern void (*spool_crash_hook)(const char *point);
+
 /* The spool id of dir (from spool.id). 0 or -errno. */
 int spool_read_id(const char *dir, __u64 *id);
 
