@@ -24,6 +24,7 @@ struct ctl {
 	char pin_root[PATH_MAX];
 	char socket[ADM_CTL_PATH_MAX];	/* admd's control socket */
 	int json;			/* --json: machine-readable output */
+	char config[PATH_MAX];		/* -c FILE, "" if not given */
 };
 
 /*

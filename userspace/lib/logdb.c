@@ -335,13 +335,45 @@ static int prepare(struct logdb *db, unsigned int *err_no, char *err,
 	return 0;
 }
 
-struct logdb *logdb_open(const struct adm_mariadb_config *cfg,
-			 const char *password, unsigned int max_rows,
-			 unsigned int *err_no, char *err, size_t errlen)
+struct st_mysql *logdb_connect(const struct adm_mariadb_config *cfg,
+			       const char *password, unsigned int *err_no,
+			       char *err, size_t errlen)
 {
 	unsigned int ct = (cfg->connect_timeout_ms + 999) / 1000;
 	unsigned int io = (cfg->io_timeout_ms + 999) / 1000;
 	my_bool off = 0;
+	MYSQL *m;
+
+	*err_no = 0;
+	m = mysql_init(NULL);
+	if (!m) {
+		snprintf(err, errlen, "MariaDB: out of memory");
+		return NULL;
+	}
+	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &io);
+	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &io);
+	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
+	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(m, cfg->socket[0] ? NULL : cfg->host,
+				cfg->user, password && *password ? password : NULL,
+				cfg->database, cfg->socket[0] ? 0 : cfg->port,
+				cfg->socket[0] ? cfg->socket : NULL, 0)) {
+		set_err(m, err_no, err, errlen, "connect");
+		mysql_close(m);
+		return NULL;
+	}
+	if (run(m, "SET time_zone = '+00:00', autocommit = 0", err_no, err, errlen)) {
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct logdb *logdb_open(const struct adm_mariadb_config *cfg,
+			 const char *password, unsigned int max_rows,
+			 unsigned int *err_no, char *err, size_t errlen)
+{
 	struct logdb *db;
 
 	*err_no = 0;
@@ -351,22 +383,10 @@ struct logdb *logdb_open(const struct adm_mariadb_config *cfg,
 	db->max_rows = max_rows;
 	db->drows = calloc(max_rows, sizeof(*db->drows));
 	db->arows = calloc(max_rows, sizeof(*db->arows));
-	db->m = mysql_init(NULL);
-	if (!db->drows || !db->arows || !db->m)
+	if (!db->drows || !db->arows)
 		goto oom;
-	mysql_optionsv(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-	mysql_optionsv(db->m, MYSQL_OPT_READ_TIMEOUT, &io);
-	mysql_optionsv(db->m, MYSQL_OPT_WRITE_TIMEOUT, &io);
-	mysql_optionsv(db->m, MYSQL_OPT_RECONNECT, &off);
-	mysql_optionsv(db->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if (!mysql_real_connect(db->m, cfg->socket[0] ? NULL : cfg->host,
-				cfg->user, password && *password ? password : NULL,
-				cfg->database, cfg->socket[0] ? 0 : cfg->port,
-				cfg->socket[0] ? cfg->socket : NULL, 0)) {
-		set_err(db->m, err_no, err, errlen, "connect");
-		goto fail;
-	}
-	if (run(db->m, "SET time_zone = '+00:00', autocommit = 0", err_no, err, errlen) ||
+	db->m = logdb_connect(cfg, password, err_no, err, errlen);
+	if (!db->m ||
 	    schema(db->m, err_no, err, errlen) ||
 	    run(db->m, "COMMIT", err_no, err, errlen) ||
 	    prepare(db, err_no, err, errlen))

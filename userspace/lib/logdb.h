@@ -40,6 +40,15 @@ int logdb_read_password(const char *path, const char *cfg, int line, char *out,
 			size_t len, char *err, size_t errlen);
 
 struct logdb;
+struct st_mysql;
+
+/*
+ * Connect only (for queries): timeouts from cfg in whole seconds, session
+ * in UTC, autocommit off. NULL with err and *err_no on failure.
+ */
+struct st_mysql *logdb_connect(const struct adm_mariadb_config *cfg,
+			       const char *password, unsigned int *err_no,
+			       char *err, size_t errlen);
 
 /* Called for a row MariaDB refuses for good (errno, message). */
 typedef void (*logdb_dead_fn)(void *ctx, const struct logdb_row *r,
@@ -71,8 +80,7 @@ int logdb_write(struct logdb *db, const struct logdb_row *rows, size_t n,
 /* Does MariaDB error err_no refuse the row for good (dead letter)? */
 int logdb_permanent(unsigned int err_no);
 
-/* The connection, for queries (admctl). */
-struct st_mysql;
+/* The connection, for queries. */
 struct st_mysql *logdb_conn(struct logdb *db);
 
 void logdb_close(struct logdb *db);

@@ -446,33 +446,13 @@ int spool_scan_open(struct spool_scan *s, const char *dir, __u64 seq,
 	s->end = st.st_size;
 	if (limit && limit < s->end)
 		s->end = limit;
-	s->buf = malloc(s->end ? s->end : 1);
-	if (!s->buf) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	while (got < s->end) {
-		n = pread(fd, s->buf + got, s->end - got, got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-				 strerror(-ret));
-			goto fail;
-		}
-		got += n;
-	}
-	close(fd);
-	fd = -1;
-	if (s->end < sizeof(s->hdr)) {
+	if (s->end < sizeof(s->hdr) ||
+	    pread(fd, &s->hdr, sizeof(s->hdr), 0) != (ssize_t)sizeof(s->hdr)) {
 		ret = -EBADMSG;
 		snprintf(err, errlen, "segment %016llx: %zu bytes, shorter than its header (%zu)",
 			 (unsigned long long)seq, s->end, sizeof(s->hdr));
 		goto fail;
 	}
-	memcpy(&s->hdr, s->buf, sizeof(s->hdr));
 	if (memcmp(s->hdr.magic, SPOOL_MAGIC, sizeof(s->hdr.magic)) ||
 	    s->hdr.version != SPOOL_VERSION || s->hdr.hdr_len != sizeof(s->hdr) ||
 	    s->hdr.seq != seq || !memchr(s->hdr.node, '\0', sizeof(s->hdr.node))) {
@@ -481,13 +461,32 @@ int spool_scan_open(struct spool_scan *s, const char *dir, __u64 seq,
 			 (unsigned long long)seq, SPOOL_VERSION);
 		goto fail;
 	}
-	s->off = from > sizeof(s->hdr) ? from : sizeof(s->hdr);
-	if (s->off > s->end)
-		s->off = s->end;
+	s->base = from > sizeof(s->hdr) ? from : sizeof(s->hdr);
+	if (s->base > s->end)
+		s->base = s->end;
+	s->off = s->base;
+	s->buf = malloc(s->end - s->base + 1);
+	if (!s->buf) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	while (got < s->end - s->base) {
+		n = pread(fd, s->buf + got, s->end - s->base - got, s->base + got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+				 n < 0 ? strerror(-ret) : "file shrank");
+			goto fail;
+		}
+		got += n;
+	}
+	close(fd);
 	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	free(s->buf);
 	s->buf = NULL;
 	return ret;
@@ -501,9 +500,11 @@ int spool_scan_next(struct spool_scan *s, const void **payload, size_t *plen,
 	int rc;
 
 	s->tail_short = 0;
+	if (s->off < s->base)
+		s->off = s->base;
 	if (s->off >= s->end)
 		return 0;
-	rc = spool_rec_check(s->buf + s->off, s->end - s->off, &rec_len);
+	rc = spool_rec_check(s->buf + (s->off - s->base), s->end - s->off, &rec_len);
 	if (rc == SPOOL_REC_SHORT) {
 		s->tail_short = 1;
 		return 0;
@@ -511,7 +512,7 @@ int spool_scan_next(struct spool_scan *s, const void **payload, size_t *plen,
 	if (rc == SPOOL_REC_BAD) {
 		/* Resynchronise: the next offset holding an intact record. */
 		for (p = s->off + 1; p < s->end; p++)
-			if (spool_rec_check(s->buf + p, s->end - p, &rec_len) ==
+			if (spool_rec_check(s->buf + (p - s->base), s->end - p, &rec_len) ==
 			    SPOOL_REC_OK)
 				break;
 		memset(&d, 0, sizeof(d));
@@ -527,7 +528,7 @@ int spool_scan_next(struct spool_scan *s, const void **payload, size_t *plen,
 		if (p >= s->end)
 			return 0;
 	}
-	*payload = s->buf + s->off + SPOOL_REC_HDR;
+	*payload = s->buf + (s->off - s->base) + SPOOL_REC_HDR;
 	*plen = rec_len - SPOOL_REC_HDR;
 	*off = s->off;
 	s->off += rec_len;

@@ -109,17 +109,18 @@ struct spool_damage {
 typedef void (*spool_damage_fn)(void *ctx, const struct spool_damage *d);
 
 /*
- * Reading one segment. spool_scan_open loads segment `seq` of dir from
- * offset `from` (0: the first record) up to `limit` bytes of the file
- * (0: its current size). -errno with err filled on failure (-ENOENT: no
+ * Reading one segment. spool_scan_open checks its header and loads
+ * segment `seq` of dir from offset `from` (0: the first record) up to
+ * `limit` bytes of the file (0: its current size); s->off may be moved
+ * anywhere in [base, end]. -errno with err filled on failure (-ENOENT: no
  * such segment; -EBADMSG: no valid header, e.g. a zero-length segment).
  */
 struct spool_scan {
 	__u64 seq;
 	struct spool_seg_hdr hdr;
-	unsigned char *buf;		/* the file from byte 0 up to `end` */
-	size_t end;
-	size_t off;			/* next record */
+	unsigned char *buf;		/* the file's bytes [base, end) */
+	size_t base, end;
+	size_t off;			/* next record (base <= off <= end) */
 	int tail_short;			/* the loaded bytes end inside a record */
 };
 int spool_scan_open(struct spool_scan *s, const char *dir, __u64 seq,
