@@ -54,7 +54,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuserspace/l
 
 BINS := $(BUILD)/admd $(BUILD)/admctl
 
-.PHONY: all deps test test-build bench demo install clean fuzz
+.PHONY: all deps test test-build bench demo install clean fuzz soak
 all: $(BUILD)/.deps $(BPF_OBJS) $(SKELS) $(BUILD)/libadm.a $(BINS)
 
 # Installs missing Debian packages once; re-runs when the list changes.
@@ -140,6 +140,11 @@ test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(FUZZ_BINS)
 # Every layer; the last line is "N passed, N failed, N skipped".
 test: test-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
+
+# The long versions of tests the test command runs short: 10^6 log records
+# and a 60 s MariaDB outage (tests/e2e/test_logs.sh).
+soak: test-build
+	$(Q)LOGS_VOLUME=1000000 LOGS_OUTAGE_S=60 BUILD=$(BUILD) bash tests/e2e/test_logs.sh
 
 bench: all $(BENCH_BINS) $(E2E_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh

@@ -22,4 +22,8 @@ bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "== log pipeline: rows/s into MariaDB, batched writer vs a row per INSERT"
+bash tests/bench/logs.sh "$out/logs.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/logs.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

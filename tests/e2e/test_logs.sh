@@ -23,7 +23,9 @@
 #   (i) admd --replay-spool: a copied spool is sent once, a second replay
 #       and admd's own drain insert nothing twice;
 #   (j) admctl logs tail/query from MariaDB and, with MariaDB down, from
-#       the spool, saying which.
+#       the spool, saying which;
+#   (k) the disk under the spool full: an admctl write is refused (its
+#       audit record could not be kept) and changes nothing.
 #
 # Volume records (d, e, f, i) are injected with the test-only control
 # command spool_inject (userspace/admd/spool.c): they enter the same queue
@@ -413,9 +415,38 @@ scenario_j() {
 	admctl block del 10.77.71.1/32 >/dev/null
 }
 
+# ---------------------------------------------------------------- (k)
+# A spool that cannot take an audit record (its disk is full): the admctl
+# write that would produce it is refused and nothing changes.
+TINY="$E2E_TMP/tiny"
+trap '_rc=$?; mountpoint -q "$TINY" 2>/dev/null && umount -l "$TINY"; (exit $_rc); e2e_cleanup' EXIT
+scenario_k() {
+	local out rc=0 conf2="$E2E_TMP/adm-tiny.conf"
+	e2e_admd_stop
+	db_stop
+	mkdir -p "$TINY"
+	mount -t tmpfs -o size=1m tmpfs "$TINY" || { tap_skip "(k) full spool disk" "cannot mount a tmpfs"; return 0; }
+	sed "s|^spool_dir = .*|spool_dir = $TINY/spool|" "$CONF" >"$conf2"
+	e2e_admd_start "$conf2" || { tap_fail "(k) admd starts on a 1 MiB spool disk"; return 0; }
+	inject 20000 || :
+	wait_value 20 false st .spool.writing || :
+	out=$(admctl block add 10.77.72.1/32 2>&1) || rc=$?
+	tap_assert "(k) disk under the spool full: an admctl write is refused, with why" "exit $rc: $out" \
+		"$rc" -eq 1 -a -n "$(echo "$out" | grep -F 'cannot take the audit record')"
+	out=$(admctl block list 2>&1)
+	tap_assert "(k) ... and nothing was changed" "$out" -z "$(echo "$out" | grep -F '10.77.72.1')"
+	tap_assert "(k) status and metrics say the spool is not writing" "$(st .spool)" "$(st .spool.writing)" = false
+	e2e_admd_stop
+	umount -l "$TINY"
+	E2E_ADMD_CONF=$CONF
+	db_start
+}
+
 scenario_a || { tap_plan_done; exit 1; }
-for s in ${LOGS_SCENARIOS:-b c d e f g h i j}; do
+for s in ${LOGS_SCENARIOS:-b c d e f g h i j k}; do
+	t_s=$(date +%s)
 	"scenario_$s"
+	e2e_note "($s) took $(( $(date +%s) - t_s )) s"
 done
 e2e_admd_stop
 db_stop

@@ -85,6 +85,14 @@ int ctl_service(struct ctl *ctl, const char *cmd, const char *name, __u32 *id,
 void ctl_print_json(json_t *v);
 
 /*
+ * Before a write admctl makes to the maps: can admd keep its audit record
+ * (its log spool takes it)? EXIT_OK to go ahead, also when admd is down
+ * (the record then goes to syslog); EXIT_FAIL after one sentence when
+ * admd refuses: the write must not be made.
+ */
+int ctl_audit_ready(struct ctl *ctl, const char *cmd);
+
+/*
  * After a write admctl made to the maps: report it to admd for the audit
  * trail (admd logs it and keeps it for `logs`); if admd cannot be reached,
  * warn and write the record to syslog (LOG_AUTHPRIV) instead. Then print

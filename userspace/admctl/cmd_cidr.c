@@ -167,6 +167,8 @@ int do_cidr(struct ctl *ctl, int allow, int argc, char **argv)
 		return ctl_usage_error(cmd, "--ttl '%s' is longer than %d days; leave --ttl out for a permanent entry",
 				       ttl, TTL_MAX_DAYS);
 
+	if (ctl_audit_ready(ctl, cmd))
+		return EXIT_FAIL;
 	fd = adm_map_open(ctl->pin_root, map, 0);
 	if (fd < 0)
 		return ctl_open_fail(ctl, map, fd);

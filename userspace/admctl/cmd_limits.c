@@ -188,6 +188,9 @@ static int limits_set(struct ctl *ctl, const char *svc_name, const char *key_nam
 		return ctl_usage_error("limits set", "%s", err);
 	if (adm_live_parse(svc_name, key, value, &v, err, sizeof(err)))
 		return ctl_usage_error("limits set", "%s", err);
+	rc = ctl_audit_ready(ctl, "limits set");
+	if (rc)
+		goto out;
 	rc = open_maps(ctl, &m, 0);
 	if (rc)
 		goto out;

@@ -166,6 +166,26 @@ int ctl_call(struct ctl *ctl, json_t *req, json_t **resp, char *err,
 	return rc;
 }
 
+int ctl_audit_ready(struct ctl *ctl, const char *cmd)
+{
+	json_t *resp = NULL;
+	const char *e;
+	char err[ADM_ERR_MAX];
+	int ret = EXIT_OK;
+
+	if (ctl_call(ctl, json_pack("{s:s}", "cmd", "audit_ready"), &resp, err,
+		     sizeof(err)))
+		return EXIT_OK;		/* admd is down: the record goes to syslog */
+	e = json_string_value(json_object_get(resp, "error"));
+	if (!json_is_true(json_object_get(resp, "ok")) &&
+	    !(e && strstr(e, "unknown command"))) {
+		fprintf(stderr, "admctl %s: refused: %s\n", cmd, e ? e : "?");
+		ret = EXIT_FAIL;
+	}
+	json_decref(resp);
+	return ret;
+}
+
 void ctl_audit(struct ctl *ctl, const char *what, const char *before,
 	       const char *after, const char *result, const char *note)
 {
@@ -264,9 +284,12 @@ int ctl_state_update(struct ctl *ctl, const char *cmd, const struct ctl_sel *sel
 {
 	struct adm_state st[ADM_MAX_SERVICES] = {};
 	char before[ADM_AUDIT_STATE_MAX], after[ADM_AUDIT_STATE_MAX];
-	int fd = adm_map_open(ctl->pin_root, ADM_MAP_STATE, 0);
+	int fd, rc = ctl_audit_ready(ctl, cmd);
 	__u32 id;
 
+	if (rc)
+		return rc;
+	fd = adm_map_open(ctl->pin_root, ADM_MAP_STATE, 0);
 	if (fd < 0)
 		return ctl_open_fail(ctl, ADM_MAP_STATE, fd);
 	for (id = 1; id < ADM_MAX_SERVICES; id++)

@@ -8,7 +8,7 @@
  * commits, or reports whether retrying can help.
  *
  * Idempotent: every row carries its spool position (spool_id, seg, off)
- * under a unique key and is inserted with ON DUPLICATE KEY UPDATE of
+ * as its primary key and is inserted with ON DUPLICATE KEY UPDATE of
  * nothing, so a batch sent twice inserts nothing twice. (Not INSERT
  * IGNORE: that would turn a rejected row into a silent warning.)
  */
