@@ -262,7 +262,7 @@ scenario_e() {
 # crash_at POINT: admd kills itself at POINT (its 3rd time there); after a
 # restart every record the spool holds is in MariaDB exactly once.
 crash_at() {
-	local point=$1 n=20000 i t0 spooled want got
+	local point=$1 n=10000 i t0 spooled want got
 	t0=$(date +%s)
 	e2e_admd_stop
 	db_stop
