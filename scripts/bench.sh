@@ -24,6 +24,7 @@ bash tests/bench/flood.sh "$out/flood.json"
 echo
 echo "== log pipeline: rows/s into MariaDB, batched writer vs a row per INSERT"
 bash tests/bench/logs.sh "$out/logs.json"
+bash tests/bench/logs_dataplane.sh "$out/logs_dataplane.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/logs.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/logs.json $out/logs_dataplane.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

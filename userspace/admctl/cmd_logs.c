@@ -406,13 +406,16 @@ static void load_config(struct ctl *ctl, struct adm_config *cfg, int *have)
 	char err[ADM_ERR_MAX];
 
 	*have = 0;
+	/* The default config only if it is the config of this pin root. */
 	if ((ctl->config[0] || !access(path, R_OK)) &&
-	    !adm_config_load(path, cfg, err, sizeof(err))) {
+	    !adm_config_load(path, cfg, err, sizeof(err)) &&
+	    (ctl->config[0] || !strcmp(cfg->pin_root, ctl->pin_root))) {
 		*have = 1;
 		return;
 	}
 	if (ctl->config[0])
 		fprintf(stderr, "admctl logs: %s\n", err);
+	memset(cfg, 0, sizeof(*cfg));
 	/* No config: the default spool of this pin root. */
 	adm_config_parse_string("[service x]\nports = 1\n", "(defaults)", cfg, err,
 				sizeof(err));
