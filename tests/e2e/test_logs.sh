@@ -24,6 +24,8 @@
 #       and admd's own drain insert nothing twice;
 #   (j) admctl logs tail/query from MariaDB and, with MariaDB down, from
 #       the spool, saying which;
+#   (l) MariaDB hung (SIGSTOP): calls end at their timeouts, admd answers
+#       at once, everything arrives once when it is back;
 #   (k) the disk under the spool full: an admctl write is refused (its
 #       audit record could not be kept) and changes nothing.
 #
@@ -415,6 +417,31 @@ scenario_j() {
 	admctl block del 10.77.71.1/32 >/dev/null
 }
 
+# ---------------------------------------------------------------- (l)
+# MariaDB hangs (SIGSTOP): every call ends at its timeout, admd stays
+# responsive, and when it comes back everything arrives once.
+scenario_l() {
+	local t0 ms a0
+	a0=$(db_sql "SELECT COUNT(*) FROM adm_audit")
+	kill -STOP "$DB_PID"
+	inject 5000 || :
+	admctl block add 10.77.73.1/32 >/dev/null
+	sleep 5
+	t0=$(date +%s%N)
+	st .mariadb.up >/dev/null
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	tap_assert "(l) MariaDB hung: status answers at once (${ms} ms) and says it is down" \
+		"$(st .mariadb)" "$ms" -lt 2000 -a "$(st .mariadb.up)" = false
+	kill -CONT "$DB_PID"
+	INJECTED=$((INJECTED + 5000))
+	wait_value 60 "$INJECTED" db_injected || :
+	wait_value 20 "$((a0 + 1))" db_sql "SELECT COUNT(*) FROM adm_audit" || :
+	tap_assert "(l) after the hang every record arrives once" \
+		"decisions $(db_injected) of $INJECTED; $(st .mariadb)" \
+		"$(db_injected)" = "$INJECTED" -a "$(db_sql 'SELECT COUNT(*) FROM adm_audit')" = "$((a0 + 1))"
+	admctl block del 10.77.73.1/32 >/dev/null
+}
+
 # ---------------------------------------------------------------- (k)
 # A spool that cannot take an audit record (its disk is full): the admctl
 # write that would produce it is refused and nothing changes.
@@ -443,7 +470,7 @@ scenario_k() {
 }
 
 scenario_a || { tap_plan_done; exit 1; }
-for s in ${LOGS_SCENARIOS:-b c d e f g h i j k}; do
+for s in ${LOGS_SCENARIOS:-b c d e f g h i j l k}; do
 	t_s=$(date +%s)
 	"scenario_$s"
 	e2e_note "($s) took $(( $(date +%s) - t_s )) s"
