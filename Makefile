@@ -141,9 +141,11 @@ test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(FUZZ_BINS)
 test: test-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-# The long versions of tests the test command runs short: 10^6 log records
-# and a 60 s MariaDB outage (tests/e2e/test_logs.sh).
+# The long versions of what the test command runs short: 5 minutes of
+# churn (test_lifecycle.sh), 10^6 log records and a 60 s MariaDB outage
+# (test_logs.sh).
 soak: test-build
+	$(Q)CHURN_S=300 BUILD=$(BUILD) bash tests/e2e/test_lifecycle.sh
 	$(Q)LOGS_VOLUME=1000000 LOGS_OUTAGE_S=60 BUILD=$(BUILD) bash tests/e2e/test_logs.sh
 
 bench: all $(BENCH_BINS) $(E2E_TOOLS)

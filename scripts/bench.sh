@@ -17,6 +17,10 @@ echo "== connections/s: the socket layer's cost"
 bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
 
 echo
+echo "== /metrics scrape: empty vs full per-source maps"
+bash tests/bench/scrape.sh "$out/scrape.json"
+
+echo
 echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
 bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
@@ -27,4 +31,4 @@ bash tests/bench/logs.sh "$out/logs.json"
 bash tests/bench/logs_dataplane.sh "$out/logs_dataplane.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/logs.json $out/logs_dataplane.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/logs.json $out/logs_dataplane.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

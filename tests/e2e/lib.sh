@@ -457,7 +457,7 @@ _e2e_reap_stale() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null || true
 		done
-		ip netns del "$ns" >/dev/null 2>&1
+		ip netns del "$ns" >/dev/null 2>&1 || true
 	done
 	for d in /sys/fs/bpf/adm-e2e-*; do
 		[ -e "$d" ] || continue

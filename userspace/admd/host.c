@@ -109,8 +109,8 @@ int admd_start(struct admd *ad, char *err, size_t errlen)
 		if (!(*m)->start || !(*m)->start(ad, err, errlen))
 			continue;
 		adm_err("%s: %s", (*m)->name, err);
-		/* Everything started so far, in reverse, undone. */
-		while (m-- > ad->mods)
+		/* Everything started so far, the failed one too, in reverse, undone. */
+		for (m++; m-- > ad->mods;)
 			if ((*m)->stop)
 				(*m)->stop(ad, 1);
 		return -1;

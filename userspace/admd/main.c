@@ -163,10 +163,15 @@ int main(int argc, char **argv)
 	struct admd ad = { .started_ns = adm_mono_ns(), .mods = modules };
 	struct adm_config *cfg = NULL;
 	char err[ADM_ERR_MAX];
+	sigset_t start_mask, old_mask;
 	int opt, i, rc, ret = 1;
 	gid_t gid;
 
 	signals_install();
+	sigemptyset(&start_mask);
+	sigaddset(&start_mask, SIGHUP);
+	sigaddset(&start_mask, SIGINT);
+	sigaddset(&start_mask, SIGTERM);
 	adm_log_prog = "admd";
 	while ((opt = getopt_long(argc, argv, "c:i:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -281,7 +286,14 @@ int main(int argc, char **argv)
 		adm_err("cannot create the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (admd_start(&ad, err, sizeof(err)))
+	/*
+	 * The verifier gives up on a pending signal (EAGAIN): signals wait
+	 * until the start is over, then their flags are acted on.
+	 */
+	sigprocmask(SIG_BLOCK, &start_mask, &old_mask);
+	rc = admd_start(&ad, err, sizeof(err));
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (rc)
 		goto out;
 	if (stop) {
 		adm_info("stopping: asked to during start");
