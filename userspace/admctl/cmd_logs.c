@@ -48,7 +48,8 @@ static void logs_usage(FILE *f)
 "it stands for) and audit records (every operator action: who, what,\n"
 "before, after). Read from MariaDB when the config (-c FILE, default\n"
 LOGS_DEFAULT_CONFIG ") has a [mariadb] server that answers, else from the\n"
-"spool files under spool_dir (records not yet sent); stderr says which.\n"
+"spool files under spool_dir (records not yet sent); stderr says which\n"
+"(with --json: a first line {\"type\": \"source\", \"from\": ...}).\n"
 "Never asks admd: works while admd is down or busy.\n"
 "\n"
 "  tail            the last N records (default %d, at most %d); --follow\n"
@@ -432,6 +433,7 @@ static int run_logs(struct ctl *ctl, struct logq *q, int follow)
 {
 	struct adm_config *cfg = calloc(1, sizeof(*cfg));
 	char err[ADM_ERR_MAX + 512], password[LOGDB_PASSWORD_MAX];
+	char src[PATH_MAX + ADM_DB_NAME_MAX + 32] = "";
 	struct recbuf b = { .cap = q->n ? q->n : 1 };
 	__u64 last_d = 0, last_a = 0;
 	struct spool_pos from = {};
@@ -457,10 +459,22 @@ static int run_logs(struct ctl *ctl, struct logq *q, int follow)
 			memset(password, 0, sizeof(password));
 		}
 	}
-	if (m) {
-		fprintf(stderr, "admctl logs: from MariaDB %s, database %s\n",
-			cfg->mariadb.socket[0] ? cfg->mariadb.socket : cfg->mariadb.host,
-			cfg->mariadb.database);
+	/* Say where the records come from: stderr, or a first JSON line. */
+	if (m)
+		snprintf(src, sizeof(src), "MariaDB %s, database %s",
+			 cfg->mariadb.socket[0] ? cfg->mariadb.socket : cfg->mariadb.host,
+			 cfg->mariadb.database);
+	if (ctl->json) {
+		json_t *o = m ? json_pack("{s:s, s:s, s:s}", "type", "source", "from",
+					    "mariadb", "detail", src) :
+				  json_pack("{s:s, s:s, s:s, s:s}", "type", "source", "from",
+					    "spool", "dir", cfg->mariadb.spool_dir, "detail",
+					    have && cfg->mariadb.enabled ?
+					    "MariaDB not reachable; the spool holds only the records not yet sent" :
+					    "no [mariadb] server configured");
+		print_record(ctl, o);
+	} else if (m) {
+		fprintf(stderr, "admctl logs: from %s\n", src);
 	} else {
 		fprintf(stderr, "admctl logs: from the spool %s%s%s%s\n",
 			cfg->mariadb.spool_dir,
