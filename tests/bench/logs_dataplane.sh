@@ -53,10 +53,13 @@ stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 trap '[ -n "$E2E_ADMD_PID" ] && kill -CONT "$E2E_ADMD_PID" 2>/dev/null; sysctl -qw kernel.bpf_stats_enabled="$stats_was"; db_stop; e2e_cleanup' EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-# "run_cnt run_time_ns" of adm_xdp.
+# "run_cnt run_time_ns" of this run's adm_xdp (by id: other runs on the
+# host load programs of the same name).
 prog_stats() {
-	bpftool prog show name adm_xdp -j 2>/dev/null |
-		jq -rs '[.[] | (if type == "array" then .[] else . end)] | "\(map(.run_cnt // 0) | add) \(map(.run_time_ns // 0) | add)"'
+	local id
+	id=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" |
+		jq -r '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id')
+	bpftool prog show id "$id" -j 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
 }
 
 mac=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" | jq -r '.[0].address')
