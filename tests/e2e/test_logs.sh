@@ -71,7 +71,7 @@ write_conf() {
 	cgroup = $E2E_CGROUP
 
 	[metrics]
-	listen = off
+	listen = 127.0.0.1:9110
 
 	[mariadb]
 	socket = $DB_SOCK
@@ -233,6 +233,14 @@ scenario_d() {
 		"MariaDB has $got; status $(st .spool)" "$got" = "$INJECTED"
 	e2e_note "(d) $LOGS_VOLUME records end to end in $(( (t1 - t0) / 1000000 )) ms: $(( LOGS_VOLUME * 1000000000 / (t1 - t0) )) rows/s"
 	tap_assert "(d) nothing dropped" "$(st .spool)" "$(st .spool.dropped_queue_full)$(st .spool.dropped_spool_full)" = 00
+	in_srv curl -s --max-time 5 http://127.0.0.1:9110/metrics >"$E2E_TMP/d.metrics" || :
+	local m
+	m=$(awk '$1 == "adm_mariadb_rows_total" || $1 == "adm_spool_records_total{type=\"decision\"}" ||
+		 $1 ~ /^adm_events_lost_cpu_total\{cpu="0"\}$/ || $1 == "adm_mariadb_oldest_unsent_seconds" ||
+		 $1 == "adm_mariadb_retries_total" || $1 == "adm_mariadb_dead_letters_total" ||
+		 $1 == "adm_spool_bytes" || $1 == "adm_mariadb_rows_per_second" { n++ } END { print n + 0 }' "$E2E_TMP/d.metrics")
+	tap_assert "(d) /metrics has the pipeline: rows, rows/s, lag, retries, dead letters, spool bytes, ring buffer losses per CPU" \
+		"$(grep -E '^adm_(spool|mariadb|events_lost)' "$E2E_TMP/d.metrics")" "$m" -eq 8
 }
 
 # ---------------------------------------------------------------- (e)

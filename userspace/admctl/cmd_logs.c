@@ -28,6 +28,7 @@
 #define LOGS_DEFAULT_CONFIG	"/etc/adm/adm.conf"
 #define NS_PER_SEC		1000000000ULL
 #define SQL_MAX			2048
+#define AUDIT_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 
 static volatile sig_atomic_t logs_stop;
 
@@ -110,11 +111,16 @@ static void print_record(struct ctl *ctl, json_t *rec)
 		json_dumpf(rec, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else if (!strcmp(jstr(rec, "type"), "audit")) {
-		printf("%s audit %s uid=%lld user=%s what=\"%s\" before=\"%s\" after=\"%s\" result=%s\n",
-		       jstr(rec, "time"), jstr(rec, "node"),
-		       json_integer_value(json_object_get(rec, "uid")), jstr(rec, "user"),
-		       jstr(rec, "what"), jstr(rec, "before"), jstr(rec, "after"),
-		       jstr(rec, "result"));
+		char err[ADM_ERR_MAX], line[AUDIT_LINE_MAX];
+		struct adm_audit a;
+
+		if (adm_audit_from_json(rec, &a, err, sizeof(err)))
+			snprintf(line, sizeof(line), "(unreadable: %s)", err);
+		else
+			adm_audit_format(&a, line, sizeof(line));
+		printf("%s audit %s node=%s\n", jstr(rec, "time"), line, jstr(rec, "node"));
+	} else if (!strcmp(jstr(rec, "type"), "source")) {
+		/* only with --json */
 	} else {
 		printf("%s decision %s %s %s:%lld -> :%lld %s %s x%lld\n",
 		       jstr(rec, "time"), jstr(rec, "node"), jstr(rec, "service"),

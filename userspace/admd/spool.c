@@ -365,7 +365,6 @@ static int sq_start(struct admd *ad, char *err, size_t errlen)
 	sq.id = spool_id(sq.w);
 	sq.head = spool_head(sq.w);
 	sq.disk_bytes = spool_disk_bytes(sq.dir);
-	sq.evb_fd = adm_map_open(ad->cfg->pin_root, ADM_MAP_EVBUDGET, 1);
 	sq.stop = 0;
 	pthread_cond_init(&sq.wake, NULL);
 	pthread_cond_init(&sq.head_cv, NULL);
@@ -544,7 +543,6 @@ static void sq_metrics(struct admd *ad, struct adm_buf *b)
 	struct adm_evbudget *v;
 	int ncpu, cpu;
 
-	(void)ad;
 	pthread_mutex_lock(&sq.mu);
 	adm_buf_family(b, "adm_spool_records_total", "counter",
 		       "Records taken into the spool queue, by type.");
@@ -585,7 +583,12 @@ static void sq_metrics(struct admd *ad, struct adm_buf *b)
 	adm_buf_printf(b, "adm_spool_up %d\n", sq.running && !sq.failing);
 	pthread_mutex_unlock(&sq.mu);
 
-	/* The kernel side of the pipeline: ring buffer reservation failures per CPU. */
+	/*
+	 * The kernel side of the pipeline: ring buffer reservation failures
+	 * per CPU (opened here: the loader pins the map after this module starts).
+	 */
+	if (sq.evb_fd < 0)
+		sq.evb_fd = adm_map_open(ad->cfg->pin_root, ADM_MAP_EVBUDGET, 1);
 	ncpu = libbpf_num_possible_cpus();
 	if (sq.evb_fd < 0 || ncpu <= 0)
 		return;
