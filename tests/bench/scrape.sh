@@ -4,8 +4,8 @@
 # run: median of SCRAPES scrapes each. A scrape reads fixed-size arrays
 # only; occupancy is counted off the scrape path, so the two should match.
 # Writes JSON to $1 (default build/bench/scrape.json). Not a test.
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=scripts/lib/netns.sh
+. "$(dirname "$0")/../../scripts/lib/netns.sh"
 
 OUT=${1:-$BUILD/bench/scrape.json}
 SCRAPES=${SCRAPES:-20}
@@ -48,5 +48,3 @@ printf '%-28s %10s\n' "empty" "$empty"
 printf '%-28s %10s\n' "full ($entries entries)" "$full"
 jq -n --argjson e "$empty" --argjson f "$full" --argjson n "$entries" \
 	'{scrape_ms_empty: $e, scrape_ms_full: $f, entries: $n, ratio: ($f / $e)}' >"$OUT"
-tap_ok "scrape bench"
-tap_plan_done >/dev/null

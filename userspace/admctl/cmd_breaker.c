@@ -14,7 +14,6 @@
 #define PERMILLE_MIN	1
 #define PERMILLE_MAX	(PERMILLE - 1)	/* 0 is "open", PERMILLE is "closed" */
 #define STATE_TEXT_MAX	64
-#define WHAT_SERVICE	"every service"
 
 static void breaker_usage(FILE *f)
 {
@@ -34,26 +33,14 @@ static void breaker_usage(FILE *f)
 "  auto       automatic breakers (health signals) are not built yet: this\n"
 "             says so and exits 1\n"
 "open and half-open name a service, or --all to mean every service.\n"
-"Breakers survive reloads and admd restarts.\n"
+"Breakers survive reloads and admd restarts. admd makes the change while it\n"
+"runs; with admd down admctl makes it (audited to syslog).\n"
 "\n"
 "Examples:\n"
 "  admctl breaker open web\n"
 "  admctl breaker half-open web --permille 100\n"
 "  admctl breaker close web\n"
 "  admctl breaker show --json\n", PERMILLE_MIN, PERMILLE_MAX);
-}
-
-struct brk_set {
-	__u8 state;
-	__u32 permille;
-};
-
-static void set_breaker(struct adm_state *st, const void *arg)
-{
-	const struct brk_set *b = arg;
-
-	st->breaker = b->state;
-	st->half_open_permille = b->permille;
 }
 
 static void show_breaker(const struct adm_state *st, char *buf, size_t len)
@@ -111,9 +98,9 @@ int do_breaker(struct ctl *ctl, int argc, char **argv)
 		{ .name = "all", .flag = &all },
 		{}
 	};
-	struct brk_set b = {};
+	struct adm_op op = { .kind = ADM_OP_BREAKER };
 	struct ctl_sel sel;
-	char cmd[CTL_CMD_MAX], what[ADM_AUDIT_WHAT_MAX];
+	char cmd[CTL_CMD_MAX];
 	__u64 pm = 0;
 
 	rc = ctl_args(ctl, "breaker", argc, argv, 1, opts, pos, 2, &n_pos);
@@ -156,16 +143,14 @@ int do_breaker(struct ctl *ctl, int argc, char **argv)
 		if (adm_parse_u64(permille, PERMILLE_MIN, PERMILLE_MAX, &pm))
 			return ctl_usage_error(cmd, "--permille '%s' is not a number %d..%d ('breaker open' is 0, 'breaker close' is %d)",
 					       permille, PERMILLE_MIN, PERMILLE_MAX, PERMILLE);
-		b.state = ADM_BRK_HALF_OPEN;
-		b.permille = (__u32)pm;
+		op.breaker = ADM_BRK_HALF_OPEN;
+		op.permille = (__u32)pm;
 	} else {
-		b.state = !strcmp(verb, "open") ? ADM_BRK_OPEN : ADM_BRK_CLOSED;
+		op.breaker = !strcmp(verb, "open") ? ADM_BRK_OPEN : ADM_BRK_CLOSED;
 	}
-	rc = ctl_select(ctl, cmd, svc, &sel);
-	if (rc)
-		return rc;
-	snprintf(what, sizeof(what), "%s %s%s%s", cmd, svc ? svc : WHAT_SERVICE,
-		 permille ? " --permille " : "", permille ? permille : "");
-	return ctl_state_update(ctl, cmd, &sel, 0, set_breaker, &b, show_breaker,
-				what, NULL);
+	/* The write path: admd applies it while it runs (ctl_op). */
+	op.all = all;
+	if (svc && ctl_op_str(cmd, "service", op.service, sizeof(op.service), svc))
+		return EXIT_USAGE;
+	return ctl_op(ctl, cmd, &op);
 }

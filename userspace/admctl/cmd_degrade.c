@@ -26,21 +26,12 @@ static void degrade_usage(FILE *f)
 "  3  every service is shed, critical ones too\n"
 "The level applies to every service, also to those a reload adds later, and\n"
 "survives reloads and admd restarts. Without LEVEL: the current level.\n"
+"admd makes the change while it runs; with admd down admctl makes it.\n"
 "\n"
 "Examples:\n"
 "  admctl degrade 1\n"
 "  admctl degrade 0\n"
 "  admctl degrade --json\n", ADM_DEGRADE_MAX);
-}
-
-static void set_degrade(struct adm_state *st, const void *arg)
-{
-	st->degrade = *(const __u8 *)arg;
-}
-
-static void show_degrade(const struct adm_state *st, char *buf, size_t len)
-{
-	snprintf(buf, len, "degrade=%u", st->degrade);
 }
 
 /* Would a service of this priority be shed at `level`? */
@@ -71,12 +62,11 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	struct adm_state st[ADM_MAX_SERVICES];
 	__u8 prio[ADM_MAX_SERVICES];
 	json_t *arr;
-	char what[ADM_AUDIT_WHAT_MAX];
+	struct adm_op op = { .kind = ADM_OP_DEGRADE };
 	const char *pos[1];
 	struct ctl_sel sel;
 	int rc, n_pos;
 	__u64 level;
-	__u8 lvl;
 	__u32 id;
 
 	rc = ctl_args(ctl, "degrade", argc, argv, 1, NULL, pos, 1, &n_pos);
@@ -89,15 +79,14 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	if (n_pos && adm_parse_u64(pos[0], 0, ADM_DEGRADE_MAX, &level))
 		return ctl_usage_error("degrade", "level '%s' is not a number 0..%d",
 				       pos[0], ADM_DEGRADE_MAX);
+	if (n_pos) {
+		/* The write path: admd applies it while it runs (ctl_op). */
+		op.level = (__u32)level;
+		return ctl_op(ctl, "degrade", &op);
+	}
 	rc = ctl_select(ctl, "degrade", NULL, &sel);
 	if (rc)
 		return rc;
-	if (n_pos) {
-		lvl = (__u8)level;
-		snprintf(what, sizeof(what), "degrade %u", lvl);
-		return ctl_state_update(ctl, "degrade", &sel, 1, set_degrade, &lvl,
-					show_degrade, what, NULL);
-	}
 	rc = ctl_state_read(ctl, st);
 	if (!rc)
 		rc = read_priorities(ctl, prio);

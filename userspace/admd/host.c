@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "clock.h"
 #include "control.h"
 #include "host.h"
 #include "log.h"
 #include "pins.h"
 
-#define NS_PER_SEC	1000000000ULL
 
 void admd_event(struct admd *ad, const struct adm_event *e)
 {

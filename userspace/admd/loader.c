@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "adm_xdp.skel.h"
 #include "admd.h"
+#include "clock.h"
 #include "control.h"
 #include "mapstatus.h"
 #include "policy.h"
@@ -406,6 +407,8 @@ static int ld_start(struct admd *ad, char *err, size_t errlen)
 
 	if (!cfg->n_ifaces)
 		adm_warn("no interfaces configured: maps and policy only, nothing enforced");
+	if (adm_bpffs_ensure(cfg->pin_root, err, errlen))
+		return -1;
 	ld.skel = ld_load(cfg, err, errlen);
 	if (!ld.skel)
 		return -1;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "ctlproto.h"
@@ -27,6 +28,7 @@
 #include "metrics.h"
 #include "pins.h"
 #include "sockets.h"
+#include "writer.h"
 
 /*
  * The modules, in start order (stop runs backwards). The control socket
@@ -40,6 +42,7 @@ static const struct admd_module *const modules[] = {
 	&spool_module,
 	&mariadb_module,
 	&ld_module,
+	&wr_module,
 	&sk_module,
 	&ev_module,
 	&mx_module,

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 #include <sys/epoll.h>
 #include "admd.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "pins.h"

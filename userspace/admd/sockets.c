@@ -22,6 +22,7 @@
 #include "adm_iter.skel.h"
 #include "adm_sockops.skel.h"
 #include "admd.h"
+#include "clock.h"
 #include "cidr.h"
 #include "log.h"
 #include "pins.h"

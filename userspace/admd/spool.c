@@ -658,23 +658,7 @@ static void sq_cmd_inject(struct admd *ad, struct ctl_req *r)
 	ctl_reply(r, json_pack("{s:I}", "accepted", ok));
 }
 
-/*
- * {"cmd": "audit_ready"}: admctl asks before a write it makes to the maps
- * itself; every audit sink must be able to keep the record (for the
- * spool: see sq_audit_ready), else the write is refused.
- */
-static void sq_cmd_audit_ready(struct admd *ad, struct ctl_req *r)
-{
-	char err[ADM_ERR_MAX];
-
-	if (admd_audit_ready(ad, err, sizeof(err)))
-		ctl_fail(r, "%s", err);
-	else
-		ctl_reply(r, NULL);
-}
-
 static const struct admd_cmd sq_cmds[] = {
-	{ .name = "audit_ready", .write = 1, .fn = sq_cmd_audit_ready },
 	{ .name = "spool_inject", .write = 1, .fn = sq_cmd_inject },
 	{}
 };

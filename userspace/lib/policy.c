@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* From configuration to the policy maps the data plane reads (prefix adm_policy_); see policy.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
