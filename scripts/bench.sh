@@ -30,4 +30,9 @@ echo "== cluster sync: one round with 100,000 active sources; 4-node overshoot; 
 bash tests/bench/cluster.sh "$out/cluster.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "== log pipeline: rows/s into MariaDB, batched writer vs a row per INSERT"
+bash tests/bench/logs.sh "$out/logs.json"
+bash tests/bench/logs_dataplane.sh "$out/logs_dataplane.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json $out/logs.json $out/logs_dataplane.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

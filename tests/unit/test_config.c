@@ -47,7 +47,7 @@
 			"cluster_conn_rate, on_store_failure"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
-#define A_SECTIONS	"allowed: [adm], [metrics], [redis] or [service NAME]"
+#define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb] or [service NAME]"
 /* A [redis] section whose line 2 (and 3) are under test, then a service. */
 #define REDIS(line2)		"[redis]\n" line2 "\n[service web]\nports = 80\n"
 #define REDIS2(line2, line3)	"[redis]\n" line2 "\n" line3 "\n[service web]\nports = 80\n"
@@ -67,6 +67,11 @@
 #define LONG100		"0123456789012345678901234567890123456789" \
 			"0123456789012345678901234567890123456789" \
 			"01234567890123456789"
+
+/* A service after the section under test. */
+#define SVC_TAIL		"[service web]\nports = 80\n"
+/* A [mariadb] section with line 2 under test (line 3 and later: the rest). */
+#define DB(lines)		"[mariadb]\n" lines "\n" SVC_TAIL
 
 struct bad_case {
 	const char *what;	/* test name */
@@ -398,9 +403,58 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [metrics] port = '9110': unknown key; allowed: listen" },
 	{ "metrics: repeated section", "[metrics]\n[metrics]\n[service web]\nports = 80\n",
 	  NAME ":2: [metrics]: repeated section (first at line 1); allowed: each section once" },
+	/* [mariadb] */
+	{ "mariadb: socket and host", DB("socket = /run/db.sock\nhost = db1"),
+	  NAME ":3: [mariadb] host = 'db1': set together with socket (line 2); "
+	  "allowed: socket (a unix socket) or host and port, not both" },
+	{ "mariadb: port without host", DB("socket = /run/db.sock\nport = 3307"),
+	  NAME ":3: [mariadb] port = '3307': set without host; allowed: port together with host" },
+	{ "mariadb: port 0", DB("host = db1\nport = 0"),
+	  NAME ":3: [mariadb] port = '0': out of range; allowed: 1..65535" },
+	{ "mariadb: relative socket", DB("socket = db.sock"),
+	  NAME ":2: [mariadb] socket = 'db.sock': not an absolute path; " },
+	{ "mariadb: user missing", "[mariadb]\nsocket = /run/db.sock\ndatabase = adm\n" SVC_TAIL,
+	  NAME ":1: [mariadb]: required key 'user' is missing; allowed: user = NAME "
+	  "and database = NAME with socket or host" },
+	{ "mariadb: database missing", "[mariadb]\nhost = db1\nuser = adm\n" SVC_TAIL,
+	  NAME ":1: [mariadb]: required key 'database' is missing; " },
+	{ "mariadb: user without a server", "[mariadb]\nuser = adm\n" SVC_TAIL,
+	  NAME ":2: [mariadb] user: set without socket or host; allowed: socket = PATH "
+	  "or host = NAME to send the logs to MariaDB; without them only spool_dir, "
+	  "spool_max_mb and batch_ms apply" },
+	{ "mariadb: user with a quote", DB("user = adm'x"),
+	  NAME ":2: [mariadb] user = 'adm'x': not a name; allowed: 1..64 characters [A-Za-z0-9_$-]" },
+	{ "mariadb: 65-character database",
+	  DB("database = " "0123456789012345678901234567890123456789012345678901234567890123x"),
+	  NAME ":2: [mariadb] database = '0123456789012345678901234567890123456789012345678901234567890123...': "
+	  "not a name; allowed: 1..64 characters" },
+	{ "mariadb: host with a slash", "[mariadb]\nhost = db/1\n" SVC_TAIL,
+	  NAME ":2: [mariadb] host = 'db/1': not a host name or address; " },
+	{ "mariadb: batch_rows 0", DB("batch_rows = 0"),
+	  NAME ":2: [mariadb] batch_rows = '0': out of range; allowed: 1..100000" },
+	{ "mariadb: batch_rows too many", DB("batch_rows = 100001"),
+	  NAME ":2: [mariadb] batch_rows = '100001': out of range; allowed: 1..100000" },
+	{ "mariadb: batch_ms not a number", DB("batch_ms = 200ms"),
+	  NAME ":2: [mariadb] batch_ms = '200ms': not a decimal number; allowed: 1..60000" },
+	{ "mariadb: spool_max_mb too small", DB("spool_max_mb = 15"),
+	  NAME ":2: [mariadb] spool_max_mb = '15': out of range; allowed: 16..1048576" },
+	{ "mariadb: connect_timeout_ms below a second", DB("connect_timeout_ms = 999"),
+	  NAME ":2: [mariadb] connect_timeout_ms = '999': out of range; allowed: 1000..600000" },
+	{ "mariadb: io_timeout_ms too long", DB("io_timeout_ms = 600001"),
+	  NAME ":2: [mariadb] io_timeout_ms = '600001': out of range; allowed: 1000..600000" },
+	{ "mariadb: relative spool_dir", DB("spool_dir = spool"),
+	  NAME ":2: [mariadb] spool_dir = 'spool': not an absolute path; " },
+	{ "mariadb: unknown key", DB("password = secret"),
+	  NAME ":2: [mariadb] password = 'secret': unknown key; allowed: socket, host, "
+	  "port, user, password_file, database, batch_rows, batch_ms, spool_dir, "
+	  "spool_max_mb, connect_timeout_ms, io_timeout_ms" },
+	{ "mariadb: repeated key", DB("batch_ms = 10\nbatch_ms = 20"),
+	  NAME ":3: [mariadb] batch_ms = '20': repeated key (first at line 2); " },
+	{ "mariadb: repeated section", "[mariadb]\n[mariadb]\n" SVC_TAIL,
+	  NAME ":2: [mariadb]: repeated section (first at line 1); allowed: each section once" },
 	{ "key before any section", "mode = shadow\n[service web]\nports = 80\n",
 	  NAME ":1: mode = 'shadow': key outside any section; allowed: keys "
-	  "inside [adm], [metrics], [redis] or [service NAME]" },
+	  "inside [adm], [metrics], [redis], [mariadb] or [service NAME]" },
 	{ "syntax: no '='", "[service web]\nports 80\n",
 	  NAME ":2: 'ports 80': not a section header, key = value or comment; "
 	  "allowed: [section], key = value, or a comment starting with ; or #" },
@@ -572,6 +626,71 @@ static void test_metrics_listen(void **state)
 	free(cfg);
 	cfg = parse_ok("[metrics]\nlisten = off\n[service web]\nports = 80\n");
 	assert_string_equal(cfg->metrics_listen, "");
+	free(cfg);
+}
+
+/* [mariadb]: defaults (spool only, one spool_dir per pin root), every key. */
+static void test_mariadb(void **state)
+{
+	const struct adm_mariadb_config *db;
+	struct adm_config *cfg;
+
+	(void)state;
+	cfg = parse_ok(SVC_TAIL);
+	db = &cfg->mariadb;
+	assert_int_equal(db->enabled, 0);
+	assert_int_equal(db->line, 0);
+	assert_string_equal(db->spool_dir, "/var/lib/adm/spool/adm");
+	assert_int_equal(db->batch_rows, 1000);
+	assert_int_equal(db->batch_ms, 200);
+	assert_int_equal(db->spool_max_mb, 1024);
+	assert_int_equal(db->connect_timeout_ms, 5000);
+	assert_int_equal(db->io_timeout_ms, 10000);
+	assert_int_equal(db->port, 3306);
+	free(cfg);
+
+	cfg = parse_ok("[adm]\npin_root = /sys/fs/bpf/edge-1/\n"
+		       "[mariadb]\nbatch_ms = 50\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 0);
+	assert_int_equal(cfg->mariadb.batch_ms, 50);
+	assert_string_equal(cfg->mariadb.spool_dir, "/var/lib/adm/spool/edge-1");
+	free(cfg);
+
+	cfg = parse_ok(SVC_TAIL "[mariadb]\n"
+		       "socket = /run/mysqld/mysqld.sock\n"
+		       "user = adm\n"
+		       "password_file = /etc/adm/db.pass\n"
+		       "database = adm_logs\n"
+		       "batch_rows = 5000\n"
+		       "batch_ms = 1000\n"
+		       "spool_dir = /srv/spool\n"
+		       "spool_max_mb = 16\n"
+		       "connect_timeout_ms = 1000\n"
+		       "io_timeout_ms = 600000\n");
+	db = &cfg->mariadb;
+	assert_int_equal(db->enabled, 1);
+	assert_int_equal(db->line, 3);
+	assert_string_equal(db->socket, "/run/mysqld/mysqld.sock");
+	assert_string_equal(db->host, "");
+	assert_string_equal(db->user, "adm");
+	assert_string_equal(db->password_file, "/etc/adm/db.pass");
+	assert_int_equal(db->password_file_line, 6);
+	assert_string_equal(db->database, "adm_logs");
+	assert_int_equal(db->batch_rows, 5000);
+	assert_int_equal(db->batch_ms, 1000);
+	assert_string_equal(db->spool_dir, "/srv/spool");
+	assert_int_equal(db->spool_max_mb, 16);
+	assert_int_equal(db->connect_timeout_ms, 1000);
+	assert_int_equal(db->io_timeout_ms, 600000);
+	free(cfg);
+
+	cfg = parse_ok("[mariadb]\nhost = db-1.example.org\nport = 3307\n"
+		       "user = adm$log\ndatabase = adm\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 1);
+	assert_string_equal(cfg->mariadb.host, "db-1.example.org");
+	assert_int_equal(cfg->mariadb.port, 3307);
+	assert_string_equal(cfg->mariadb.user, "adm$log");
+	assert_int_equal(cfg->mariadb.password_file_line, 0);
 	free(cfg);
 }
 
@@ -1129,6 +1248,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_redis),
 	cmocka_unit_test(test_metrics_listen),
 	cmocka_unit_test(test_control_keys),
+	cmocka_unit_test(test_mariadb),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_minimal),
 	cmocka_unit_test(test_full),

@@ -26,6 +26,7 @@ struct ctl {
 	char socket[ADM_CTL_PATH_MAX];	/* admd's control socket */
 	int json;			/* --json: machine-readable output */
 	int cluster;			/* --cluster: act on every node (through Redis) */
+	char config[PATH_MAX];		/* -c FILE, "" if not given */
 };
 
 /*

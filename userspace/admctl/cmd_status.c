@@ -115,6 +115,31 @@ static void print_admd(json_t *st)
 	print_cluster(json_object_get(st, "cluster"));
 }
 
+/* The log pipeline (admd's spool and mariadb modules), when admd runs. */
+static void print_logs(json_t *st)
+{
+	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb");
+
+	if (!json_is_object(sp))
+		return;
+	printf("logs: spool %s, %lld of %lld MiB, %lld queued, %lld dropped%s%s\n",
+	       str(sp, "dir"), num(sp, "bytes") >> 20, num(sp, "max_bytes") >> 20,
+	       num(sp, "queued"), num(sp, "dropped_queue_full") + num(sp, "dropped_spool_full"),
+	       json_is_false(json_object_get(sp, "writing")) ? ", NOT WRITING: " : "",
+	       json_is_false(json_object_get(sp, "writing")) ? str(sp, "error") : "");
+	if (!json_is_true(json_object_get(db, "configured"))) {
+		printf("      no [mariadb] server: the spool is a rotating local log\n");
+		return;
+	}
+	printf("      MariaDB %s %s: %lld rows (%.0f/s), oldest unsent %.1f s, %lld retries, %lld dead letters%s%s\n",
+	       str(db, "server"), json_is_true(json_object_get(db, "up")) ? "up" : "DOWN",
+	       num(db, "rows"), json_real_value(json_object_get(db, "rows_per_sec")),
+	       json_real_value(json_object_get(db, "oldest_unsent_seconds")),
+	       num(db, "retries"), num(db, "dead_letters"),
+	       json_object_get(db, "error") ? "; " : "",
+	       json_object_get(db, "error") ? str(db, "error") : "");
+}
+
 static void print_status(json_t *st)
 {
 	json_t *v, *svcs = json_object_get(st, "services");
@@ -125,6 +150,7 @@ static void print_status(json_t *st)
 	       str(st, "pin_root"), num(st, "degrade"),
 	       json_is_true(json_object_get(json_object_get(st, "socket_layer"), "attached")) ?
 	       "attached" : "NOT attached");
+	print_logs(st);
 	printf("interfaces:\n");
 	if (!json_array_size(json_object_get(st, "interfaces")))
 		printf("  (none: adm judges no traffic; 'admctl attach IFACE')\n");

@@ -56,7 +56,7 @@ static const struct command commands[] = {
 	{ "attach", run_attach, "attach IFACE [--force]               admd attaches its XDP program to IFACE" },
 	{ "detach", run_detach, "detach IFACE                         admd detaches from IFACE" },
 	{ "reload", do_reload, "reload                               admd re-reads its config (as SIGHUP)" },
-	{ "logs", do_logs, "logs tail [-n N] [--follow]          decisions and audit records from admd" },
+	{ "logs", do_logs, "logs tail|query                      decision and audit records (MariaDB or spool)" },
 };
 
 static void usage(FILE *f)
@@ -166,6 +166,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		snprintf(ctl.pin_root, sizeof(ctl.pin_root), "%s", cfg->pin_root);
+		snprintf(ctl.config, sizeof(ctl.config), "%s", cfg_path);
 		if (!socket && adm_ctl_path(cfg, ctl.socket, sizeof(ctl.socket)))
 			ctl.socket[0] = '\0';
 		free(cfg);

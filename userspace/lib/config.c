@@ -70,6 +70,19 @@
 #define CFG_RS_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 #define CFG_RS_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:"
 
+#define CFG_DB_PORT		3306
+#define CFG_DB_BATCH_ROWS	1000
+#define CFG_DB_BATCH_ROWS_MAX	100000
+#define CFG_DB_BATCH_MS		200
+#define CFG_DB_BATCH_MS_MAX	60000
+#define CFG_DB_SPOOL_MB		1024
+#define CFG_DB_SPOOL_MB_MIN	16		/* two segments and the audit reserve */
+#define CFG_DB_SPOOL_MB_MAX	1048576		/* 1 TiB */
+#define CFG_DB_CONNECT_MS	5000
+#define CFG_DB_IO_MS		10000
+#define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
+#define CFG_DB_TIMEOUT_MS_MAX	600000
+
 #define CFG_MODE_ENFORCE	0	/* [adm] mode values, stored in cfg->shadow */
 #define CFG_MODE_SHADOW		1
 #define CFG_NO			0	/* yes/no values */
@@ -139,6 +152,7 @@ struct cfg_ctx {
 	.off = offsetof(type, member), .size = sizeof(((type *)0)->member)
 #define ADM_FIELD(member)	CFG_FIELD(struct adm_config, member)
 #define SVC_FIELD(member)	CFG_FIELD(struct adm_svc_config, member)
+#define DB_FIELD(member)	CFG_FIELD(struct adm_config, mariadb.member)
 
 static void __attribute__((format(printf, 3, 4)))
 set_msg(char *buf, size_t len, const char *fmt, ...)
@@ -453,6 +467,43 @@ static int parse_listen(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return -1;
 }
 
+/* MariaDB user and database names: 1..64 of [A-Za-z0-9_$-]. */
+static int parse_db_name(struct cfg_ctx *ctx, const struct cfg_key *k,
+			 void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size &&
+	    value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789_$-")] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a name");
+	allowed(ctx, "1..%zu characters [A-Za-z0-9_$-]", k->size - 1);
+	return -1;
+}
+
+/* Host names and numeric addresses: 1..255 of [A-Za-z0-9.:-]. */
+static int parse_host(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[0] != '-' &&
+	    value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789.:-")] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a host name or address");
+	allowed(ctx, "a host name or numeric address of 1..%zu characters [A-Za-z0-9.:-]",
+		k->size - 1);
+	return -1;
+}
+
 static const char *proto_name(__u8 proto)
 {
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
@@ -591,7 +642,7 @@ static int parse_name(struct cfg_ctx *ctx, const struct cfg_key *k,
 }
 
 /* A host name or numeric address (IPv6 without brackets). */
-static int parse_host(struct cfg_ctx *ctx, const struct cfg_key *k,
+static int parse_rs_host(struct cfg_ctx *ctx, const struct cfg_key *k,
 		      void *field, const char *value)
 {
 	size_t len = strlen(value);
@@ -735,7 +786,7 @@ enum {
 
 static const struct cfg_key redis_keys[RK__MAX] = {
 	[RK_SOCKET] = { .name = "socket", .parse = parse_path, RS_FIELD(socket) },
-	[RK_HOST] = { .name = "host", .parse = parse_host, RS_FIELD(host) },
+	[RK_HOST] = { .name = "host", .parse = parse_rs_host, RS_FIELD(host) },
 	[RK_PORT] = { .name = "port", .parse = parse_num, RS_FIELD(port),
 		      .min = CFG_PORT_MIN, .max = CFG_PORT_MAX },
 	[RK_SENTINELS] = { .name = "sentinels", .parse = parse_sentinels,
@@ -865,6 +916,44 @@ static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
 
+/* [mariadb] keys the end-of-section check refers to by index. */
+enum {
+	DK_SOCKET,
+	DK_HOST,
+	DK_PORT,
+	DK_USER,
+	DK_PASSWORD_FILE,
+	DK_DATABASE,
+	DK__MAX,
+};
+
+static const struct cfg_key mariadb_keys[] = {
+	[DK_SOCKET] = { .name = "socket", .parse = parse_path, DB_FIELD(socket) },
+	[DK_HOST] = { .name = "host", .parse = parse_host, DB_FIELD(host) },
+	[DK_PORT] = { .name = "port", .parse = parse_num, DB_FIELD(port),
+		      .min = CFG_PORT_MIN, .max = CFG_PORT_MAX },
+	[DK_USER] = { .name = "user", .parse = parse_db_name, DB_FIELD(user) },
+	[DK_PASSWORD_FILE] = { .name = "password_file", .parse = parse_path,
+			       DB_FIELD(password_file) },
+	[DK_DATABASE] = { .name = "database", .parse = parse_db_name,
+			  DB_FIELD(database) },
+	{ .name = "batch_rows", .parse = parse_num, DB_FIELD(batch_rows),
+	  .min = 1, .max = CFG_DB_BATCH_ROWS_MAX },
+	{ .name = "batch_ms", .parse = parse_num, DB_FIELD(batch_ms),
+	  .min = 1, .max = CFG_DB_BATCH_MS_MAX },
+	{ .name = "spool_dir", .parse = parse_path, DB_FIELD(spool_dir) },
+	{ .name = "spool_max_mb", .parse = parse_num, DB_FIELD(spool_max_mb),
+	  .min = CFG_DB_SPOOL_MB_MIN, .max = CFG_DB_SPOOL_MB_MAX },
+	{ .name = "connect_timeout_ms", .parse = parse_num,
+	  DB_FIELD(connect_timeout_ms), .min = CFG_DB_TIMEOUT_MS_MIN,
+	  .max = CFG_DB_TIMEOUT_MS_MAX },
+	{ .name = "io_timeout_ms", .parse = parse_num, DB_FIELD(io_timeout_ms),
+	  .min = CFG_DB_TIMEOUT_MS_MIN, .max = CFG_DB_TIMEOUT_MS_MAX },
+};
+
+static void mariadb_end(struct cfg_ctx *ctx);
+static void mariadb_final(struct cfg_ctx *ctx);
+
 /*
  * A once-only section: its keys (fields are members of struct adm_config,
  * a module's under its own sub-struct), and optional hooks. `end` runs when
@@ -888,6 +977,9 @@ static const struct cfg_section_def cfg_sections[] = {
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
 	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
 	  .end = redis_end, .final = redis_final },
+	{ .name = "mariadb", .keys = mariadb_keys,
+	  .n_keys = ADM_ARRAY_SIZE(mariadb_keys), .end = mariadb_end,
+	  .final = mariadb_final },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
@@ -1072,6 +1164,79 @@ static void check_verify_budget(struct cfg_ctx *ctx)
 		svc_keys[SK_VERIFY].name, svc_keys[SK_NEW_SOURCE_RATE].name,
 		svc_keys[SK_UNVERIFIED_RATE].name);
 	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+/*
+ * [mariadb] as a whole: socket or host (not both) turns the drain on and
+ * then needs user and database; port only with host; the others alone
+ * configure the spool.
+ */
+static void mariadb_end(struct cfg_ctx *ctx)
+{
+	struct adm_mariadb_config *db = &ctx->cfg->mariadb;
+	char what[CFG_MSG_MAX];
+	int *kl = ctx->key_line;
+
+	db->line = ctx->sec_line;
+	db->password_file_line = kl[DK_PASSWORD_FILE];
+	if (kl[DK_SOCKET] && kl[DK_HOST]) {
+		set_msg(what, sizeof(what), "[mariadb] host = '%.*s'", CFG_SHOW_MAX,
+			db->host);
+		problem(ctx, "set together with socket (line %d)", kl[DK_SOCKET]);
+		cfg_error(ctx, kl[DK_HOST], what, ctx->problem,
+			  "socket (a unix socket) or host and port, not both");
+		return;
+	}
+	if (kl[DK_PORT] && !kl[DK_HOST]) {
+		set_msg(what, sizeof(what), "[mariadb] port = '%u'", db->port);
+		cfg_error(ctx, kl[DK_PORT], what, "set without host",
+			  "port together with host");
+		return;
+	}
+	db->enabled = kl[DK_SOCKET] || kl[DK_HOST];
+	if (!db->enabled && (kl[DK_USER] || kl[DK_DATABASE] || kl[DK_PASSWORD_FILE])) {
+		int at = kl[DK_USER] ? DK_USER : kl[DK_DATABASE] ? DK_DATABASE :
+							      DK_PASSWORD_FILE;
+
+		set_msg(what, sizeof(what), "[mariadb] %s", mariadb_keys[at].name);
+		cfg_error(ctx, kl[at], what, "set without socket or host",
+			  "socket = PATH or host = NAME to send the logs to MariaDB; "
+			  "without them only spool_dir, spool_max_mb and batch_ms apply");
+		return;
+	}
+	if (db->enabled && (!kl[DK_USER] || !kl[DK_DATABASE])) {
+		set_msg(what, sizeof(what), "[mariadb]");
+		problem(ctx, "required key '%s' is missing",
+			kl[DK_USER] ? "database" : "user");
+		cfg_error(ctx, ctx->sec_line, what, ctx->problem,
+			  "user = NAME and database = NAME with socket or host");
+	}
+}
+
+/* The spool's directory defaults to one per pin root, as the control socket. */
+static void mariadb_final(struct cfg_ctx *ctx)
+{
+	struct adm_mariadb_config *db = &ctx->cfg->mariadb;
+	const char *pin = ctx->cfg->pin_root, *base;
+	size_t blen;
+	int n;
+
+	if (db->spool_dir[0])
+		return;
+	blen = strlen(pin);
+	while (blen > 1 && pin[blen - 1] == '/')
+		blen--;
+	base = pin + blen;
+	while (base > pin && base[-1] != '/')
+		base--;
+	n = snprintf(db->spool_dir, sizeof(db->spool_dir), "%s/%.*s",
+		     ADM_SPOOL_DIR_BASE, (int)(pin + blen - base), base);
+	if (n < 0 || (size_t)n >= sizeof(db->spool_dir) || base == pin + blen) {
+		problem(ctx, "no default spool_dir for pin_root '%.*s'",
+			CFG_SHOW_MAX, pin);
+		cfg_error(ctx, 0, NULL, ctx->problem,
+			  "[mariadb] spool_dir = an absolute path");
+	}
 }
 
 /*
@@ -1373,6 +1538,12 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->shadow = 0;
 	cfg->reconcile_ms = CFG_RECONCILE_MS;
 	strcpy(cfg->metrics_listen, ADM_DEFAULT_METRICS);
+	cfg->mariadb.port = CFG_DB_PORT;
+	cfg->mariadb.batch_rows = CFG_DB_BATCH_ROWS;
+	cfg->mariadb.batch_ms = CFG_DB_BATCH_MS;
+	cfg->mariadb.spool_max_mb = CFG_DB_SPOOL_MB;
+	cfg->mariadb.connect_timeout_ms = CFG_DB_CONNECT_MS;
+	cfg->mariadb.io_timeout_ms = CFG_DB_IO_MS;
 }
 
 int adm_config_parse_string(const char *text, const char *name,

@@ -22,6 +22,34 @@
 #define ADM_CTL_PATH_MAX	108	/* sizeof(sun_path), NUL included */
 #define ADM_GROUP_NAME_MAX	33	/* 32 characters, NUL */
 
+#define ADM_DB_NAME_MAX		65	/* MariaDB user, database: 64 characters, NUL */
+#define ADM_DB_HOST_MAX		256
+#define ADM_SPOOL_DIR_BASE	"/var/lib/adm/spool"
+
+/*
+ * [mariadb]: the log pipeline (userspace/admd/spool.c, mariadb.c). The
+ * spool always runs; with `socket` or `host` set (`enabled`) a writer
+ * drains it into MariaDB. Line numbers are kept for errors found at start
+ * (a password file readable by others).
+ */
+struct adm_mariadb_config {
+	int enabled;			/* socket or host given */
+	char socket[PATH_MAX];
+	char host[ADM_DB_HOST_MAX];
+	__u16 port;			/* default 3306 */
+	char user[ADM_DB_NAME_MAX];
+	char password_file[PATH_MAX];	/* "" = no password */
+	int password_file_line;
+	char database[ADM_DB_NAME_MAX];
+	__u32 batch_rows;		/* rows per INSERT, default 1000 */
+	__u32 batch_ms;			/* group commit and send period, default 200 */
+	char spool_dir[PATH_MAX];	/* default ADM_SPOOL_DIR_BASE/<basename of pin_root> */
+	__u32 spool_max_mb;		/* default 1024 */
+	__u32 connect_timeout_ms;	/* default 5000 */
+	__u32 io_timeout_ms;		/* default 10000 */
+	int line;			/* of the section header, 0: absent */
+};
+
 /* "N/s" or "N/m": count events per period. count == 0: no limit. */
 struct adm_rate {
 	__u64 count;
@@ -114,6 +142,7 @@ struct adm_config {
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
+	struct adm_mariadb_config mariadb;
 	int force;			/* not a key: admd --force, replace foreign XDP programs */
 	struct adm_redis_config redis;
 	int n_svcs;
