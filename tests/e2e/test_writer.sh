@@ -38,7 +38,7 @@ ROUNDS=3		# measurements of each, interleaved; the best of each counts
 WRITERS=4
 WRITES_EACH=250		# 4 x 250 = 1000 admctl writes
 RELOADS=50
-PROBE_N=3000		# SYNs of one rate measurement
+PROBE_N=1500		# SYNs of one rate measurement: refusals stay under the RST budget
 RACE_MAX_S=150		# the reloader gives up waiting for writers after this
 
 e2e_init "$ADMD" "$ADMCTL"
@@ -109,14 +109,17 @@ offered_per_s() { jq -r '(.attempts / (.elapsed_ms / 1000)) | floor' "$E2E_TMP/$
 # while sends nothing, and a token unused for one tick is lost: the
 # admitted rate is the rate times the client's share of the CPU, so the
 # two paths are measured in turn, ROUNDS times, and the best of each is
-# compared.
+# compared. The data plane sends at most ADM_RST_PER_SEC (2000) RSTs per
+# CPU per second and drops the rest (the client then waits out a 1 s
+# retransmit): each measurement starts in a fresh second and refuses fewer.
 measure() {
+	sleep 1.05
 	e2e_probe "$E2E_TMP/$1.json" -d "$E2E_SRV4:$2" -s "$3" -n "$PROBE_N" \
 		-c 200 -t 1000
 }
 
 scenario_burst_floor() {
-	local cfg=0 live=0 offered=0 r v
+	local cfg=0 live=0 offered=0 r v over
 	tap_check "(a) limits set live new_conn_burst 1 (service live: 1000/s, burst 50 in the file)" \
 		actl limits set live new_conn_burst 1 || return 0
 	for ((r = 0; r < ROUNDS; r++)); do
@@ -139,8 +142,16 @@ scenario_burst_floor() {
 	tap_assert "(a) live burst 1 admits the rate like the config's burst 1 (>= 60% of $cfg/s and > 400/s; the old live path gave <= 250/s)" \
 		"config $cfg/s, live $live/s, offered $offered/s" \
 		"$live" -ge $((cfg * 6 / 10)) -a "$live" -gt 400 || :
-	tap_assert "(a) ... and never above the rate ($RATE/s + 5%)" \
-		"live $live/s" "$live" -le $((RATE * 105 / 100)) || :
+	# A window of ~30 ms: the bound is the rate over the window plus the
+	# burst in force (1, raised to one clock tick of tolerance: 5 at 4 ms).
+	over=0
+	for ((r = 0; r < ROUNDS; r++)); do
+		v=$(jq -r --argjson rate "$RATE" '.ok - ((.elapsed_ms * $rate / 1000) | floor) - 6' \
+			"$E2E_TMP/a_live$r.json")
+		[ "$v" -gt "$over" ] && over=$v
+	done
+	tap_assert "(a) ... and never above the rate: admitted <= $RATE/s x the window + the burst in force, every round" \
+		"most admitted over that bound: $over" "$over" -le 0 || :
 	actl limits show --json >"$E2E_TMP/a_show.json" 2>&1 || :
 	tap_assert "(a) limits show: the same rate and burst in force for both (the config's and the live)" \
 		"$(cat "$E2E_TMP/a_show.json")" \
