@@ -7,7 +7,8 @@
  * taken and released once whatever the path (RST, abort, double close,
  * timeout). A completed handshake also marks the source verified.
  * Every take and release is bracketed by adm_chg_begun/adm_chg_done for
- * admd's socket table recount.
+ * admd's socket table recount. Services with ADM_SVC_LATENCY also get
+ * their request latency measured (lib/latency.h).
  */
 #include <linux/bpf.h>
 #include <linux/socket.h>
@@ -17,6 +18,7 @@
 #include "adm/adm.h"
 #include "adm_maps.h"
 #include "lib/fingerprint.h"
+#include "lib/latency.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -192,6 +194,7 @@ int adm_sockops(struct bpf_sock_ops *skops)
 			adm_release(skops);
 		break;
 	}
+	adm_lat_cb(skops);	/* request latency (breaker module), lib/latency.h */
 	return 1;
 }
 
