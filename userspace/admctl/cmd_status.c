@@ -51,8 +51,12 @@ static void duration(long long s, char *buf, size_t len)
 		snprintf(buf, len, "%lldm%02llds", s / SEC_PER_MIN, s % SEC_PER_MIN);
 }
 
-static void print_admd(json_t *admd)
+static void print_admd(json_t *st)
 {
+	json_t *admd = json_object_get(st, "admd");
+	json_t *sk = json_object_get(st, "sockets");
+	json_t *ev = json_object_get(st, "events");
+	json_t *ctl = json_object_get(st, "control");
 	char up[32];
 
 	if (!json_is_true(json_object_get(admd, "running"))) {
@@ -67,12 +71,12 @@ static void print_admd(json_t *admd)
 	printf("  config %s, control socket %s\n", str(admd, "config"),
 	       str(admd, "control_socket"));
 	printf("  socket layer %s%s%s; %lld events drained, %lld kept for 'admctl logs'\n",
-	       json_is_true(json_object_get(admd, "socket_layer")) ? "running" : "NOT running",
-	       json_is_string(json_object_get(admd, "reconcile_error")) ?
+	       json_is_object(sk) ? "running" : "NOT running",
+	       json_is_string(json_object_get(sk, "reconcile_error")) ?
 	       ", last recount failed: " : "",
-	       json_is_string(json_object_get(admd, "reconcile_error")) ?
-	       str(admd, "reconcile_error") : "",
-	       num(admd, "events_drained"), num(admd, "log_records"));
+	       json_is_string(json_object_get(sk, "reconcile_error")) ?
+	       str(sk, "reconcile_error") : "",
+	       num(ev, "drained"), num(ctl, "records"));
 	if (json_is_string(json_object_get(admd, "metrics")))
 		printf("  metrics http://%s/metrics\n", str(admd, "metrics"));
 }
@@ -82,7 +86,7 @@ static void print_status(json_t *st)
 	json_t *v, *svcs = json_object_get(st, "services");
 	size_t i, j;
 
-	print_admd(json_object_get(st, "admd"));
+	print_admd(st);
 	printf("pin root %s, degradation level %lld, socket layer %s\n",
 	       str(st, "pin_root"), num(st, "degrade"),
 	       json_is_true(json_object_get(json_object_get(st, "socket_layer"), "attached")) ?

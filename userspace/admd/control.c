@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The control socket. Everything runs in admd's main thread: no locks.
- * A client's request is handled as soon as its line is complete; answers
- * go to the client's output queue and are written as far as the socket
- * takes them, the rest when poll says it can take more.
+ * The control socket, module "control". Everything runs in admd's main
+ * thread (its event loop): no locks. A client's request is handled as soon
+ * as its line is complete; answers go to the client's output queue and are
+ * written as far as the socket takes them, the rest when epoll says it can
+ * take more. Built in: status, logs, audit; every other command is served
+ * by the module that registered it (struct admd_cmd). It is also a sink of
+ * decision and audit records: the last CTL_RING of them, for `logs`.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "adm/adm.h"
+#include "admd.h"
 #include "control.h"
 #include "log.h"
 #include "mapstatus.h"
@@ -35,6 +39,7 @@
 #define NS_PER_MS		1000000ULL
 #define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 #define EVENT_WRAP		"{\"event\":"
+#define CTL_TICK_MS		1000	/* idle clients are looked for this often */
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
@@ -51,10 +56,11 @@ struct ctl_client {
 };
 
 struct ctl_server {
+	struct admd *ad;
+	struct loop_timer *tick;
 	int lfd;
 	char path[ADM_CTL_PATH_MAX];
 	char pin_root[PATH_MAX];
-	struct ctl_ops ops;
 	int meta_fd;			/* service names for decision records */
 	char *ring[CTL_RING];		/* JSON text of each record */
 	unsigned int ring_next, ring_n;
@@ -63,10 +69,14 @@ struct ctl_server {
 
 /* ---------------------------------------------------------------- clients */
 
+static struct ctl_server *the_server;	/* admd runs one control socket */
+
 static void client_close(struct ctl_client *c)
 {
 	if (c->fd < 0)
 		return;
+	if (the_server)
+		loop_del_fd(the_server->ad->loop, c->fd);
 	close(c->fd);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
@@ -95,6 +105,15 @@ static void client_flush(struct ctl_client *c)
 	c->out_off = c->out_len = 0;
 	if (c->closing)
 		client_close(c);
+}
+
+/* Watch for output room only while something waits to be written. */
+static void client_interest(struct ctl_server *s, struct ctl_client *c)
+{
+	if (c->fd < 0)
+		return;
+	loop_mod_fd(s->ad->loop, c->fd, (c->closing ? 0 : EPOLLIN) |
+		    (c->out_len > c->out_off ? EPOLLOUT : 0));
 }
 
 /*
@@ -192,16 +211,17 @@ static void ring_push(struct ctl_server *s, char *text)
 		if (s->c[i].fd >= 0 && s->c[i].follow) {
 			client_record(&s->c[i], text);
 			client_flush(&s->c[i]);
+			client_interest(s, &s->c[i]);
 		}
 	}
 }
 
-void ctl_event(void *ctx, const struct adm_event *e)
+static void ctl_event(struct admd *ad, const struct adm_event *e)
 {
 	static const char *const kinds[] = {
 		[ADM_EV_DECISION] = "decision", [ADM_EV_REAPED] = "reaped",
 	};
-	struct ctl_server *s = ctx;
+	struct ctl_server *s = ad->ctl;
 	char time[ADM_TIME_TEXT_MAX], addr[INET6_ADDRSTRLEN];
 	struct adm_meta m = {};
 	__u32 id = e->service;
@@ -229,21 +249,17 @@ void ctl_event(void *ctx, const struct adm_event *e)
 	json_decref(o);
 }
 
-void ctl_audit(struct ctl_server *s, const struct adm_audit *a)
+static int ctl_audit(struct admd *ad, const struct adm_audit *a, char *err,
+		     size_t errlen)
 {
-	char line[LOG_LINE_MAX];
 	json_t *o = adm_audit_to_json(a);
 
-	adm_audit_format(a, line, sizeof(line));
-	adm_info("audit: %s", line);
+	(void)err;
+	(void)errlen;
 	if (o)
-		ring_push(s, json_dumps(o, JSON_COMPACT));
+		ring_push(ad->ctl, json_dumps(o, JSON_COMPACT));
 	json_decref(o);
-}
-
-unsigned int ctl_records(const struct ctl_server *s)
-{
-	return s->ring_n;
+	return 0;
 }
 
 unsigned int ctl_followers(const struct ctl_server *s)
@@ -264,72 +280,48 @@ static int client_may_write(const struct ctl_client *c)
 	return c->uid == 0 || c->uid == geteuid();
 }
 
-static void audit_for(const struct ctl_client *c, struct adm_audit *a,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* An audit record of an action admd performs for client c. */
-static void audit_for(const struct ctl_client *c, struct adm_audit *a,
-		      const char *fmt, ...)
+void ctl_audit_init(const struct ctl_req *r, struct adm_audit *a,
+		    const char *fmt, ...)
 {
 	va_list ap;
 
 	memset(a, 0, sizeof(*a));
 	adm_time_text(a->time, sizeof(a->time));
-	a->uid = c->uid;
-	a->pid = c->pid;
-	snprintf(a->user, sizeof(a->user), "%s", c->user);
+	a->uid = r->uid;
+	a->pid = r->pid;
+	snprintf(a->user, sizeof(a->user), "%s", r->user);
 	snprintf(a->origin, sizeof(a->origin), "admd");
 	va_start(ap, fmt);
 	vsnprintf(a->what, sizeof(a->what), fmt, ap);
 	va_end(ap);
 }
 
-static int iface_ok(const char *name)
+void ctl_reply(struct ctl_req *r, json_t *answer)
 {
-	size_t len = strlen(name);
-
-	return len && len < IF_NAMESIZE && strcmp(name, ".") && strcmp(name, "..") &&
-	       name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				 "0123456789_.:@-")] == '\0';
-}
-
-/* attach, detach, reload: performed by admd, audited here. */
-static void req_action(struct ctl_server *s, struct ctl_client *c,
-		       const char *cmd, json_t *req)
-{
-	const char *ifname = json_string_value(json_object_get(req, "iface"));
-	int force = json_is_true(json_object_get(req, "force")), rc;
-	char err[ADM_ERR_MAX] = "";
-	struct adm_audit a;
-
-	if (!client_may_write(c)) {
-		client_error(c, "%s needs root", cmd);
+	if (r->answered) {
+		json_decref(answer);
 		return;
 	}
-	if (strcmp(cmd, "reload")) {
-		if (!ifname || !iface_ok(ifname)) {
-			client_error(c, "%s needs \"iface\": an interface name of 1..%d characters",
-				     cmd, IF_NAMESIZE - 1);
-			return;
-		}
-		audit_for(c, &a, "%s %s%s", cmd, ifname, force ? " --force" : "");
-	} else {
-		audit_for(c, &a, "reload");
-	}
-	if (!strcmp(cmd, "attach"))
-		rc = s->ops.attach(s->ops.ctx, ifname, force, &a, err, sizeof(err));
-	else if (!strcmp(cmd, "detach"))
-		rc = s->ops.detach(s->ops.ctx, ifname, &a, err, sizeof(err));
-	else
-		rc = s->ops.reload(s->ops.ctx, &a, err, sizeof(err));
-	snprintf(a.result, sizeof(a.result), "%s%s", rc ? "failed: " : "ok",
-		 rc ? err : "");
-	ctl_audit(s, &a);
-	if (rc)
-		client_error(c, "%s", err);
-	else
-		client_send(c, json_pack("{s:b, s:o}", "ok", 1,
-					 "audit", adm_audit_to_json(&a)));
+	r->answered = 1;
+	if (!answer)
+		answer = json_object();
+	if (answer && !json_object_get(answer, "ok"))
+		json_object_set_new(answer, "ok", json_true());
+	client_send(r->c, answer);
+}
+
+void ctl_fail(struct ctl_req *r, const char *fmt, ...)
+{
+	char msg[ADM_ERR_MAX];
+	va_list ap;
+
+	if (r->answered)
+		return;
+	r->answered = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	client_send(r->c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
 }
 
 /* A write admctl made itself, reported for the record. */
@@ -350,8 +342,10 @@ static void req_audit(struct ctl_server *s, struct ctl_client *c, json_t *req)
 		adm_time_text(a.time, sizeof(a.time));
 	if (!a.origin[0])
 		snprintf(a.origin, sizeof(a.origin), "admctl");
-	ctl_audit(s, &a);
-	client_send(c, json_pack("{s:b}", "ok", 1));
+	if (admd_audit(s->ad, &a, err, sizeof(err)))
+		client_error(c, "the record was not kept: %s", err);
+	else
+		client_send(c, json_pack("{s:b}", "ok", 1));
 }
 
 static void req_logs(struct ctl_server *s, struct ctl_client *c, json_t *req)
@@ -391,8 +385,44 @@ static void req_status(struct ctl_server *s, struct ctl_client *c)
 	if (!st)
 		st = json_pack("{s:s, s:s}", "pin_root", s->pin_root,
 			       "maps_error", strerror(-err));
-	s->ops.status(s->ops.ctx, st);
+	admd_status(s->ad, st);
 	client_send(c, json_pack("{s:b, s:o}", "ok", 1, "status", st));
+}
+
+/* "status, logs, audit, attach, ...": every command served, for errors. */
+static void command_list(const struct admd *ad, char *buf, size_t len)
+{
+	const struct admd_module *const *m;
+	const struct admd_cmd *k;
+	size_t used;
+
+	used = snprintf(buf, len, "status, logs, audit");
+	for (m = ad->mods; *m && used < len; m++)
+		for (k = (*m)->cmds; k && k->name && used < len; k++)
+			used += snprintf(buf + used, len - used, ", %s", k->name);
+}
+
+/* A command some module registered. */
+static void req_module(struct ctl_server *s, struct ctl_client *c,
+		       const char *cmd, json_t *req)
+{
+	const struct admd_cmd *k = admd_cmd_find(s->ad, cmd, NULL);
+	struct ctl_req r = { .req = req, .uid = c->uid, .pid = c->pid,
+			     .user = c->user, .s = s, .c = c };
+	char list[ADM_ERR_MAX];
+
+	if (!k) {
+		command_list(s->ad, list, sizeof(list));
+		client_error(c, "unknown command '%.64s'; commands: %s", cmd, list);
+		return;
+	}
+	if (k->write && !client_may_write(c)) {
+		client_error(c, "%s needs root", cmd);
+		return;
+	}
+	k->fn(s->ad, &r);
+	if (!r.answered)
+		ctl_fail(&r, "%s: admd gave no answer (a bug: please report it)", cmd);
 }
 
 static void handle_line(struct ctl_server *s, struct ctl_client *c,
@@ -409,16 +439,12 @@ static void handle_line(struct ctl_server *s, struct ctl_client *c,
 		client_error(c, "the request has no \"cmd\"");
 	} else if (!strcmp(cmd, "status")) {
 		req_status(s, c);
-	} else if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
-		   !strcmp(cmd, "reload")) {
-		req_action(s, c, cmd, req);
 	} else if (!strcmp(cmd, "audit")) {
 		req_audit(s, c, req);
 	} else if (!strcmp(cmd, "logs")) {
 		req_logs(s, c, req);
 	} else {
-		client_error(c, "unknown command '%.64s'; commands: status, attach, detach, reload, audit, logs",
-			     cmd);
+		req_module(s, c, cmd, req);
 	}
 	json_decref(req);
 }
@@ -463,6 +489,8 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 	}
 }
 
+static void on_client(void *ctx, int fd, __u32 events);
+
 static void client_accept(struct ctl_server *s)
 {
 	for (;;) {
@@ -501,65 +529,52 @@ static void client_accept(struct ctl_server *s)
 		adm_audit_set_user(&who);
 		snprintf(c->user, sizeof(c->user), "%s", who.user);
 		c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
+		if (loop_add_fd(s->ad->loop, fd, EPOLLIN, on_client, s)) {
+			close(fd);
+			c->fd = -1;
+		}
 	}
 }
 
-int ctl_poll(struct ctl_server *s, int extra_fd, int timeout_ms)
+static void on_client(void *ctx, int fd, __u32 events)
 {
-	struct pollfd pfd[CTL_MAX_CLIENTS + 2];
-	int slot[CTL_MAX_CLIENTS + 2];
+	struct ctl_server *s = ctx;
+	struct ctl_client *c = NULL;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->c[i].fd == fd)
+			c = &s->c[i];
+	if (!c)
+		return;
+	if (events & EPOLLERR) {
+		client_close(c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP))
+		client_read(s, c);
+	if (c->fd >= 0)
+		client_flush(c);
+	client_interest(s, c);
+}
+
+static void on_listen(void *ctx, int fd, __u32 events)
+{
+	(void)fd;
+	(void)events;
+	client_accept(ctx);
+}
+
+/* Clients that asked nothing for CTL_IDLE_MS are closed. */
+static void on_tick(void *ctx)
+{
+	struct ctl_server *s = ctx;
 	__u64 now = adm_mono_ns();
-	int n = 0, i, rc;
+	int i;
 
-	pfd[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
-	slot[n++] = -1;
-	if (extra_fd >= 0) {
-		pfd[n] = (struct pollfd){ .fd = extra_fd, .events = POLLIN };
-		slot[n++] = -1;
-	}
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
-		struct ctl_client *c = &s->c[i];
-
-		if (c->fd < 0)
-			continue;
-		if (c->deadline && c->deadline <= now) {
-			client_close(c);
-			continue;
-		}
-		if (c->deadline && (c->deadline - now) / NS_PER_MS < (__u64)timeout_ms)
-			timeout_ms = (int)((c->deadline - now) / NS_PER_MS) + 1;
-		pfd[n] = (struct pollfd){
-			.fd = c->fd,
-			.events = (c->closing ? 0 : POLLIN) |
-				  (c->out_len > c->out_off ? POLLOUT : 0),
-		};
-		slot[n++] = i;
-	}
-	rc = poll(pfd, n, timeout_ms);
-	if (rc < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (i = 0; i < n; i++) {
-		struct ctl_client *c;
-
-		if (!pfd[i].revents)
-			continue;
-		if (pfd[i].fd == s->lfd) {
-			client_accept(s);
-			continue;
-		}
-		if (slot[i] < 0)
-			continue;	/* extra_fd: the caller drains it */
-		c = &s->c[slot[i]];
-		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
-			client_close(c);
-			continue;
-		}
-		if (pfd[i].revents & (POLLIN | POLLHUP))
-			client_read(s, c);
-		if (c->fd >= 0)
-			client_flush(c);
-	}
-	return 0;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->c[i].fd >= 0 && s->c[i].deadline && s->c[i].deadline <= now)
+			client_close(&s->c[i]);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -599,8 +614,9 @@ static int clear_old_socket(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-struct ctl_server *ctl_start(const char *path, const char *pin_root,
-			     const struct ctl_ops *ops, char *err, size_t errlen)
+static struct ctl_server *ctl_start(struct admd *ad, const char *path,
+				    const char *pin_root, char *err,
+				    size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl_server *s;
@@ -623,7 +639,7 @@ struct ctl_server *ctl_start(const char *path, const char *pin_root,
 		s->c[i].fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->pin_root, sizeof(s->pin_root), "%s", pin_root);
-	s->ops = *ops;
+	s->ad = ad;
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (mkdir(dirname(dir), CTL_DIR_MODE) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create the directory of control socket %s: %s",
@@ -648,15 +664,22 @@ struct ctl_server *ctl_start(const char *path, const char *pin_root,
 		goto fail;
 	}
 	s->meta_fd = adm_map_open(pin_root, ADM_MAP_META, 1);
+	s->tick = loop_add_timer(ad->loop, CTL_TICK_MS, on_tick, s);
+	if (!s->tick || loop_add_fd(ad->loop, s->lfd, EPOLLIN, on_listen, s)) {
+		snprintf(err, errlen, "control socket: cannot watch %s: %s", path,
+			 strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
 	return s;
 fail:
+	loop_del_timer(ad->loop, s->tick);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	free(s);
 	return NULL;
 }
 
-void ctl_stop(struct ctl_server *s)
+static void ctl_stop(struct ctl_server *s)
 {
 	int i;
 
@@ -666,7 +689,9 @@ void ctl_stop(struct ctl_server *s)
 		client_close(&s->c[i]);
 	for (i = 0; i < CTL_RING; i++)
 		free(s->ring[i]);
+	loop_del_timer(s->ad->loop, s->tick);
 	if (s->lfd >= 0) {
+		loop_del_fd(s->ad->loop, s->lfd);
 		close(s->lfd);
 		unlink(s->path);
 	}
@@ -674,3 +699,55 @@ void ctl_stop(struct ctl_server *s)
 		close(s->meta_fd);
 	free(s);
 }
+
+/* ---------------------------------------------------------------- module */
+
+/* Before anything is loaded: a second admd on the same socket stops here. */
+static int ctl_mod_start(struct admd *ad, char *err, size_t errlen)
+{
+	ad->ctl = ctl_start(ad, ad->ctl_path, ad->cfg->pin_root, err, errlen);
+	if (!ad->ctl)
+		return -1;
+	the_server = ad->ctl;
+	adm_info("control socket: %s", ad->ctl_path);
+	return 0;
+}
+
+static int ctl_mod_reload_check(struct admd *ad, const struct adm_config *next,
+				char *err, size_t errlen)
+{
+	char path[ADM_CTL_PATH_MAX];
+
+	if (adm_ctl_path(next, path, sizeof(path)) || strcmp(path, ad->ctl_path)) {
+		snprintf(err, errlen,
+			 "[adm] control_socket (or the pin_root it derives from) changed to %s; restart admd for that",
+			 path[0] ? path : "a path that is too long");
+		return -1;
+	}
+	return 0;
+}
+
+static void ctl_mod_status(struct admd *ad, json_t *out)
+{
+	json_object_set_new(out, "socket", json_string(ad->ctl_path));
+	json_object_set_new(out, "records", json_integer(ad->ctl->ring_n));
+	json_object_set_new(out, "followers", json_integer(ctl_followers(ad->ctl)));
+}
+
+static void ctl_mod_stop(struct admd *ad, int aborted)
+{
+	(void)aborted;
+	ctl_stop(ad->ctl);
+	ad->ctl = NULL;
+	the_server = NULL;
+}
+
+const struct admd_module ctl_module = {
+	.name = "control",
+	.start = ctl_mod_start,
+	.reload_check = ctl_mod_reload_check,
+	.status = ctl_mod_status,
+	.event = ctl_event,
+	.audit = ctl_audit,
+	.stop = ctl_mod_stop,
+};

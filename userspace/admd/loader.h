@@ -32,4 +32,17 @@ int ld_attach(struct adm_xdp_bpf *skel, const struct adm_config *cfg,
  */
 int ld_cleanup(const char *pin_root, char *err, size_t errlen);
 
+/* What ld_attach_prev changed: a new link (created), or a program replaced in a link (prog_fd, the old one's). */
+struct ld_prev {
+	int created;
+	int prog_fd;	/* -1: none */
+};
+
+int ld_attach_prev(struct adm_xdp_bpf *skel, const struct adm_config *cfg,
+		   const char *ifname, const char **mode_out,
+		   struct ld_prev *prev, char *err, size_t errlen);
+
+struct admd_module;
+extern const struct admd_module ld_module;
+
 #endif /* ADMD_LOADER_H */

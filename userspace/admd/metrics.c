@@ -1,6 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Module "metrics": Prometheus text at http://[metrics] listen/metrics.
+ * libmicrohttpd runs without a thread of its own, driven by admd's event
+ * loop (its epoll fd is one of the loop's), so a scrape may call every
+ * module's `metrics` hook on the main thread. A scrape reads fixed-size
+ * arrays only; map occupancy (a walk of LRU maps) is counted by a thread
+ * every MX_OCC_PERIOD_S with batch lookups and served from its last result,
+ * so a scrape costs the same with empty and with full maps.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +18,20 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <microhttpd.h>
+#include <sys/epoll.h>
+#include "admd.h"
+#include "log.h"
 #include "metrics.h"
 #include "pins.h"
 #include "stats.h"
 #include "util.h"
+
+#define MX_OCC_PERIOD_S		10	/* occupancy recount period */
+#define ENOTSUPP_KERNEL		524	/* the kernel's ENOTSUPP, not in libc headers */
+#define MX_OCC_BATCH		4096	/* entries per batch lookup */
+#define MX_TICK_MS		1000	/* libmicrohttpd's own timeouts */
+#define MX_CONN_LIMIT		16
+#define MX_CONN_TIMEOUT_S	10
 
 #if MHD_VERSION < 0x00097002
 typedef int mhd_result;
@@ -19,93 +39,152 @@ typedef int mhd_result;
 typedef enum MHD_Result mhd_result;
 #endif
 
-struct mx_server {
-	struct MHD_Daemon *d;
-	char pin_root[PATH_MAX];
-};
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += n;
-			return;
-		}
-		b->cap = b->cap * 2 + n + 1;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			b->oom = 1;
-			return;
-		}
-	}
-}
+#define buf adm_buf
+#define put adm_buf_printf
 
 static void help(struct buf *b, const char *name, const char *type,
 		 const char *text)
 {
-	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+	adm_buf_family(b, name, type, text);
 }
 
-/* Entries in a hash/LRU map, counted by walking its keys. */
-static long map_entries(const char *root, const char *name, size_t key_size)
-{
-	unsigned char key[64], next[64];
-	void *prev = NULL;
-	long n = 0;
-	int fd = adm_map_open(root, name, 1);
+/* The maps whose occupancy is exported. */
+static const struct { const char *name; long max; } occ_maps[] = {
+	{ ADM_MAP_RATE, ADM_MAX_SOURCES },
+	{ ADM_MAP_PREFIX_RATE, ADM_MAX_PREFIXES },
+	{ ADM_MAP_VERIFIED, ADM_MAX_VERIFIED },
+	{ ADM_MAP_SRC_CONC, ADM_MAX_SOURCES },
+	{ ADM_MAP_ALLOW, ADM_MAX_CIDRS },
+	{ ADM_MAP_DENY, ADM_MAX_CIDRS },
+};
+#define OCC_N	ADM_ARRAY_SIZE(occ_maps)
 
-	if (fd < 0 || key_size > sizeof(key))
+struct mx_server {
+	struct admd *ad;
+	struct MHD_Daemon *d;
+	int epfd;			/* libmicrohttpd's epoll fd, in admd's loop */
+	struct loop_timer *tick;
+	char listen[64];
+	char pin_root[PATH_MAX];
+	/* occupancy thread */
+	pthread_t occ_thread;
+	int occ_started;
+	pthread_mutex_t occ_lock;
+	pthread_cond_t occ_cond;
+	int occ_stop;
+	long occ[OCC_N];		/* -1: not counted (yet) */
+	__u64 occ_ns;			/* CLOCK_MONOTONIC of the last count */
+	__u64 occ_cost_ns;		/* how long it took */
+};
+
+/*
+ * Entries in a hash/LRU/LPM map, by batch lookups (MX_OCC_BATCH per
+ * syscall); maps without batch support are walked key by key. -1 if the
+ * map cannot be opened.
+ */
+static long map_entries(const char *root, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), count, out;
+	void *keys = NULL, *vals = NULL;
+	int fd = adm_map_open(root, name, 1), rc;
+	long n = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (fd < 0)
 		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out;
+	keys = malloc((size_t)info.key_size * MX_OCC_BATCH);
+	vals = malloc((size_t)info.value_size * MX_OCC_BATCH);
+	if (!keys || !vals) {
+		n = -1;
+		goto out;
 	}
+	for (int first = 1;; first = 0) {
+		count = MX_OCC_BATCH;
+		rc = bpf_map_lookup_batch(fd, first ? NULL : &out, &out, keys,
+					  vals, &count, &opts);
+		if (rc && errno != ENOENT)
+			break;
+		n += count;
+		if (rc)
+			goto out;	/* ENOENT: the walk is complete */
+	}
+	if (errno == EINVAL || errno == ENOTSUPP_KERNEL || errno == EOPNOTSUPP) {
+		/* No batch ops for this map type (LPM): walk the keys. */
+		unsigned char key[64], next[64];
+		void *prev = NULL;
+
+		n = 0;
+		while (info.key_size <= sizeof(key) &&
+		       !bpf_map_get_next_key(fd, prev, next)) {
+			memcpy(key, next, info.key_size);
+			prev = key;
+			n++;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
 	close(fd);
 	return n;
 }
 
-static void occupancy(struct buf *b, const char *root)
+static void *occ_main(void *arg)
 {
-	static const struct { const char *name; size_t key; long max; } maps[] = {
-		{ ADM_MAP_RATE, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
-		{ ADM_MAP_PREFIX_RATE, sizeof(struct adm_fp_key), ADM_MAX_PREFIXES },
-		{ ADM_MAP_VERIFIED, sizeof(struct adm_fp_key), ADM_MAX_VERIFIED },
-		{ ADM_MAP_SRC_CONC, sizeof(struct adm_fp_key), ADM_MAX_SOURCES },
-		{ ADM_MAP_ALLOW, sizeof(struct adm_lpm_key), ADM_MAX_CIDRS },
-		{ ADM_MAP_DENY, sizeof(struct adm_lpm_key), ADM_MAX_CIDRS },
-	};
+	struct mx_server *mx = arg;
+	long n[OCC_N];
 	size_t i;
 
-	help(b, "adm_map_entries", "gauge", "Entries in a BPF map.");
-	for (i = 0; i < ADM_ARRAY_SIZE(maps); i++) {
-		long n = map_entries(root, maps[i].name, maps[i].key);
+	pthread_mutex_lock(&mx->occ_lock);
+	while (!mx->occ_stop) {
+		__u64 t0 = adm_mono_ns();
+		struct timespec until;
 
-		if (n >= 0)
-			put(b, "adm_map_entries{map=\"%s\"} %ld\n", maps[i].name, n);
+		pthread_mutex_unlock(&mx->occ_lock);
+		for (i = 0; i < OCC_N; i++)
+			n[i] = map_entries(mx->pin_root, occ_maps[i].name);
+		pthread_mutex_lock(&mx->occ_lock);
+		memcpy(mx->occ, n, sizeof(n));
+		mx->occ_ns = adm_mono_ns();
+		mx->occ_cost_ns = mx->occ_ns - t0;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += MX_OCC_PERIOD_S;
+		while (!mx->occ_stop &&
+		       pthread_cond_timedwait(&mx->occ_cond, &mx->occ_lock, &until) != ETIMEDOUT)
+			;
 	}
+	pthread_mutex_unlock(&mx->occ_lock);
+	return NULL;
+}
+
+static void occupancy(struct buf *b, struct mx_server *mx)
+{
+	long n[OCC_N];
+	__u64 at, cost;
+	size_t i;
+
+	pthread_mutex_lock(&mx->occ_lock);
+	memcpy(n, mx->occ, sizeof(n));
+	at = mx->occ_ns;
+	cost = mx->occ_cost_ns;
+	pthread_mutex_unlock(&mx->occ_lock);
+	help(b, "adm_map_entries", "gauge",
+	     "Entries in a BPF map, counted every 10 s off the scrape path.");
+	for (i = 0; i < OCC_N; i++)
+		if (n[i] >= 0)
+			put(b, "adm_map_entries{map=\"%s\"} %ld\n", occ_maps[i].name, n[i]);
 	help(b, "adm_map_capacity", "gauge", "Maximum entries of a BPF map.");
-	for (i = 0; i < ADM_ARRAY_SIZE(maps); i++)
-		put(b, "adm_map_capacity{map=\"%s\"} %ld\n", maps[i].name, maps[i].max);
+	for (i = 0; i < OCC_N; i++)
+		put(b, "adm_map_capacity{map=\"%s\"} %ld\n", occ_maps[i].name, occ_maps[i].max);
+	help(b, "adm_map_entries_age_seconds", "gauge",
+	     "Age of the adm_map_entries figures.");
+	put(b, "adm_map_entries_age_seconds %.3f\n",
+	    at ? (double)(adm_mono_ns() - at) / 1e9 : -1.0);
+	help(b, "adm_map_entries_count_seconds", "gauge",
+	     "How long the last occupancy count took (in its own thread).");
+	put(b, "adm_map_entries_count_seconds %.6f\n", (double)cost / 1e9);
 }
 
 /* Breaker, degradation and mode per service, from adm_state. */
@@ -147,20 +226,18 @@ static void state_metrics(struct buf *b, const char *root,
 			    s->meta[id].name, st[id].shadow ? 1 : 0);
 }
 
-char *mx_render(const char *pin_root)
+static char *mx_render(struct mx_server *mx)
 {
 	struct adm_stats_snapshot *s = calloc(1, sizeof(*s));
-	struct buf b = { .cap = 16384 };
+	const char *pin_root = mx->pin_root;
+	struct buf b = {};
 	__u32 id;
 	int v, r;
 
-	b.p = malloc(b.cap);
-	if (!s || !b.p || adm_stats_read(pin_root, s)) {
+	if (!s || adm_stats_read(pin_root, s)) {
 		free(s);
-		free(b.p);
 		return NULL;
 	}
-	b.p[0] = '\0';
 	help(&b, "adm_packets_total", "counter",
 	     "Packets judged by adm_xdp, by service, verdict and reason.");
 	for (id = 0; id < ADM_MAX_SERVICES; id++)
@@ -220,13 +297,10 @@ char *mx_render(const char *pin_root)
 	put(&b, "adm_events_total{outcome=\"emitted\"} %llu\n", (unsigned long long)s->events.emitted);
 	put(&b, "adm_events_total{outcome=\"suppressed\"} %llu\n", (unsigned long long)s->events.suppressed);
 	put(&b, "adm_events_total{outcome=\"lost\"} %llu\n", (unsigned long long)s->events.lost);
-	occupancy(&b, pin_root);
+	occupancy(&b, mx);
+	admd_metrics(mx->ad, &b);
 	free(s);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return adm_buf_take(&b);
 }
 
 static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -250,7 +324,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *ur
 	} else if (strcmp(url, "/metrics")) {
 		body = "adm: see /metrics\n";
 		code = MHD_HTTP_NOT_FOUND;
-	} else if (!(text = mx_render(mx->pin_root))) {
+	} else if (!(text = mx_render(mx))) {
 		body = "adm: cannot read the pinned maps\n";
 		code = MHD_HTTP_SERVICE_UNAVAILABLE;
 	} else {
@@ -272,41 +346,191 @@ static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *ur
 	return ret;
 }
 
-struct mx_server *mx_start(const char *listen, const char *pin_root, char *err,
-			   size_t errlen)
+static void on_mhd(void *ctx, int fd, __u32 events)
 {
-	struct mx_server *mx = calloc(1, sizeof(*mx));
-	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	struct mx_server *mx = ctx;
 
-	if (!mx)
-		return NULL;
+	(void)fd;
+	(void)events;
+	MHD_run(mx->d);
+}
+
+static void on_mhd_tick(void *ctx)
+{
+	struct mx_server *mx = ctx;
+
+	MHD_run(mx->d);
+}
+
+/* A libmicrohttpd daemon on `listen`, driven by the loop. NULL with err. */
+static struct MHD_Daemon *mx_listen(struct mx_server *mx, const char *listen,
+				    char *err, size_t errlen)
+{
+	unsigned int flags = MHD_USE_EPOLL;
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+
 	if (adm_parse_hostport(listen, &ss)) {
-		snprintf(err, errlen, "metrics listen '%s' is not ADDR:PORT or [ADDR6]:PORT", listen);
-		free(mx);
+		snprintf(err, errlen, "[metrics] listen '%s' is not ADDR:PORT or [ADDR6]:PORT",
+			 listen);
 		return NULL;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	snprintf(mx->pin_root, sizeof(mx->pin_root), "%s", pin_root);
-	mx->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, mx,
-				 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				 MHD_OPTION_CONNECTION_LIMIT, 16,
-				 MHD_OPTION_CONNECTION_TIMEOUT, 10,
-				 MHD_OPTION_END);
-	if (!mx->d) {
-		snprintf(err, errlen, "cannot serve metrics on %s: %s", listen,
-			 errno ? strerror(errno) : "libmicrohttpd refused");
-		free(mx);
-		return NULL;
-	}
-	return mx;
+	errno = 0;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, mx,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_CONNECTION_LIMIT, MX_CONN_LIMIT,
+			     MHD_OPTION_CONNECTION_TIMEOUT, MX_CONN_TIMEOUT_S,
+			     MHD_OPTION_END);
+	if (!d)
+		snprintf(err, errlen, "cannot serve metrics on %s: %s ([metrics] listen = off disables it)",
+			 listen, errno ? strerror(errno) : "libmicrohttpd refused");
+	return d;
 }
 
-void mx_stop(struct mx_server *mx)
+/* Put daemon d in the loop as the one serving; the old one is stopped. */
+static int mx_serve(struct mx_server *mx, struct MHD_Daemon *d, char *err,
+		    size_t errlen)
 {
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	int rc;
+
+	if (!info || info->epoll_fd < 0) {
+		snprintf(err, errlen, "metrics: libmicrohttpd has no epoll fd");
+		return -1;
+	}
+	rc = loop_add_fd(mx->ad->loop, info->epoll_fd, EPOLLIN, on_mhd, mx);
+	if (rc) {
+		snprintf(err, errlen, "metrics: cannot watch the server: %s", strerror(-rc));
+		return -1;
+	}
+	if (mx->d) {
+		loop_del_fd(mx->ad->loop, mx->epfd);
+		MHD_stop_daemon(mx->d);
+	}
+	mx->d = d;
+	mx->epfd = info->epoll_fd;
+	return 0;
+}
+
+static struct mx_server *the_mx;
+
+static int mx_start(struct admd *ad, char *err, size_t errlen)
+{
+	struct mx_server *mx;
+	struct MHD_Daemon *d;
+	size_t i;
+
+	if (!ad->cfg->metrics_listen[0])
+		return 0;
+	mx = calloc(1, sizeof(*mx));
+	if (!mx) {
+		snprintf(err, errlen, "metrics: %s", strerror(ENOMEM));
+		return -1;
+	}
+	mx->ad = ad;
+	mx->epfd = -1;
+	snprintf(mx->pin_root, sizeof(mx->pin_root), "%s", ad->cfg->pin_root);
+	snprintf(mx->listen, sizeof(mx->listen), "%s", ad->cfg->metrics_listen);
+	for (i = 0; i < OCC_N; i++)
+		mx->occ[i] = -1;
+	pthread_mutex_init(&mx->occ_lock, NULL);
+	pthread_cond_init(&mx->occ_cond, NULL);
+	d = mx_listen(mx, mx->listen, err, errlen);
+	if (!d || mx_serve(mx, d, err, errlen)) {
+		if (d)
+			MHD_stop_daemon(d);
+		free(mx);
+		return -1;
+	}
+	mx->tick = loop_add_timer(ad->loop, MX_TICK_MS, on_mhd_tick, mx);
+	if (pthread_create(&mx->occ_thread, NULL, occ_main, mx) == 0)
+		mx->occ_started = 1;
+	else
+		adm_warn("metrics: no occupancy thread; adm_map_entries will be missing");
+	the_mx = mx;
+	adm_info("metrics: http://%s/metrics", mx->listen);
+	return 0;
+}
+
+/* A new listen address is bound at check time and swapped in at apply. */
+static struct MHD_Daemon *mx_pending;
+
+static int mx_reload_check(struct admd *ad, const struct adm_config *next,
+			   char *err, size_t errlen)
+{
+	(void)ad;
+	if (mx_pending) {
+		MHD_stop_daemon(mx_pending);
+		mx_pending = NULL;
+	}
+	if (!strcmp(next->metrics_listen, the_mx ? the_mx->listen : ""))
+		return 0;
+	if (!the_mx || !next->metrics_listen[0]) {
+		snprintf(err, errlen,
+			 "[metrics] listen changed from '%s' to '%s': turning the server on or off needs a restart of admd",
+			 the_mx ? the_mx->listen : "off",
+			 next->metrics_listen[0] ? next->metrics_listen : "off");
+		return -1;
+	}
+	mx_pending = mx_listen(the_mx, next->metrics_listen, err, errlen);
+	return mx_pending ? 0 : -1;
+}
+
+static int mx_reload_apply(struct admd *ad, const struct adm_config *next,
+			   char *err, size_t errlen)
+{
+	(void)ad;
+	if (!the_mx || !strcmp(next->metrics_listen, the_mx->listen))
+		return 0;
+	if (!mx_pending)	/* a rollback to the old address */
+		mx_pending = mx_listen(the_mx, next->metrics_listen, err, errlen);
+	if (!mx_pending || mx_serve(the_mx, mx_pending, err, errlen))
+		return -1;
+	mx_pending = NULL;
+	snprintf(the_mx->listen, sizeof(the_mx->listen), "%s", next->metrics_listen);
+	adm_info("metrics: now on http://%s/metrics", the_mx->listen);
+	return 0;
+}
+
+static void mx_status(struct admd *ad, json_t *out)
+{
+	(void)ad;
+	json_object_set_new(out, "listen", the_mx ? json_string(the_mx->listen) : json_null());
+}
+
+static void mx_stop(struct admd *ad, int aborted)
+{
+	struct mx_server *mx = the_mx;
+
+	(void)aborted;
+	if (mx_pending) {
+		MHD_stop_daemon(mx_pending);
+		mx_pending = NULL;
+	}
 	if (!mx)
 		return;
+	if (mx->occ_started) {
+		pthread_mutex_lock(&mx->occ_lock);
+		mx->occ_stop = 1;
+		pthread_cond_signal(&mx->occ_cond);
+		pthread_mutex_unlock(&mx->occ_lock);
+		pthread_join(mx->occ_thread, NULL);
+	}
+	loop_del_timer(ad->loop, mx->tick);
+	loop_del_fd(ad->loop, mx->epfd);
 	MHD_stop_daemon(mx->d);
 	free(mx);
+	the_mx = NULL;
 }
+
+const struct admd_module mx_module = {
+	.name = "metrics",
+	.start = mx_start,
+	.reload_check = mx_reload_check,
+	.reload_apply = mx_reload_apply,
+	.status = mx_status,
+	.stop = mx_stop,
+};

@@ -1,4 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Module "sockets", the socket layer: loads adm_sockops (counts live
+ * connections per service and source, marks verified sources) and attaches
+ * it to the configured cgroup through a pinned link; loads the tcp
+ * iterator that recounts the socket table every reconcile_ms, corrects
+ * drift and reaps idle or over-lifetime connections; sweeps expired CIDR
+ * entries on the same tick.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
@@ -12,6 +20,8 @@
 #include <bpf/libbpf.h>
 #include "adm_iter.skel.h"
 #include "adm_sockops.skel.h"
+#include "admd.h"
+#include "cidr.h"
 #include "log.h"
 #include "pins.h"
 #include "sockets.h"
@@ -36,6 +46,9 @@ struct sk_layer {
 	__s64 pending[ADM_MAX_SERVICES];	/* drift seen in the last quiet pass */
 	struct src_drift *src_pending;
 	int n_src_pending;
+	char cgroup[PATH_MAX];		/* where the sockops link is attached */
+	int created;			/* this start created the link (abort: remove it) */
+	int prev_prog_fd;		/* this start replaced that program (abort: put it back) */
 };
 
 int sk_cgroup2_mount(char *buf, size_t len)
@@ -71,6 +84,41 @@ static __u64 netns_cookie(void)
 	return cookie;
 }
 
+/* The cgroup a config names: [adm] cgroup, or the cgroup v2 mount. */
+static int cgroup_of(const struct adm_config *cfg, char *cg, size_t len,
+		     char *err, size_t errlen)
+{
+	if (cfg->cgroup[0]) {
+		snprintf(cg, len, "%s", cfg->cgroup);
+		return 0;
+	}
+	if (sk_cgroup2_mount(cg, len)) {
+		snprintf(err, errlen,
+			 "no cgroup v2 mount in /proc/mounts; mount one or set [adm] cgroup");
+		return -1;
+	}
+	return 0;
+}
+
+/* The cgroup a pinned sockops link is attached to (its id), and its program. */
+static __u64 link_cgroup_id(int lfd, __u32 *prog_id)
+{
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+
+	if (bpf_obj_get_info_by_fd(lfd, &li, &len))
+		return 0;
+	*prog_id = li.prog_id;
+	return li.cgroup.cgroup_id;
+}
+
+static __u64 path_cgroup_id(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
 static int attach_cgroup(struct sk_layer *sk, const struct adm_config *cfg,
 			 char *err, size_t errlen)
 {
@@ -78,24 +126,32 @@ static int attach_cgroup(struct sk_layer *sk, const struct adm_config *cfg,
 	char cg[PATH_MAX], path[PATH_MAX];
 	int cg_fd, lfd;
 
-	if (cfg->cgroup[0])
-		snprintf(cg, sizeof(cg), "%s", cfg->cgroup);
-	else if (sk_cgroup2_mount(cg, sizeof(cg))) {
-		snprintf(err, errlen,
-			 "no cgroup v2 mount in /proc/mounts; mount one or set [adm] cgroup");
+	if (cgroup_of(cfg, cg, sizeof(cg), err, errlen))
 		return -1;
-	}
+	snprintf(sk->cgroup, sizeof(sk->cgroup), "%s", cg);
 	adm_pin_path(path, sizeof(path), cfg->pin_root, ADM_SOCKOPS_LINK);
 	lfd = bpf_obj_get(path);
 	if (lfd >= 0) {
-		int rc = bpf_link_update(lfd, prog_fd, NULL);
+		__u32 old_id = 0;
+		__u64 cg_id = link_cgroup_id(lfd, &old_id);
+		int rc = -1;
 
+		if (cg_id && cg_id == path_cgroup_id(cg)) {
+			sk->prev_prog_fd = old_id ? bpf_prog_get_fd_by_id(old_id) : -1;
+			rc = bpf_link_update(lfd, prog_fd, NULL);
+			if (rc && sk->prev_prog_fd >= 0) {
+				close(sk->prev_prog_fd);
+				sk->prev_prog_fd = -1;
+			}
+		}
 		close(lfd);
 		if (!rc) {
-			adm_info("sockops: kept the existing cgroup attachment, program replaced in place");
+			adm_info("sockops: kept the existing attachment to %s, program replaced in place",
+				 cg);
 			return 0;
 		}
-		adm_warn("sockops: stale link pin %s removed", path);
+		adm_warn("sockops: link pin %s (%s) removed", path,
+			 cg_id ? "another cgroup" : "stale");
 		unlink(path);
 	}
 	cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
@@ -118,6 +174,7 @@ static int attach_cgroup(struct sk_layer *sk, const struct adm_config *cfg,
 	}
 	chmod(path, 0600);
 	close(lfd);
+	sk->created = 1;
 	adm_info("sockops: attached to cgroup %s", cg);
 	return 0;
 }
@@ -132,7 +189,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	if (!sk)
 		return NULL;
 	sk->conc_fd = sk->src_conc_fd = sk->recount_fd = -1;
-	sk->src_recount_fd = sk->meta_fd = -1;
+	sk->src_recount_fd = sk->meta_fd = sk->prev_prog_fd = -1;
 	sk->src_pending = calloc(SK_MAX_PENDING_SRC, sizeof(*sk->src_pending));
 	if (!sk->src_pending)
 		goto fail_errno;
@@ -389,9 +446,152 @@ void sk_stop(struct sk_layer *sk)
 		close(sk->src_recount_fd);
 	if (sk->meta_fd >= 0)
 		close(sk->meta_fd);
+	if (sk->prev_prog_fd >= 0)
+		close(sk->prev_prog_fd);
 	bpf_link__destroy(sk->iter_link);
 	adm_iter_bpf__destroy(sk->iter);
 	adm_sockops_bpf__destroy(sk->sockops);
 	free(sk->src_pending);
 	free(sk);
 }
+
+/* ---------------------------------------------------------------- module */
+
+static struct {
+	struct sk_layer *sk;
+	struct loop_timer *tick;
+	int reconcile_err;		/* last sk_reconcile result */
+	__u64 passes;
+} sl;
+
+static void sl_tick(void *ctx)
+{
+	struct admd *ad = ctx;
+	int rc = sk_reconcile(sl.sk);
+
+	sl.reconcile_err = rc;
+	sl.passes++;
+	if (rc)
+		adm_warn("socket table recount failed: %s", strerror(-rc));
+	adm_cidr_sweep(ad->cfg->pin_root);
+}
+
+static int sl_start(struct admd *ad, char *err, size_t errlen)
+{
+	sl.sk = sk_start(ad->cfg, err, errlen);
+	if (!sl.sk)
+		return -1;
+	sl.tick = loop_add_timer(ad->loop, ad->cfg->reconcile_ms, sl_tick, ad);
+	if (!sl.tick) {
+		snprintf(err, errlen, "socket layer: no timer: %s", strerror(errno));
+		return -1;
+	}
+	/* The first recount now: connections that predate admd are seen at once. */
+	loop_timer_arm(sl.tick, 0);
+	return 0;
+}
+
+/* A new [adm] cgroup: the link moves there (attach new, then drop old). */
+static int sl_reload_check(struct admd *ad, const struct adm_config *next,
+			   char *err, size_t errlen)
+{
+	char cg[PATH_MAX];
+	struct stat st;
+
+	(void)ad;
+	if (cgroup_of(next, cg, sizeof(cg), err, errlen))
+		return -1;
+	if (strcmp(cg, sl.sk->cgroup) && (stat(cg, &st) || !S_ISDIR(st.st_mode))) {
+		snprintf(err, errlen, "[adm] cgroup = %s: not a cgroup v2 directory", cg);
+		return -1;
+	}
+	return 0;
+}
+
+static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
+			   char *err, size_t errlen)
+{
+	char cg[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
+	int prog_fd = bpf_program__fd(sl.sk->sockops->progs.adm_sockops);
+	int cg_fd, lfd;
+
+	loop_timer_period(sl.tick, next->reconcile_ms);
+	if (cgroup_of(next, cg, sizeof(cg), err, errlen))
+		return -1;
+	if (!strcmp(cg, sl.sk->cgroup))
+		return 0;
+	cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (cg_fd < 0) {
+		snprintf(err, errlen, "[adm] cgroup = %s: %s", cg, strerror(errno));
+		return -1;
+	}
+	lfd = bpf_link_create(prog_fd, cg_fd, BPF_CGROUP_SOCK_OPS, NULL);
+	close(cg_fd);
+	if (lfd < 0) {
+		snprintf(err, errlen, "[adm] cgroup = %s: cannot attach sockops: %s", cg,
+			 strerror(errno));
+		return -1;
+	}
+	/* Pin the new link beside the old one, then rename over it: no gap. */
+	adm_pin_path(path, sizeof(path), ad->cfg->pin_root, ADM_SOCKOPS_LINK);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	unlink(tmp);
+	if (bpf_obj_pin(lfd, tmp) || rename(tmp, path)) {
+		snprintf(err, errlen, "[adm] cgroup = %s: cannot pin the sockops link: %s",
+			 cg, strerror(errno));
+		unlink(tmp);
+		close(lfd);
+		return -1;
+	}
+	chmod(path, 0600);
+	close(lfd);
+	adm_info("sockops: moved from cgroup %s to %s", sl.sk->cgroup, cg);
+	snprintf(sl.sk->cgroup, sizeof(sl.sk->cgroup), "%s", cg);
+	return 0;
+}
+
+static void sl_status(struct admd *ad, json_t *out)
+{
+	(void)ad;
+	json_object_set_new(out, "cgroup", json_string(sl.sk ? sl.sk->cgroup : ""));
+	json_object_set_new(out, "recounts", json_integer((json_int_t)sl.passes));
+	json_object_set_new(out, "reconcile_error", sl.reconcile_err ?
+			    json_string(strerror(-sl.reconcile_err)) : json_null());
+}
+
+/* Undo what this start did to the host: the previous generation, or nothing. */
+static void sl_abort(struct admd *ad)
+{
+	char path[PATH_MAX];
+	int lfd;
+
+	adm_pin_path(path, sizeof(path), ad->cfg->pin_root, ADM_SOCKOPS_LINK);
+	if (sl.sk->created) {
+		unlink(path);
+		adm_info("sockops: detached from %s (start failed)", sl.sk->cgroup);
+	} else if (sl.sk->prev_prog_fd >= 0 && (lfd = bpf_obj_get(path)) >= 0) {
+		if (!bpf_link_update(lfd, sl.sk->prev_prog_fd, NULL))
+			adm_info("sockops: previous program back in place (start failed)");
+		close(lfd);
+	}
+}
+
+static void sl_stop(struct admd *ad, int aborted)
+{
+	if (!sl.sk)
+		return;
+	if (aborted)
+		sl_abort(ad);
+	loop_del_timer(ad->loop, sl.tick);
+	sk_stop(sl.sk);
+	memset(&sl, 0, sizeof(sl));
+}
+
+const struct admd_module sk_module = {
+	.name = "sockets",
+	.start = sl_start,
+	.reload_check = sl_reload_check,
+	.reload_apply = sl_reload_apply,
+	.status = sl_status,
+	.stop = sl_stop,
+};

@@ -32,4 +32,7 @@ void sk_stop(struct sk_layer *sk);
 /* Find the cgroup v2 mount point in /proc/mounts. 0, or -1 if none. */
 int sk_cgroup2_mount(char *buf, size_t len);
 
+struct admd_module;
+extern const struct admd_module sk_module;
+
 #endif /* ADMD_SOCKETS_H */
