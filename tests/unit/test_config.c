@@ -1075,7 +1075,7 @@ static void test_breaker_keys(void **state)
 	assert_int_equal(web->brk.window_ns, 3 * NS_PER_SEC);
 	assert_int_equal(web->brk.cooldown_ns, 20 * NS_PER_SEC);
 	assert_int_equal(web->brk.half_open_permille, 250);
-	assert_int_equal(web->brk.depends_id, db->id);
+	assert_int_equal(web->brk.depends_idx, (__u32)(db - cfg->svcs) + 1);
 	/* Defaults. */
 	assert_int_equal(db->brk.probe_kind, ADM_PROBE_TCP);
 	assert_string_equal(db->brk.probe_addr, "10.77.0.1:3306");
@@ -1085,7 +1085,7 @@ static void test_breaker_keys(void **state)
 	assert_int_equal(db->brk.window_ns, 5 * NS_PER_SEC);
 	assert_int_equal(db->brk.cooldown_ns, 10 * NS_PER_SEC);
 	assert_int_equal(db->brk.half_open_permille, 100);
-	assert_int_equal(db->brk.depends_id, 0);
+	assert_int_equal(db->brk.depends_idx, 0);
 	free(cfg);
 	/* conn_limit = auto alone: bounds 2..1000; a short probe interval
 	 * brings the default timeout down to half of it. */
@@ -1100,8 +1100,8 @@ static void test_breaker_keys(void **state)
 	cfg = parse_ok("[service a]\nports = 1\ndepends_on = b\n"
 		       "[service b]\nports = 2\ndepends_on = c\n"
 		       "[service c]\nports = 3\n");
-	assert_int_equal(cfg->svcs[0].brk.depends_id, 2);
-	assert_int_equal(cfg->svcs[1].brk.depends_id, 3);
+	assert_int_equal(cfg->svcs[0].brk.depends_idx, 2);
+	assert_int_equal(cfg->svcs[1].brk.depends_idx, 3);
 	free(cfg);
 }
 

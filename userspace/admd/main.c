@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "breaker.h"
 #include "config.h"
 #include "control.h"
 #include "ctlproto.h"
@@ -39,6 +40,7 @@ static const struct admd_module *const modules[] = {
 	&ld_module,
 	&sk_module,
 	&ev_module,
+	&bk_module,
 	&mx_module,
 	NULL
 };

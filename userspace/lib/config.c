@@ -717,7 +717,7 @@ static void check_depends(struct cfg_ctx *ctx)
 			continue;
 		dep = adm_config_service(cfg, b->depends_on);
 		if (dep) {
-			b->depends_id = dep->id;
+			b->depends_idx = (__u32)(dep - cfg->svcs) + 1;
 			continue;
 		}
 		set_msg(what, sizeof(what), "[service %s] depends_on = '%s'",
@@ -735,8 +735,8 @@ static void check_depends(struct cfg_ctx *ctx)
 		const struct adm_svc_config *s = &cfg->svcs[i];
 
 		used = snprintf(path, sizeof(path), "%s", s->name);
-		for (hops = 0; s->brk.depends_id && hops < cfg->n_svcs; hops++) {
-			s = &cfg->svcs[s->brk.depends_id - 1];
+		for (hops = 0; s->brk.depends_idx && hops < cfg->n_svcs; hops++) {
+			s = &cfg->svcs[s->brk.depends_idx - 1];	/* resolved above */
 			if (used < sizeof(path))
 				used += snprintf(path + used, sizeof(path) - used,
 						 " -> %s", s->name);

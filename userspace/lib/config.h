@@ -65,7 +65,7 @@ struct adm_brk_config {
 	__u64 cooldown_ns;		/* breaker_cooldown, default 10 s */
 	__u32 half_open_permille;	/* default 100 */
 	char depends_on[ADM_SVC_NAME_MAX];	/* "" = none */
-	__u32 depends_id;		/* its id, resolved after the whole file */
+	__u32 depends_idx;		/* 1 + its index in svcs[] (not its id: policy assigns ids) */
 	int depends_line;
 };
 
