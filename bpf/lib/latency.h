@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Request latency in sockops (owner: the breaker module; adm_lat,
- * adm_sk_lat). A connection of a service with ADM_SVC_LATENCY asks, once
- * established, for a callback on every segment in (PARSE_HDR_OPT_CB, all
- * of them) and out (HDR_OPT_LEN_CB, reserving no option space). The first
- * payload byte in starts a request; the first payload byte out answers
+ * adm_sk_lat). A connection of a service with ADM_SVC_LATENCY gets an
+ * adm_sk_lat entry once established and asks for a callback on every
+ * segment out (HDR_OPT_LEN_CB, reserving no option space). The first
+ * payload byte in starts a request: bpf/adm_lat.bpf.c (fentry on
+ * tcp_rcv_established) stamps req_ns, because sockops' PARSE_HDR_OPT_CB
+ * runs only on the kernel's slow receive path, never for in-order data
+ * (checked: it saw no request at all). The first payload byte out answers
  * it: one sample, now - start, into adm_lat[service] (count, sum,
  * histogram). A connection that closes with a request pending counts as
  * unanswered. Pipelined requests count as one until the first answer.
@@ -17,18 +20,17 @@
 #include "adm/adm.h"
 #include "adm_maps.h"
 
-#define ADM_TCP_DOFF_BYTE	12	/* data offset: high nibble of byte 12 */
-#define ADM_LAT_CB_FLAGS	(BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG | \
-				 BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG)
+#define ADM_LAT_CB_FLAGS	BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG
 
 /* At PASSIVE_ESTABLISHED: measure this connection if its service asks. */
 static __always_inline void adm_lat_start(struct bpf_sock_ops *skops)
 {
+	struct bpf_sock *sk = skops->sk;	/* read once: the verifier tracks its check */
 	const struct adm_service *svc;
 	struct adm_sk_lat *st;
 	__u32 key, *idp;
 
-	if (!skops->sk)
+	if (!sk)
 		return;
 	key = ADM_PORT_SLOT_TCP << 16 | (skops->local_port & 0xffff);
 	idp = bpf_map_lookup_elem(&adm_ports, &key);
@@ -37,8 +39,7 @@ static __always_inline void adm_lat_start(struct bpf_sock_ops *skops)
 	svc = bpf_map_lookup_elem(&adm_services, idp);
 	if (!svc || !(svc->flags & ADM_SVC_LATENCY))
 		return;
-	st = bpf_sk_storage_get(&adm_sk_lat, skops->sk, NULL,
-				BPF_SK_STORAGE_GET_F_CREATE);
+	st = bpf_sk_storage_get(&adm_sk_lat, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
 	st->service = *idp;
@@ -47,35 +48,18 @@ static __always_inline void adm_lat_start(struct bpf_sock_ops *skops)
 				  ADM_LAT_CB_FLAGS | BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
-/* A segment in (skb_data covers its TCP header): payload starts a request. */
-static __always_inline void adm_lat_in(struct bpf_sock_ops *skops)
-{
-	__u8 *data = (__u8 *)(long)skops->skb_data;
-	__u8 *data_end = (__u8 *)(long)skops->skb_data_end;
-	struct adm_sk_lat *st;
-	__u32 hlen;
-
-	if (!skops->sk || data + ADM_TCP_DOFF_BYTE + 1 > data_end)
-		return;
-	hlen = (data[ADM_TCP_DOFF_BYTE] >> 4) * 4;
-	if (skops->skb_len <= hlen)
-		return;		/* no payload: an ACK */
-	st = bpf_sk_storage_get(&adm_sk_lat, skops->sk, NULL, 0);
-	if (st && !st->req_ns)
-		st->req_ns = bpf_ktime_get_ns();
-}
-
 /* A segment out (skb_len is its payload): the answer to a pending request. */
 static __always_inline void adm_lat_out(struct bpf_sock_ops *skops)
 {
+	struct bpf_sock *sk = skops->sk;
 	struct adm_sk_lat *st;
 	struct adm_lat *lat;
 	__u64 start, d;
 	__u32 id, b;
 
-	if (!skops->sk || !skops->skb_len)
+	if (!sk || !skops->skb_len)
 		return;
-	st = bpf_sk_storage_get(&adm_sk_lat, skops->sk, NULL, 0);
+	st = bpf_sk_storage_get(&adm_sk_lat, sk, NULL, 0);
 	if (!st || !st->req_ns)
 		return;
 	start = st->req_ns;
@@ -95,13 +79,14 @@ static __always_inline void adm_lat_out(struct bpf_sock_ops *skops)
 /* The connection closed: a request still pending was never answered. */
 static __always_inline void adm_lat_close(struct bpf_sock_ops *skops)
 {
+	struct bpf_sock *sk = skops->sk;
 	struct adm_sk_lat *st;
 	struct adm_lat *lat;
 	__u32 id;
 
-	if (!skops->sk)
+	if (!sk)
 		return;
-	st = bpf_sk_storage_get(&adm_sk_lat, skops->sk, NULL, 0);
+	st = bpf_sk_storage_get(&adm_sk_lat, sk, NULL, 0);
 	if (!st || !st->req_ns)
 		return;
 	st->req_ns = 0;
@@ -117,9 +102,6 @@ static __always_inline void adm_lat_cb(struct bpf_sock_ops *skops)
 	switch (skops->op) {
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		adm_lat_start(skops);
-		break;
-	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
-		adm_lat_in(skops);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
 		adm_lat_out(skops);

@@ -5,8 +5,10 @@
  * priority. Every BK_TICK_MS it gathers each service's health signals:
  *   - accept-queue depth of its listening sockets (inet_diag dump of
  *     LISTEN sockets in admd's network namespace: idiag_rqueue),
- *   - request latency measured by sockops (adm_lat: first request byte in
- *     to first response byte out), as the p90 and mean of the tick,
+ *   - request latency measured in the kernel (adm_lat: first request byte
+ *     in, stamped by bpf/adm_lat.bpf.c, a cgroup_skb ingress program this
+ *     module attaches to sockops' cgroup, to first response byte out, in
+ *     sockops), as the p90 and mean of the tick,
  *   - an optional active probe (TCP connect or HTTP GET, with a timeout),
  *   - a pressure level the application reports (`admctl pressure`),
  * feeds them to the breaker state machine (lib/brk.c) and the gradient
@@ -24,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,7 @@
 #include <linux/sock_diag.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "adm_lat.skel.h"
 #include "admd.h"
 #include "alim.h"
 #include "breaker.h"
@@ -113,6 +117,8 @@ static struct {
 	struct adm_conc *conc;
 	int ncpus;
 	struct adm_lat *percpu;		/* lookup buffer: ncpus values */
+	struct adm_lat_bpf *lat;	/* cgroup_skb stamping requests; NULL: not loaded */
+	struct bpf_link *lat_link;
 	__u8 port_id[1 << 16];		/* TCP port -> service id */
 	struct bk_svc svc[ADM_MAX_SERVICES];
 	__u8 manual_degrade;
@@ -274,16 +280,29 @@ static int bk_read_queues(void)
 	return ret;
 }
 
-/* Value (ns) below which `permille` of the histogram's requests fell. */
+/* Lower bound (ns) of histogram bucket b. */
+static __u64 bk_bucket_start(__u32 b)
+{
+	return b ? adm_lat_bucket_end(b - 1) : 0;
+}
+
+/*
+ * Value (ns) below which `permille` of the histogram's requests fell,
+ * interpolated linearly inside its bucket (buckets are <= 25% wide).
+ */
 static __u64 bk_quantile(const __u64 *hist, __u64 count, __u32 permille)
 {
 	__u64 want = (count * permille + BK_PERMILLE - 1) / BK_PERMILLE, seen = 0;
+	__u64 lo, hi;
 	__u32 b;
 
 	for (b = 0; b < ADM_LAT_BUCKETS - 1; b++) {
+		if (seen + hist[b] >= want && hist[b]) {
+			lo = bk_bucket_start(b);
+			hi = adm_lat_bucket_end(b);
+			return lo + (hi - lo) * (want - seen) / hist[b];
+		}
 		seen += hist[b];
-		if (seen >= want)
-			return adm_lat_bucket_end(b);
 	}
 	return adm_lat_bucket_end(ADM_LAT_BUCKETS - 2);
 }
@@ -953,8 +972,74 @@ static void bk_close(void)
 	if (bk.diag_fd >= 0)
 		close(bk.diag_fd);
 	free(bk.percpu);
+	bpf_link__destroy(bk.lat_link);
+	adm_lat_bpf__destroy(bk.lat);
 	memset(&bk, 0, sizeof(bk));
 	bk.state_fd = bk.lat_fd = bk.conc_fd = bk.diag_fd = -1;
+}
+
+/* The cgroup v2 directory sockops watches: [adm] cgroup, else the mount. */
+static int bk_cgroup(const struct adm_config *cfg, char *buf, size_t len)
+{
+	char dev[64], dir[PATH_MAX], type[32];
+	FILE *f;
+	int ret = -ENOENT;
+
+	if (cfg->cgroup[0]) {
+		snprintf(buf, len, "%s", cfg->cgroup);
+		return 0;
+	}
+	f = fopen("/proc/mounts", "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %4095s %31s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Load adm_lat (the request side of the latency measurement, sharing the
+ * pinned maps) and attach it to sockops' cgroup, for as long as admd runs.
+ * Without it the latency signal has no data: a warning, not a failure
+ * (the other signals still work).
+ */
+static void bk_lat_load(const struct adm_config *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->pin_root);
+	char cg[PATH_MAX];
+	int rc, fd = -1;
+
+	bk.lat = adm_lat_bpf__open_opts(&opts);
+	if (!bk.lat) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = adm_lat_bpf__load(bk.lat);
+	if (!rc)
+		rc = bk_cgroup(cfg, cg, sizeof(cg));
+	if (!rc) {
+		fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = fd < 0 ? -errno : 0;
+	}
+	if (!rc) {
+		bk.lat_link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
+		rc = bk.lat_link ? 0 : -errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!rc)
+		return;
+fail:
+	adm_warn("breaker: cannot attach the request-latency program (cgroup_skb ingress): %s; breaker_latency and conn_limit = auto have no data",
+		 strerror(-rc));
+	adm_lat_bpf__destroy(bk.lat);
+	bk.lat = NULL;
 }
 
 static int bk_start(struct admd *ad, char *err, size_t errlen)
@@ -982,6 +1067,7 @@ static int bk_start(struct admd *ad, char *err, size_t errlen)
 		snprintf(err, errlen, "breaker: cannot map %s: %s", ADM_MAP_CONC, strerror(errno));
 		goto fail;
 	}
+	bk_lat_load(ad->cfg);
 	bk.diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (bk.diag_fd < 0)
 		adm_warn("breaker: no inet_diag socket (%s): breaker_accept_queue has no data",
