@@ -31,6 +31,7 @@
 # Each scenario uses its own client addresses (10.77.0.10-40), so no
 # scenario sees another's rate state.
 
+E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-300}	# admd lives the whole file: ~2-4 min on a loaded machine
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 

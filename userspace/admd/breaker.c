@@ -839,6 +839,15 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 			return;
 		}
 	}
+	if (state < 0 && !one) {
+		for (id = 1; id < ADM_MAX_SERVICES; id++)
+			if (bk.svc[id].active && bk.svc[id].automatic)
+				break;
+		if (id == ADM_MAX_SERVICES) {
+			ctl_fail(r, "no service has a breaker signal (breaker_latency, breaker_accept_queue, breaker_pressure or breaker_probe) to follow");
+			return;
+		}
+	}
 	if (admd_audit_ready(ad, err, sizeof(err))) {
 		ctl_fail(r, "breaker %s refused: %s", action, err);
 		return;
