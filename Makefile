@@ -144,6 +144,12 @@ test: test-build
 bench: all $(BENCH_BINS) $(E2E_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
+# Long versions of test-command scenarios (README, "Tests"): the breakers'
+# no-flapping check over 60 s of healthy load.
+.PHONY: soak
+soak: test-build
+	$(Q)STEADY_S=60 BUILD=$(BUILD) bash tests/e2e/test_breaker.sh
+
 demo: all $(E2E_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 

@@ -22,4 +22,8 @@ bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "== adaptive: conn_limit = auto beside static limits, steady and with a backend slowing x5"
+bash tests/bench/adaptive.sh "$out/adaptive.json"
+
+echo
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/adaptive.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
