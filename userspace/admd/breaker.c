@@ -119,6 +119,7 @@ static struct {
 	struct adm_lat *percpu;		/* lookup buffer: ncpus values */
 	struct adm_lat_bpf *lat;	/* cgroup_skb stamping requests; NULL: not loaded */
 	struct bpf_link *lat_link;
+	int lat_tried;
 	__u8 port_id[1 << 16];		/* TCP port -> service id */
 	struct bk_svc svc[ADM_MAX_SERVICES];
 	__u8 manual_degrade;
@@ -677,6 +678,70 @@ static void bk_params(const struct adm_brk_config *c, struct brk_params *p,
 	ap->max = c->conn_limit_max;
 }
 
+/* The cgroup v2 directory sockops watches: [adm] cgroup, else the mount. */
+static int bk_cgroup(const struct adm_config *cfg, char *buf, size_t len)
+{
+	char dev[64], dir[PATH_MAX], type[32];
+	FILE *f;
+	int ret = -ENOENT;
+
+	if (cfg->cgroup[0]) {
+		snprintf(buf, len, "%s", cfg->cgroup);
+		return 0;
+	}
+	f = fopen("/proc/mounts", "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %4095s %31s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Load adm_lat (the request side of the latency measurement, sharing the
+ * pinned maps) and attach it to sockops' cgroup, for as long as admd runs.
+ * Without it the latency signal has no data: a warning, not a failure
+ * (the other signals still work).
+ */
+static void bk_lat_load(const struct adm_config *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->pin_root);
+	char cg[PATH_MAX];
+	int rc, fd = -1;
+
+	bk.lat = adm_lat_bpf__open_opts(&opts);
+	if (!bk.lat) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = adm_lat_bpf__load(bk.lat);
+	if (!rc)
+		rc = bk_cgroup(cfg, cg, sizeof(cg));
+	if (!rc) {
+		fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = fd < 0 ? -errno : 0;
+	}
+	if (!rc) {
+		bk.lat_link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
+		rc = bk.lat_link ? 0 : -errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!rc)
+		return;
+fail:
+	adm_warn("breaker: cannot attach the request-latency program (cgroup_skb ingress): %s; breaker_latency and conn_limit = auto have no data",
+		 strerror(-rc));
+	adm_lat_bpf__destroy(bk.lat);
+	bk.lat = NULL;
+}
+
 /*
  * Take cfg's services: same-named ones keep their machines (new
  * parameters), new ones start from the map's state (a breaker an operator
@@ -689,6 +754,11 @@ static int bk_configure(const struct adm_config *cfg, __u64 now)
 	__u32 id;
 	int i, p;
 
+	for (i = 0; i < cfg->n_svcs && !bk.lat_tried; i++)
+		if (cfg->svcs[i].brk.latency_ns || cfg->svcs[i].brk.conn_limit_auto) {
+			bk.lat_tried = 1;	/* once, when a service first needs it */
+			bk_lat_load(cfg);
+		}
 	memcpy(old, bk.svc, sizeof(old));
 	for (id = 1; id < ADM_MAX_SERVICES; id++)
 		bk_probe_stop(&bk.svc[id]);
@@ -987,70 +1057,6 @@ static void bk_close(void)
 	bk.state_fd = bk.lat_fd = bk.conc_fd = bk.diag_fd = -1;
 }
 
-/* The cgroup v2 directory sockops watches: [adm] cgroup, else the mount. */
-static int bk_cgroup(const struct adm_config *cfg, char *buf, size_t len)
-{
-	char dev[64], dir[PATH_MAX], type[32];
-	FILE *f;
-	int ret = -ENOENT;
-
-	if (cfg->cgroup[0]) {
-		snprintf(buf, len, "%s", cfg->cgroup);
-		return 0;
-	}
-	f = fopen("/proc/mounts", "re");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%63s %4095s %31s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, len, "%s", dir);
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-/*
- * Load adm_lat (the request side of the latency measurement, sharing the
- * pinned maps) and attach it to sockops' cgroup, for as long as admd runs.
- * Without it the latency signal has no data: a warning, not a failure
- * (the other signals still work).
- */
-static void bk_lat_load(const struct adm_config *cfg)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->pin_root);
-	char cg[PATH_MAX];
-	int rc, fd = -1;
-
-	bk.lat = adm_lat_bpf__open_opts(&opts);
-	if (!bk.lat) {
-		rc = -errno;
-		goto fail;
-	}
-	rc = adm_lat_bpf__load(bk.lat);
-	if (!rc)
-		rc = bk_cgroup(cfg, cg, sizeof(cg));
-	if (!rc) {
-		fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = fd < 0 ? -errno : 0;
-	}
-	if (!rc) {
-		bk.lat_link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
-		rc = bk.lat_link ? 0 : -errno;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!rc)
-		return;
-fail:
-	adm_warn("breaker: cannot attach the request-latency program (cgroup_skb ingress): %s; breaker_latency and conn_limit = auto have no data",
-		 strerror(-rc));
-	adm_lat_bpf__destroy(bk.lat);
-	bk.lat = NULL;
-}
-
 static int bk_start(struct admd *ad, char *err, size_t errlen)
 {
 	const char *pin = ad->cfg->pin_root;
@@ -1076,7 +1082,6 @@ static int bk_start(struct admd *ad, char *err, size_t errlen)
 		snprintf(err, errlen, "breaker: cannot map %s: %s", ADM_MAP_CONC, strerror(errno));
 		goto fail;
 	}
-	bk_lat_load(ad->cfg);
 	bk.diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (bk.diag_fd < 0)
 		adm_warn("breaker: no inet_diag socket (%s): breaker_accept_queue has no data",

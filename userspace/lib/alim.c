@@ -38,7 +38,7 @@ __u64 alim_limit(const struct alim *a)
 
 /*
  * A probe interval. Intervals that end with the live connections at the
- * probe's limit are pooled until they hold ALIM_MIN_SAMPLES requests:
+ * probe's limit are pooled until they hold ALIM_PROBE_SAMPLES requests:
  * their mean becomes min_rtt. After ALIM_PROBE_TICKS_MAX intervals the
  * probe ends (min_rtt kept if too little was seen).
  */
@@ -49,7 +49,7 @@ static void alim_probe_tick(struct alim *a, __u64 now, __u64 samples,
 	if (live <= a->p.min && samples && mean_ns) {
 		a->probe_samples += samples;
 		a->probe_sum_ns += (double)samples * (double)mean_ns;
-		if (a->probe_samples >= ALIM_MIN_SAMPLES) {
+		if (a->probe_samples >= ALIM_PROBE_SAMPLES) {
 			a->min_rtt_ns = (__u64)(a->probe_sum_ns / (double)a->probe_samples);
 			a->probe_ticks = 0;
 		}
@@ -74,7 +74,13 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 		mean_ns = (__u64)(a->acc_sum_ns / (double)a->acc_samples);
 		a->acc_samples = 0;
 		a->acc_sum_ns = 0;
-		if (!a->min_rtt_ns || mean_ns < a->min_rtt_ns)
+		/*
+		 * At the minimum concurrency nothing queues: what is measured
+		 * there is the unloaded latency, even above the old min_rtt (a
+		 * backend slower for good is re-learned without a probe).
+		 */
+		if (!a->min_rtt_ns || mean_ns < a->min_rtt_ns ||
+		    (alim_limit(a) <= a->p.min && live <= a->p.min))
 			a->min_rtt_ns = mean_ns;
 		a->last_sample_ns = mean_ns;
 		a->updates++;
@@ -84,6 +90,7 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 		if (g < ALIM_GRADIENT_MIN)
 			g = ALIM_GRADIENT_MIN;
 		a->last_gradient = g;
+		a->low_streak = g <= ALIM_GRADIENT_MIN ? a->low_streak + 1 : 0;
 		headroom = a->limit / ALIM_HEADROOM_DIV;
 		if (headroom < 1.0)
 			headroom = 1.0;
@@ -96,7 +103,9 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 						  ALIM_SMOOTHING * est);
 		}
 	}
-	if (now - a->probed_ns >= ALIM_PROBE_EVERY_NS) {
+	if (now - a->probed_ns >= ALIM_PROBE_EVERY_NS ||
+	    a->low_streak >= ALIM_LOW_STREAK) {
+		a->low_streak = 0;
 		a->probe_ticks = ALIM_PROBE_TICKS_MAX;
 		a->probe_samples = 0;
 		a->probe_sum_ns = 0;

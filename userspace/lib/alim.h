@@ -9,9 +9,13 @@
  * (first request byte in to first response byte out, per request) and the
  * live connections. min_rtt is the latency at low concurrency: measured at
  * start (the limit starts at conn_limit_min) and re-measured every
- * ALIM_PROBE_EVERY_NS by holding the limit at conn_limit_min for up to
+ * ALIM_PROBE_EVERY_NS, and after ALIM_LOW_STREAK updates in a row at the
+ * gradient floor (latency at least twice min_rtt: overload, or a backend
+ * that became slower), by holding the limit at conn_limit_min for up to
  * ALIM_PROBE_TICKS_MAX intervals (as Envoy's adaptive concurrency filter
- * does); lower interval means seen between probes lower it. Without the
+ * does); lower interval means seen between probes lower it, and so does
+ * any mean measured while the limit sits at conn_limit_min (nothing queues
+ * there: a backend slower for good is re-learned at once). Without the
  * probe, min_rtt taken from loaded intervals creeps up and the limit
  * with it. Between probes:
  *
@@ -42,6 +46,8 @@
 #define ALIM_HEADROOM_DIV	16	/* headroom = limit / 16, at least 1 */
 #define ALIM_PROBE_EVERY_NS	(30ULL * 1000000000ULL)
 #define ALIM_PROBE_TICKS_MAX	8	/* intervals a min_rtt probe may last */
+#define ALIM_PROBE_SAMPLES	32	/* requests a probe pools for min_rtt */
+#define ALIM_LOW_STREAK		8	/* updates at the gradient floor that start a probe */
 
 struct alim_params {
 	__u64 min, max;		/* conn_limit_min, conn_limit_max (1 <= min <= max) */
@@ -58,6 +64,7 @@ struct alim {
 	__u64 probe_samples;	/* requests pooled by the current probe */
 	double probe_sum_ns;
 	__u64 probes;
+	int low_streak;		/* consecutive updates at ALIM_GRADIENT_MIN */
 	__u64 last_sample_ns;	/* the last interval mean used */
 	double last_gradient;
 	__u64 updates;		/* intervals that had enough samples */
