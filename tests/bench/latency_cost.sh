@@ -83,7 +83,7 @@ done
 restore_stats
 STATS_WAS=""
 mkdir -p "$(dirname "$OUT")"
-jq -s '{rows: ., measured_minus_plain_ns_per_request: (.[1].bpf_ns_per_request - .[0].bpf_ns_per_request),
+jq -s '{rows: ., measured_minus_plain_ns_per_request: ((.[1].bpf_ns_per_request - .[0].bpf_ns_per_request) | round),
 	share_of_host_cpu_pct: ((.[1].bpf_ns_per_request - .[0].bpf_ns_per_request) * 100 / .[1].host_cpu_ns_per_request | . * 100 | round / 100)}' \
 	"$E2E_TMP/plain.cost.json" "$E2E_TMP/measured.cost.json" >"$OUT"
 jq -r '.rows[] | "\(.service): \(.requests) requests, BPF \(.bpf_ns_per_request) ns and \(.bpf_runs_per_request) program runs per request, host CPU \(.host_cpu_ns_per_request) ns per request"' "$OUT"
