@@ -316,7 +316,16 @@ static void test_alim_settles(void **state)
 
 		now = T0;
 		alim_init(&a, &p, now);
-		model_run(&a, &m, &now, 60 * SEC, 20 * SEC, &lo, &hi);
+		/*
+		 * Slow start: from conn_limit_min to the workers' count in 5 s
+		 * (W <= 16; W = 64 reaches ~37: slow start ends at the first
+		 * noisy mean 10% over min_rtt, then it climbs by limit/16).
+		 */
+		model_run(&a, &m, &now, 5 * SEC, 0, &lo, &hi);
+		print_message("# W=%llu: limit %llu after 5 s\n",
+			      (unsigned long long)ws[i], (unsigned long long)alim_limit(&a));
+		assert_true(ws[i] > 16 || alim_limit(&a) * 10 >= ws[i] * 7);
+		model_run(&a, &m, &now, 55 * SEC, 20 * SEC, &lo, &hi);
 		assert_near(lo, hi, ws[i]);
 		assert_true(a.probes >= 1);
 	}

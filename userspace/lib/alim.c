@@ -95,9 +95,14 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 		if (headroom < 1.0)
 			headroom = 1.0;
 		if (g >= 1.0) {
+			/* Slow start: +50% a step until the first sign of a queue. */
+			if (!a->queued && headroom < a->limit / 2)
+				headroom = a->limit / 2;
 			if ((double)live >= a->limit / 2)
 				a->limit = alim_clamp(a, a->limit + headroom);
 		} else {
+			if (g < ALIM_SLOW_START_EXIT)
+				a->queued = 1;
 			est = a->limit * g + headroom;
 			a->limit = alim_clamp(a, (1.0 - ALIM_SMOOTHING) * a->limit +
 						  ALIM_SMOOTHING * est);

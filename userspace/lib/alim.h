@@ -21,7 +21,9 @@
  *
  *   gradient = clamp(tolerance * min_rtt / sample, 0.5, 1)
  *   headroom = max(1, limit / 16)
- *   gradient == 1 and live >= limit / 2:  limit += headroom   (probe up)
+ *   gradient == 1 and live >= limit / 2:  limit += headroom   (probe up;
+ *                                         until a gradient below 0.9,
+ *                                         slow start: limit += limit / 2)
  *   gradient == 1 and live <  limit / 2:  unchanged           (the limit is not what binds)
  *   gradient <  1:  limit = (1 - smoothing) * limit + smoothing * (limit * gradient + headroom)
  *
@@ -43,6 +45,7 @@
 #define ALIM_TOLERANCE		1.05	/* latency within 5% of min_rtt counts as unloaded */
 #define ALIM_SMOOTHING		0.2	/* weight of a new estimate when decreasing */
 #define ALIM_GRADIENT_MIN	0.5	/* at most halve the estimate per interval */
+#define ALIM_SLOW_START_EXIT	0.9	/* a gradient below this ends slow start */
 #define ALIM_HEADROOM_DIV	16	/* headroom = limit / 16, at least 1 */
 #define ALIM_PROBE_EVERY_NS	(30ULL * 1000000000ULL)
 #define ALIM_PROBE_TICKS_MAX	8	/* intervals a min_rtt probe may last */
@@ -65,6 +68,7 @@ struct alim {
 	double probe_sum_ns;
 	__u64 probes;
 	int low_streak;		/* consecutive updates at ALIM_GRADIENT_MIN */
+	int queued;		/* a gradient below 1 was seen: slow start is over */
 	__u64 last_sample_ns;	/* the last interval mean used */
 	double last_gradient;
 	__u64 updates;		/* intervals that had enough samples */
