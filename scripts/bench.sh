@@ -24,6 +24,7 @@ bash tests/bench/flood.sh "$out/flood.json"
 echo
 echo "== adaptive: conn_limit = auto beside static limits, steady and with a backend slowing x5"
 bash tests/bench/adaptive.sh "$out/adaptive.json"
+bash tests/bench/latency_cost.sh "$out/latency_cost.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/adaptive.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/adaptive.json $out/latency_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
