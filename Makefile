@@ -9,7 +9,8 @@ BUILD    ?= build
 CLANG    ?= clang
 CC       ?= cc
 BPFTOOL  ?= bpftool
-ARCH_TRIPLE := $(shell $(CC) -dumpmachine)
+PKG_CONFIG  ?= pkg-config
+DEPS_SCRIPT ?= scripts/deps.sh
 
 ifeq ($(V),1)
 Q :=
@@ -20,13 +21,23 @@ msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
 PKGS        := libbpf inih jansson libmicrohttpd
-PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+# Asked when a recipe first needs them (after $(BUILD)/.deps installed the
+# packages: a fresh machine has none when make reads this file), then kept
+# (`lazy` turns the variable into a simple one on first use). A package
+# pkg-config cannot find stops the build with one sentence, never a link
+# line without its libraries.
+lazy = $(eval $1 := $2)$($1)
+pkg_ask = $(call pkg_check,$1,$(shell $(PKG_CONFIG) --$1 $(PKGS) 2>/dev/null && echo PKG_CONFIG_OK))
+pkg_check = $(if $(filter PKG_CONFIG_OK,$2),$(filter-out PKG_CONFIG_OK,$2),$(error \
+	'$(PKG_CONFIG) --$1 $(PKGS)' failed: a package is missing; install them with 'make deps' ($(DEPS_SCRIPT))))
+PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,$(call pkg_ask,cflags))
+PKG_LIBS    = $(call lazy,PKG_LIBS,$(call pkg_ask,libs) -lelf -lz)
+ARCH_TRIPLE = $(call lazy,ARCH_TRIPLE,$(shell $(CC) -dumpmachine))
 
-BPF_CFLAGS  := -target bpf -mcpu=v3 -g -O2 -Wall -Werror \
+BPF_CFLAGS   = -target bpf -mcpu=v3 -g -O2 -Wall -Werror \
 	       -Iinclude -Imaps -Ibpf -I$(BUILD) -I/usr/include/$(ARCH_TRIPLE)
 CFLAGS      ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+USER_CFLAGS  = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       -Iinclude -Iuserspace/lib -I$(BUILD)/bpf $(PKG_CFLAGS)
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -47,6 +58,7 @@ BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf
 BPF_TEST_LIB := $(filter-out $(wildcard tests/bpf/test_*.c),$(wildcard tests/bpf/*.c))
 E2E_TOOLS  := $(patsubst tests/e2e/tools/%.c,$(BUILD)/tests/e2e/tools/%,$(wildcard tests/e2e/tools/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+BENCH_TOOLS := $(patsubst tests/bench/tools/%.c,$(BUILD)/tests/bench/tools/%,$(wildcard tests/bench/tools/*.c))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # libFuzzer needs clang's sanitizer runtime: the sources are compiled into
 # the target with clang, not linked from the gcc-built libadm.
@@ -54,13 +66,15 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuserspace/l
 
 BINS := $(BUILD)/admd $(BUILD)/admctl
 
-.PHONY: all deps test test-build bench demo install clean fuzz
+.PHONY: all deps test test-build bench demo install clean fuzz soak
 all: $(BUILD)/.deps $(BPF_OBJS) $(SKELS) $(BUILD)/libadm.a $(BINS)
 
 # Installs missing Debian packages once; re-runs when the list changes.
-$(BUILD)/.deps: scripts/deps.sh
+# Every compile and link waits for it (order-only): pkg-config, the
+# compilers and bpftool may not exist before it ran.
+$(BUILD)/.deps: $(DEPS_SCRIPT)
 	$(Q)mkdir -p $(@D)
-	$(Q)scripts/deps.sh
+	$(Q)$(DEPS_SCRIPT)
 	$(Q)touch $@
 deps: $(BUILD)/.deps
 
@@ -78,12 +92,12 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$(basename $(notdir $<)))_bpf > $@
 
-$(BUILD)/userspace/%.o: userspace/%.c $(LIB_HDRS) $(SKELS)
+$(BUILD)/userspace/%.o: userspace/%.c $(LIB_HDRS) $(SKELS) | $(BUILD)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/san/userspace/%.o: userspace/%.c $(LIB_HDRS) $(SKELS)
+$(BUILD)/san/userspace/%.o: userspace/%.c $(LIB_HDRS) $(SKELS) | $(BUILD)/.deps
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -c $< -o $@
@@ -115,42 +129,48 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPF_TEST_LIB) $(wildcard tests/bpf/*.h) $(
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -o $@ $< $(BPF_TEST_LIB) $(BUILD)/libadm.a $(PKG_LIBS)
 
-$(BUILD)/tests/e2e/tools/%: tests/e2e/tools/%.c tests/e2e/tools/tool.h
+$(BUILD)/tests/e2e/tools/%: tests/e2e/tools/%.c tests/e2e/tools/tool.h | $(BUILD)/.deps
 	$(call msg,TOOL-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< -lpthread -lm
+
+# Bench-only tools (the demo's and the benchmarks' load generator and
+# backend) share the e2e tools' tool.h.
+$(BUILD)/tests/bench/tools/%: tests/bench/tools/%.c tests/e2e/tools/tool.h | $(BUILD)/.deps
+	$(call msg,TOOL-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/e2e/tools -o $@ $< -lpthread -lm
 
 $(BUILD)/tests/bench/%: tests/bench/%.c $(BPF_TEST_LIB) $(SKELS) $(BUILD)/libadm.a
 	$(call msg,BENCH-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -o $@ $< $(BPF_TEST_LIB) $(BUILD)/libadm.a $(PKG_LIBS) -lm
 
-$(BUILD)/tests/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c bpf/lib/parse.h
+$(BUILD)/tests/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c bpf/lib/parse.h | $(BUILD)/.deps
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $<
 
-$(BUILD)/tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c userspace/lib/config.c userspace/lib/util.c userspace/lib/log.c $(LIB_HDRS)
+$(BUILD)/tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c userspace/lib/config.c userspace/lib/util.c userspace/lib/log.c $(LIB_HDRS) | $(BUILD)/.deps
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
-test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(FUZZ_BINS)
+test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(BENCH_TOOLS) $(FUZZ_BINS)
 
 # Every layer; the last line is "N passed, N failed, N skipped".
 test: test-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-bench: all $(BENCH_BINS) $(E2E_TOOLS)
-	$(Q)BUILD=$(BUILD) scripts/bench.sh
-
-# Long versions of test-command scenarios (README, "Tests"): the breakers'
-# no-flapping check over 60 s of healthy load.
-.PHONY: soak
+# The long versions of what the test command runs short.
 soak: test-build
+	$(Q)CHURN_S=300 BUILD=$(BUILD) bash tests/e2e/test_lifecycle.sh
 	$(Q)STEADY_S=60 BUILD=$(BUILD) bash tests/e2e/test_breaker.sh
 
-demo: all $(E2E_TOOLS)
+bench: all $(BENCH_BINS) $(E2E_TOOLS) $(BENCH_TOOLS)
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+demo: all $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 install: all

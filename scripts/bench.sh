@@ -17,6 +17,10 @@ echo "== connections/s: the socket layer's cost"
 bash tests/bench/conn_overhead.sh "$out/conn_overhead.json"
 
 echo
+echo "== /metrics scrape: empty vs full per-source maps"
+bash tests/bench/scrape.sh "$out/scrape.json"
+
+echo
 echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
 bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
@@ -27,4 +31,4 @@ bash tests/bench/adaptive.sh "$out/adaptive.json"
 bash tests/bench/latency_cost.sh "$out/latency_cost.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/adaptive.json $out/latency_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/adaptive.json $out/latency_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

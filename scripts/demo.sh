@@ -9,11 +9,11 @@
 # service built for a fraction of them. Touches nothing outside the
 # namespaces it creates, and removes them (and every process it started)
 # on exit. About 90 s (DEMO_SECONDS per phase, default 30).
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/../tests/e2e/lib.sh"
+# shellcheck source=scripts/lib/netns.sh
+. "$(dirname "$0")/lib/netns.sh"
 E2E_NAME=demo
-BACKEND="$BUILD/tests/e2e/tools/backend"
-ADMLOAD="$BUILD/tests/e2e/tools/admload"
+BACKEND="$BUILD/tests/bench/tools/backend"
+ADMLOAD="$BUILD/tests/bench/tools/admload"
 PORT=8080
 SECONDS_PER_PHASE=${DEMO_SECONDS:-30}
 USERS=1000
@@ -156,4 +156,3 @@ echo "to refusal above: a RST from XDP, no queueing) that they must come back la
 echo "and the abusive clients get their 5 connections a second each and no more."
 echo "adm cannot serve more users than the backend can: a refused request is not"
 echo "served, its user is told so at once and tries again after thinking."
-tap_plan_done >/dev/null

@@ -23,8 +23,8 @@ E2E_NAME=adaptive
 E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-600}
 
 OUT=${1:-$BUILD/bench/adaptive.json}
-ADMLOAD=${ADMLOAD:-$BUILD/tests/e2e/tools/admload}
-BACKEND=${BACKEND:-$BUILD/tests/e2e/tools/backend}
+ADMLOAD=${ADMLOAD:-$BUILD/tests/bench/tools/admload}
+BACKEND=${BACKEND:-$BUILD/tests/bench/tools/backend}
 PEER_CONF="$E2E_REPO/tests/bench/peers/adm.conf"
 PORT=8080
 WORKERS=8

@@ -8,8 +8,8 @@
 # time per connection (/proc/stat) in the same runs. Writes JSON to $1
 # (default build/bench/conn_overhead.json) and prints a table. Not a test.
 #   ROUNDS (default 3), CONNS per measurement (default 20000), CONC (32)
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=scripts/lib/netns.sh
+. "$(dirname "$0")/../../scripts/lib/netns.sh"
 
 OUT=${1:-$BUILD/bench/conn_overhead.json}
 ROUNDS=${ROUNDS:-3}
@@ -107,4 +107,3 @@ printf 'socket layer, exact: adm_sockops ran %s ns per connection (all its callb
 	"$(jq -r .sockops_ns_per_conn "$OUT")"
 printf '  %s%% of the host CPU time per connection (%s ns) in the same runs (target <= 5%%)\n' \
 	"$(jq -r .sockops_share_pct "$OUT")" "$(jq -r .host_cpu_ns_per_conn "$OUT")"
-tap_plan_done >/dev/null

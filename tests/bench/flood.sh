@@ -62,8 +62,8 @@
 # Not a test: numbers, comparable only within one run (2 cores, noisy).
 #   QUICK=1   one round of 3 s floods (about 35 s in all; full: ~100 s)
 #   PEERS="none adm"   a subset, in that order; ROUNDS=N, FLOOD_SECONDS=N
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=scripts/lib/netns.sh
+. "$(dirname "$0")/../../scripts/lib/netns.sh"
 E2E_NAME=flood
 
 OUT=${1:-$BUILD/bench/flood.json}
@@ -610,4 +610,3 @@ if [ "${#NOTES[@]}" -gt 0 ]; then
 fi
 echo
 echo "results: $OUT"
-tap_plan_done >/dev/null

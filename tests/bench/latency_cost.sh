@@ -15,8 +15,8 @@
 E2E_NAME=latency_cost
 
 OUT=${1:-$BUILD/bench/latency_cost.json}
-ADMLOAD=${ADMLOAD:-$BUILD/tests/e2e/tools/admload}
-BACKEND=${BACKEND:-$BUILD/tests/e2e/tools/backend}
+ADMLOAD=${ADMLOAD:-$BUILD/tests/bench/tools/admload}
+BACKEND=${BACKEND:-$BUILD/tests/bench/tools/backend}
 P_PLAIN=8091
 P_MEAS=8092
 SECONDS_RUN=${SECONDS_RUN:-8}

@@ -38,14 +38,14 @@
 #   QUICK=1   a short version (under 2 minutes): closed_1k and open_10x,
 #             4 s measured
 #   LOADS="closed_1k open_10x" PEERS="none adm"   a subset
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=scripts/lib/netns.sh
+. "$(dirname "$0")/../../scripts/lib/netns.sh"
 E2E_NAME=overload
 
 OUT=${1:-$BUILD/bench/overload.json}
 QUICK=${QUICK:-0}
-ADMLOAD="$BUILD/tests/e2e/tools/admload"
-BACKEND="$BUILD/tests/e2e/tools/backend"
+ADMLOAD="$BUILD/tests/bench/tools/admload"
+BACKEND="$BUILD/tests/bench/tools/backend"
 PEER_DIR="$E2E_REPO/tests/bench/peers"
 PORT=8080
 BACKEND_PORT=8081	# behind nginx
@@ -394,4 +394,3 @@ if [ "${#NOTES[@]}" -gt 0 ]; then
 fi
 echo
 echo "results: $OUT"
-tap_plan_done >/dev/null

@@ -26,8 +26,8 @@ E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-400}
 
 . "$(dirname "$0")/lib.sh"
 
-BACKEND=${BACKEND:-$BUILD/tests/e2e/tools/backend}	# may move to tests/bench/
-ADMLOAD=${ADMLOAD:-$BUILD/tests/e2e/tools/admload}
+BACKEND=${BACKEND:-$BUILD/tests/bench/tools/backend}
+ADMLOAD=${ADMLOAD:-$BUILD/tests/bench/tools/admload}
 TCPHOLD="$BUILD/tests/e2e/tools/tcphold"
 STEADY_S=${STEADY_S:-15}	# (3) healthy load without a transition
 METRICS_ADDR=127.0.0.1:9119

@@ -188,11 +188,6 @@ src_list SRC_10_40 10.77.0. 10 40
 src_list SRC6_10_40 fd77:: 10 40
 src_list SRC_VERIFIED 10.77.0. 10 $((9 + VERIFIED_N))
 
-# stats FILE: admctl stats --json into FILE.
-stats() {
-	admctl stats --json >"$1" 2>"$1.err"
-}
-
 # svc_field SERVICE FIELD: one field (live, limit, id) of a service, now.
 svc_field() {
 	local f="$E2E_TMP/stats.now.json"
@@ -200,13 +195,6 @@ svc_field() {
 	jq -r --arg s "$1" ".services[] | select(.name == \$s) | .$2" "$f"
 }
 live() { svc_field "$1" live; }
-
-# counter FILE SERVICE VERDICT REASON: packets of one counter (0 if absent).
-counter() {
-	jq --arg s "$2" --arg v "$3" --arg r "$4" \
-		'[.services[] | select(.name == $s) | .counters[] |
-		  select(.verdict == $v and .reason == $r) | .packets] | add // 0' "$1"
-}
 
 # wait_live SERVICE N SECONDS: poll until live == N. Sets WAITED_MS.
 wait_live() {
@@ -240,26 +228,6 @@ corrections() {
 	local f="$E2E_TMP/metrics.now"
 	metrics "$f" || { echo "?"; return 0; }
 	metric "$f" "adm_reconcile_corrections_total{service=\"$1\",scope=\"$2\"}"
-}
-
-# probe NAME ARGS...: tcpprobe --json --each into $E2E_TMP/NAME.json.
-probe() {
-	local name=$1
-	shift
-	e2e_probe "$E2E_TMP/$name.json" --each "$@"
-}
-
-summary() { jq -c 'del(.each)' "$E2E_TMP/$1.json"; }
-
-# expect NAME DESC JQ: ok when JQ is true of probe NAME's result.
-expect() {
-	local name=$1 desc=$2 expr=$3
-	if jq -e "$expr" "$E2E_TMP/$name.json" >/dev/null 2>&1; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc" "expected: $expr"$'\n'"got: $(summary "$name")"
-		return 1
-	fi
 }
 
 # ---- tcphold: held connections, driven through a FIFO

@@ -67,41 +67,6 @@ write_conf() {
 	EOF
 }
 
-# probe NAME ARGS...: tcpprobe --json --each into $E2E_TMP/NAME.json.
-probe() {
-	local name=$1
-	shift
-	e2e_probe "$E2E_TMP/$name.json" --each "$@"
-}
-
-# summary NAME: the probe's result without the per-attempt list.
-summary() {
-	jq -c 'del(.each)' "$E2E_TMP/$1.json"
-}
-
-# expect NAME DESC JQ: a test point that holds when JQ is true of probe NAME.
-expect() {
-	local name=$1 desc=$2 expr=$3
-	if jq -e "$expr" "$E2E_TMP/$name.json" >/dev/null 2>&1; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc" "expected: $expr"$'\n'"got: $(summary "$name")"
-		return 1
-	fi
-}
-
-# stats FILE: admctl stats --json into FILE.
-stats() {
-	admctl stats --json >"$1" 2>"$1.err"
-}
-
-# counter FILE SERVICE VERDICT REASON: packets of one counter (0 if absent).
-counter() {
-	jq --arg s "$2" --arg v "$3" --arg r "$4" \
-		'[.services[] | select(.name == $s) | .counters[] |
-		  select(.verdict == $v and .reason == $r) | .packets] | add // 0' "$1"
-}
-
 # A burst from one source: FLOOD connections at once; BURST get in and the
 # rest are refused fast, nothing hangs.
 expect_rejected_burst() {

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctlproto.h"
 #include "mapstatus.h"
+#include "ops.h"
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
@@ -131,21 +132,19 @@ int ctl_select(struct ctl *ctl, const char *cmd, const char *name,
 /* adm_state of every service id, read-only. EXIT_OK or EXIT_FAIL (said why). */
 int ctl_state_read(struct ctl *ctl, struct adm_state st[ADM_MAX_SERVICES]);
 
-/* "web open, api closed" or "every service closed", via show(). */
-void ctl_state_text(const struct ctl_sel *sel, const struct adm_state *st,
-		    void (*show)(const struct adm_state *st, char *buf, size_t len),
-		    char *buf, size_t len);
-
 /*
- * Read-modify-write adm_state of the selected services (every_id: of every
- * service id, configured or not, so services a reload adds get it too) with
- * set(state, arg), then audit it as `what` (see ctl_audit). Returns an exit
- * code.
+ * Apply an operator write (limits set, breaker, mode, degrade, block,
+ * allow): through admd when it answers on the control socket (while it
+ * runs it is the only writer of policy, so a write never races a reload);
+ * when admd is not running (no socket, or nobody listening) with the same
+ * library function here, the audit record to syslog (ctl_audit). Prints
+ * "WHAT: BEFORE -> AFTER[; NOTE]", or the audit record with --json.
+ * Returns an exit code: 2 for a request that is wrong (nothing changed).
  */
-int ctl_state_update(struct ctl *ctl, const char *cmd, const struct ctl_sel *sel,
-		     int every_id, void (*set)(struct adm_state *st, const void *arg),
-		     const void *arg,
-		     void (*show)(const struct adm_state *st, char *buf, size_t len),
-		     const char *what, const char *note);
+int ctl_op(struct ctl *ctl, const char *cmd, const struct adm_op *op);
+
+/* Copy src into an op field of len bytes; EXIT_USAGE (one sentence) if too long. */
+int ctl_op_str(const char *cmd, const char *what, char *dst, size_t len,
+	       const char *src);
 
 #endif /* ADMCTL_H */

@@ -19,7 +19,6 @@
 #define PERMILLE_MIN	1
 #define PERMILLE_MAX	(PERMILLE - 1)	/* 0 is "open", PERMILLE is "closed" */
 #define STATE_TEXT_MAX	64
-#define WHAT_SERVICE	"every service"
 
 static void breaker_usage(FILE *f)
 {
@@ -52,6 +51,14 @@ static void breaker_usage(FILE *f)
 "  admctl breaker close web\n"
 "  admctl breaker auto web\n"
 "  admctl breaker show --json\n", PERMILLE_MIN, PERMILLE_MAX);
+}
+
+static void show_breaker(const struct adm_state *st, char *buf, size_t len)
+{
+	if (st->breaker == ADM_BRK_HALF_OPEN)
+		snprintf(buf, len, "half-open %u/%d", st->half_open_permille, PERMILLE);
+	else
+		snprintf(buf, len, "%s", adm_breaker_name(st->breaker));
 }
 
 int ctl_module_write(struct ctl *ctl, const char *cmd, json_t *req)
@@ -97,27 +104,6 @@ int ctl_parse_ttl(const char *cmd, const char *ttl, json_int_t *ms)
 				       ttl);
 	*ms = (json_int_t)(ns / 1000000ULL);
 	return 0;
-}
-
-struct brk_set {
-	__u8 state;
-	__u32 permille;
-};
-
-static void set_breaker(struct adm_state *st, const void *arg)
-{
-	const struct brk_set *b = arg;
-
-	st->breaker = b->state;
-	st->half_open_permille = b->permille;
-}
-
-static void show_breaker(const struct adm_state *st, char *buf, size_t len)
-{
-	if (st->breaker == ADM_BRK_HALF_OPEN)
-		snprintf(buf, len, "half-open %u/%d", st->half_open_permille, PERMILLE);
-	else
-		snprintf(buf, len, "%s", adm_breaker_name(st->breaker));
 }
 
 /* admd's breaker module status ({"services": [...]}), or NULL. */
@@ -203,7 +189,8 @@ static int breaker_show(struct ctl *ctl, const char *svc)
 
 int do_breaker(struct ctl *ctl, int argc, char **argv)
 {
-	const char *permille = NULL, *ttl = NULL, *pos[2], *verb, *svc;
+	const char *permille = NULL, *pos[2], *verb, *svc;
+	const char *ttl = NULL;
 	int all = 0, rc, n_pos;
 	const struct ctl_opt opts[] = {
 		{ .name = "permille", .value = &permille },
@@ -211,11 +198,11 @@ int do_breaker(struct ctl *ctl, int argc, char **argv)
 		{ .name = "ttl", .value = &ttl },
 		{}
 	};
+	struct adm_op op = { .kind = ADM_OP_BREAKER };
 	json_int_t ttl_ms = 0;
 	json_t *req;
-	struct brk_set b = {};
 	struct ctl_sel sel;
-	char cmd[CTL_CMD_MAX], what[ADM_AUDIT_WHAT_MAX];
+	char cmd[CTL_CMD_MAX];
 	__u64 pm = 0;
 
 	rc = ctl_args(ctl, "breaker", argc, argv, 1, opts, pos, 2, &n_pos);
@@ -271,31 +258,33 @@ int do_breaker(struct ctl *ctl, int argc, char **argv)
 		if (adm_parse_u64(permille, PERMILLE_MIN, PERMILLE_MAX, &pm))
 			return ctl_usage_error(cmd, "--permille '%s' is not a number %d..%d ('breaker open' is 0, 'breaker close' is %d)",
 					       permille, PERMILLE_MIN, PERMILLE_MAX, PERMILLE);
-		b.state = ADM_BRK_HALF_OPEN;
-		b.permille = (__u32)pm;
+		op.breaker = ADM_BRK_HALF_OPEN;
+		op.permille = (__u32)pm;
 	} else {
-		b.state = !strcmp(verb, "open") ? ADM_BRK_OPEN : ADM_BRK_CLOSED;
+		op.breaker = !strcmp(verb, "open") ? ADM_BRK_OPEN : ADM_BRK_CLOSED;
 	}
-	rc = ctl_select(ctl, cmd, svc, &sel);
-	if (rc)
-		return rc;
-	req = json_pack("{s:s, s:s}", "cmd", "breaker", "action", verb);
-	if (svc)
-		json_object_set_new(req, "service", json_string(svc));
-	if (b.state == ADM_BRK_HALF_OPEN)
-		json_object_set_new(req, "permille", json_integer(b.permille));
-	if (ttl_ms)
-		json_object_set_new(req, "ttl_ms", json_integer(ttl_ms));
-	rc = ctl_module_write(ctl, cmd, req);
-	if (rc != CTL_NO_MODULE)
-		return rc;
 	if (ttl_ms) {
-		fprintf(stderr, "admctl %s: --ttl needs admd (its breaker module), which is not reachable at %s; nothing changed\n",
-			cmd, ctl->socket);
-		return EXIT_FAIL;
+		/* A TTL: the breaker module's manual override (needs admd). */
+		rc = ctl_select(ctl, cmd, svc, &sel);
+		if (rc)
+			return rc;
+		req = json_pack("{s:s, s:s, s:I}", "cmd", "breaker", "action", verb,
+				"ttl_ms", ttl_ms);
+		if (svc)
+			json_object_set_new(req, "service", json_string(svc));
+		if (op.breaker == ADM_BRK_HALF_OPEN)
+			json_object_set_new(req, "permille", json_integer(op.permille));
+		rc = ctl_module_write(ctl, cmd, req);
+		if (rc == CTL_NO_MODULE) {
+			fprintf(stderr, "admctl %s: --ttl needs admd (its breaker module), which is not reachable at %s; nothing changed\n",
+				cmd, ctl->socket);
+			return EXIT_FAIL;
+		}
+		return rc;
 	}
-	snprintf(what, sizeof(what), "%s %s%s%s", cmd, svc ? svc : WHAT_SERVICE,
-		 permille ? " --permille " : "", permille ? permille : "");
-	return ctl_state_update(ctl, cmd, &sel, 0, set_breaker, &b, show_breaker,
-				what, NULL);
+	/* The write path: admd applies it while it runs (ctl_op). */
+	op.all = all;
+	if (svc && ctl_op_str(cmd, "service", op.service, sizeof(op.service), svc))
+		return EXIT_USAGE;
+	return ctl_op(ctl, cmd, &op);
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* admctl block|allow add|del|list: the adm_deny / adm_allow LPM tries. */
+/*
+ * admctl block|allow add|del|list: the adm_deny / adm_allow LPM tries.
+ * `list` reads them; add and del go through the one write path (ctl_op).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,14 +11,10 @@
 #include <jansson.h>
 #include "admctl.h"
 #include "cidr.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define CIDR_TEXT_MAX	64
-#define STATE_TEXT_MAX	64
-#define TTL_MAX_DAYS	3650		/* --ttl at most ten years */
-#define TTL_MAX_NS	(TTL_MAX_DAYS * 86400ULL * NS_PER_SEC)
 
 static void cidr_usage(FILE *f, const char *what)
 {
@@ -27,7 +26,9 @@ static void cidr_usage(FILE *f, const char *what)
 "%s\n"
 "CIDR is an IPv4 or IPv6 prefix or a bare address; host bits must be zero.\n"
 "DURATION: 30s, 10m, 2h, 1d (at most 3650d); without --ttl the entry never\n"
-"expires. Changes apply on the next packet, and are audit records.\n"
+"expires. Changes apply on the next packet, and are audit records. admd\n"
+"makes them while it runs; with admd down admctl makes them itself\n"
+"(enforcement lives in the kernel), audited to syslog. Reloads keep them.\n"
 "Applies to traffic of protected services only.\n"
 "\n"
 "Examples:\n"
@@ -96,35 +97,15 @@ static int cidr_list(struct ctl *ctl, int fd, const char *what)
 	return EXIT_OK;
 }
 
-/* An entry's state in words: "absent", "never expires", "expires in 600s". */
-static void entry_text(int fd, const struct adm_lpm_key *key, char *buf, size_t len)
-{
-	struct adm_cidr_val v;
-	__u64 now = adm_mono_ns();
-
-	if (bpf_map_lookup_elem(fd, key, &v))
-		snprintf(buf, len, "absent");
-	else if (!v.expires_ns)
-		snprintf(buf, len, "present, never expires");
-	else if (v.expires_ns <= now)
-		snprintf(buf, len, "present, expired");
-	else
-		snprintf(buf, len, "present, expires in %llus",
-			 (unsigned long long)((v.expires_ns - now + NS_PER_SEC - 1) / NS_PER_SEC));
-}
-
 int do_cidr(struct ctl *ctl, int allow, int argc, char **argv)
 {
 	const char *what = allow ? "allow" : "block";
 	const char *map = allow ? ADM_MAP_ALLOW : ADM_MAP_DENY;
 	const char *ttl = NULL, *pos[2], *verb, *cidr;
 	const struct ctl_opt opts[] = { { .name = "ttl", .value = &ttl }, {} };
-	char cmd[CTL_CMD_MAX], text[CIDR_TEXT_MAX], before[STATE_TEXT_MAX];
-	char after[STATE_TEXT_MAX], audit_what[ADM_AUDIT_WHAT_MAX];
-	struct adm_lpm_key key;
-	struct adm_cidr_val val = {};
-	__u64 ttl_ns = 0;
-	int fd, rc, n_pos, ret = EXIT_FAIL;
+	char cmd[CTL_CMD_MAX];
+	struct adm_op op = {};
+	int fd, rc, n_pos, ret;
 
 	rc = ctl_args(ctl, what, argc, argv, 1, opts, pos, 2, &n_pos);
 	if (rc == CTL_ARGS_HELP) {
@@ -154,51 +135,13 @@ int do_cidr(struct ctl *ctl, int allow, int argc, char **argv)
 	if (!cidr)
 		return ctl_usage_error(cmd, "a CIDR is required, e.g. 'admctl %s %s 203.0.113.0/24'",
 				       what, verb);
-	if (adm_parse_cidr(cidr, &key))
-		return ctl_usage_error(cmd,
-			"'%s' is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32, with zero host bits)",
-			cidr);
-	if (ttl && !strcmp(verb, "del"))
-		return ctl_usage_error(cmd, "--ttl only goes with add");
-	if (ttl && adm_parse_duration(ttl, &ttl_ns))
-		return ctl_usage_error(cmd, "--ttl '%s' is not a duration (e.g. 30s, 10m, 2h, 1d)",
-				       ttl);
-	if (ttl_ns > TTL_MAX_NS)
-		return ctl_usage_error(cmd, "--ttl '%s' is longer than %d days; leave --ttl out for a permanent entry",
-				       ttl, TTL_MAX_DAYS);
-
-	fd = adm_map_open(ctl->pin_root, map, 0);
-	if (fd < 0)
-		return ctl_open_fail(ctl, map, fd);
-	adm_format_cidr(&key, text, sizeof(text));
-	entry_text(fd, &key, before, sizeof(before));
-	if (!strcmp(verb, "add")) {
-		val.expires_ns = ttl_ns ? adm_mono_ns() + ttl_ns : 0;
-		rc = adm_cidr_add(ctl->pin_root, allow, &key, val.expires_ns);
-		if (rc) {
-			fprintf(stderr, "admctl %s: %s: %s%s\n", cmd, text, strerror(-rc),
-				rc == -ENOSPC ? " (the list is full)" : "");
-			goto out;
-		}
-		snprintf(audit_what, sizeof(audit_what), "%s %s%s%s", cmd, text,
-			 ttl ? " --ttl " : "", ttl ? ttl : "");
-	} else {
-		rc = adm_cidr_del(ctl->pin_root, allow, &key);
-		if (rc == -ENOENT) {
-			fprintf(stderr, "admctl %s: %s: no such entry ('admctl %s list' shows them)\n",
-				cmd, text, what);
-			goto out;
-		}
-		if (rc) {
-			fprintf(stderr, "admctl %s: %s: %s\n", cmd, text, strerror(-rc));
-			goto out;
-		}
-		snprintf(audit_what, sizeof(audit_what), "%s %s", cmd, text);
-	}
-	entry_text(fd, &key, after, sizeof(after));
-	ctl_audit(ctl, audit_what, before, after, "ok", NULL);
-	ret = EXIT_OK;
-out:
-	close(fd);
-	return ret;
+	/* The write path: admd applies it while it runs (ctl_op); it judges CIDR and TTL. */
+	if (ctl_op_str(cmd, "CIDR", op.value, sizeof(op.value), cidr) ||
+	    (ttl && ctl_op_str(cmd, "--ttl", op.ttl, sizeof(op.ttl), ttl)))
+		return EXIT_USAGE;
+	if (ttl && !op.ttl[0])
+		return ctl_usage_error(cmd, "--ttl '' is not a duration (e.g. 30s, 10m, 2h, 1d)");
+	op.kind = !strcmp(verb, "add") ? (allow ? ADM_OP_ALLOW_ADD : ADM_OP_BLOCK_ADD) :
+					(allow ? ADM_OP_ALLOW_DEL : ADM_OP_BLOCK_DEL);
+	return ctl_op(ctl, cmd, &op);
 }

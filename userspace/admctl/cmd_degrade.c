@@ -26,6 +26,7 @@ static void degrade_usage(FILE *f)
 "  3  every service is shed, critical ones too\n"
 "The level applies to every service, also to those a reload adds later, and\n"
 "survives reloads and admd restarts. Without LEVEL: the current level.\n"
+"admd makes the change while it runs; with admd down admctl makes it.\n"
 "While admd runs it also raises a service's level on its own: to the\n"
 "highest pressure an application reports ('admctl pressure'), and to 2\n"
 "(1) while the service its depends_on names has an open (half-open)\n"
@@ -37,16 +38,6 @@ static void degrade_usage(FILE *f)
 "  admctl degrade 2 --ttl 15m\n"
 "  admctl degrade 0\n"
 "  admctl degrade --json\n", ADM_DEGRADE_MAX);
-}
-
-static void set_degrade(struct adm_state *st, const void *arg)
-{
-	st->degrade = *(const __u8 *)arg;
-}
-
-static void show_degrade(const struct adm_state *st, char *buf, size_t len)
-{
-	snprintf(buf, len, "degrade=%u", st->degrade);
 }
 
 /* Would a service of this priority be shed at `level`? */
@@ -77,12 +68,11 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	struct adm_state st[ADM_MAX_SERVICES];
 	__u8 prio[ADM_MAX_SERVICES];
 	json_t *arr;
-	char what[ADM_AUDIT_WHAT_MAX];
+	struct adm_op op = { .kind = ADM_OP_DEGRADE };
 	const char *pos[1];
 	struct ctl_sel sel;
 	int rc, n_pos;
 	__u64 level;
-	__u8 lvl;
 	__u32 id;
 
 	const char *ttl = NULL;
@@ -105,26 +95,26 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_parse_ttl("degrade", ttl, &ttl_ms);
 	if (rc)
 		return rc;
-	rc = ctl_select(ctl, "degrade", NULL, &sel);
-	if (rc)
-		return rc;
-	if (n_pos) {
-		req = json_pack("{s:s, s:I}", "cmd", "degrade", "level", (json_int_t)level);
-		if (ttl_ms)
-			json_object_set_new(req, "ttl_ms", json_integer(ttl_ms));
+	if (n_pos && ttl_ms) {
+		/* A TTL: the breaker module's manual level (needs admd). */
+		req = json_pack("{s:s, s:I, s:I}", "cmd", "degrade", "level",
+				(json_int_t)level, "ttl_ms", ttl_ms);
 		rc = ctl_module_write(ctl, "degrade", req);
-		if (rc != CTL_NO_MODULE)
-			return rc;
-		if (ttl_ms) {
+		if (rc == CTL_NO_MODULE) {
 			fprintf(stderr, "admctl degrade: --ttl needs admd (its breaker module), which is not reachable at %s; nothing changed\n",
 				ctl->socket);
 			return EXIT_FAIL;
 		}
-		lvl = (__u8)level;
-		snprintf(what, sizeof(what), "degrade %u", lvl);
-		return ctl_state_update(ctl, "degrade", &sel, 1, set_degrade, &lvl,
-					show_degrade, what, NULL);
+		return rc;
 	}
+	if (n_pos) {
+		/* The write path: admd applies it while it runs (ctl_op). */
+		op.level = (__u32)level;
+		return ctl_op(ctl, "degrade", &op);
+	}
+	rc = ctl_select(ctl, "degrade", NULL, &sel);
+	if (rc)
+		return rc;
 	rc = ctl_state_read(ctl, st);
 	if (!rc)
 		rc = read_priorities(ctl, prio);

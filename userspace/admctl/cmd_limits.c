@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * admctl limits show|set: the live policy of each service. `set` is a
- * read-modify-write of the service's adm_services entry; conn_limit is an
- * atomic store into the mmapable adm_conc `limit` word, next to the `live`
- * counter the socket layer keeps changing (never overwritten).
+ * admctl limits show|set: the live policy of each service. `show` reads the
+ * maps; `set` goes through the one write path (ctl_op, userspace/lib/ops.c:
+ * admd applies it while it runs).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,8 +17,6 @@
 
 #define VALUE_TEXT_MAX	64
 #define KEYS_TEXT_MAX	256
-#define STATE_TEXT_MAX	128
-#define RELOAD_NOTE	"in effect now, until the config file is applied again ('admctl reload' or SIGHUP)"
 
 static void limits_usage(FILE *f)
 {
@@ -40,7 +37,9 @@ static void limits_usage(FILE *f)
 "        priority                       sheddable, normal or critical\n"
 "      Live keys: %s.\n"
 "      A reload ('admctl reload', SIGHUP) applies the config file again: a\n"
-"      change that should last belongs in the config file too.\n"
+"      change that should last belongs in the config file too. admd makes\n"
+"      the change while it runs (a write never races a reload); with admd\n"
+"      down admctl makes it, and admd's next start applies the file again.\n"
 "\n"
 "Examples:\n"
 "  admctl limits show\n"
@@ -166,71 +165,17 @@ out:
 	return rc;
 }
 
+/* Judged and applied by the one write path (ctl_op: admd, or here when it is down). */
 static int limits_set(struct ctl *ctl, const char *svc_name, const char *key_name,
 		      const char *value)
 {
-	char err[ADM_ERR_MAX], what[ADM_AUDIT_WHAT_MAX];
-	char before[STATE_TEXT_MAX], after[STATE_TEXT_MAX], text[VALUE_TEXT_MAX];
-	struct limits_maps m = { -1, -1 };
-	struct adm_live_value v;
-	struct adm_service svc, next;
-	struct adm_conc *conc = NULL, cur = {};
-	__u64 limit;
-	__u32 id;
-	int key, rc;
+	struct adm_op op = { .kind = ADM_OP_LIMITS_SET };
 
-	/* Everything is judged before anything is opened for writing. */
-	rc = ctl_service(ctl, "limits set", svc_name, &id, NULL);
-	if (rc)
-		return rc;
-	key = adm_live_key_lookup(key_name, err, sizeof(err));
-	if (key < 0)
-		return ctl_usage_error("limits set", "%s", err);
-	if (adm_live_parse(svc_name, key, value, &v, err, sizeof(err)))
-		return ctl_usage_error("limits set", "%s", err);
-	rc = open_maps(ctl, &m, 0);
-	if (rc)
-		goto out;
-	if (bpf_map_lookup_elem(m.services, &id, &svc) ||
-	    bpf_map_lookup_elem(m.conc, &id, &cur)) {
-		fprintf(stderr, "admctl limits set: cannot read service %s: %s\n",
-			svc_name, strerror(errno));
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	next = svc;
-	limit = cur.limit;
-	if (adm_live_apply(&v, &next, &limit, err, sizeof(err))) {
-		rc = ctl_usage_error("limits set", "%s", err);
-		goto out;
-	}
-	adm_live_format(key, &svc, cur.limit, text, sizeof(text));
-	snprintf(before, sizeof(before), "%s %s=%s", svc_name, key_name, text);
-	if (key == ADM_LIVE_CONN_LIMIT) {
-		conc = adm_conc_mmap(m.conc);
-		if (!conc) {
-			fprintf(stderr, "admctl limits set: cannot map %s: %s\n",
-				ADM_MAP_CONC, strerror(errno));
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		/* One aligned store of `limit`: `live` is never touched. */
-		__atomic_store_n(&conc[id].limit, limit, __ATOMIC_RELAXED);
-	} else if (bpf_map_update_elem(m.services, &id, &next, BPF_EXIST)) {
-		fprintf(stderr, "admctl limits set: cannot write service %s: %s\n",
-			svc_name, strerror(errno));
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	adm_live_format(key, &next, limit, text, sizeof(text));
-	snprintf(after, sizeof(after), "%s %s=%s", svc_name, key_name, text);
-	snprintf(what, sizeof(what), "limits set %s %s %s", svc_name, key_name, value);
-	ctl_audit(ctl, what, before, after, "ok", RELOAD_NOTE);
-	rc = EXIT_OK;
-out:
-	adm_conc_munmap(conc);
-	close_maps(&m);
-	return rc;
+	if (ctl_op_str("limits set", "service", op.service, sizeof(op.service), svc_name) ||
+	    ctl_op_str("limits set", "key", op.key, sizeof(op.key), key_name) ||
+	    ctl_op_str("limits set", "value", op.value, sizeof(op.value), value))
+		return EXIT_USAGE;
+	return ctl_op(ctl, "limits set", &op);
 }
 
 int do_limits(struct ctl *ctl, int argc, char **argv)

@@ -8,8 +8,6 @@
 #include <string.h>
 #include "admctl.h"
 
-#define MODE_NOTE	"until the config file is applied again ([adm] mode, on reload or SIGHUP)"
-
 static void mode_usage(FILE *f)
 {
 	fprintf(f,
@@ -21,7 +19,8 @@ static void mode_usage(FILE *f)
 "  shadow   nothing is refused: would-be refusals are counted as would_drop,\n"
 "           would_defer, would_reject ('admctl stats'), the packet passes\n"
 "Without SERVICE the mode applies to every service. A reload or SIGHUP\n"
-"applies the config file's [adm] mode again.\n"
+"applies the config file's [adm] mode again (so does admd's start). admd\n"
+"makes the change while it runs; with admd down admctl makes it.\n"
 "\n"
 "Examples:\n"
 "  admctl mode shadow web\n"
@@ -29,24 +28,14 @@ static void mode_usage(FILE *f)
 "  admctl mode --json\n");
 }
 
-static void set_mode(struct adm_state *st, const void *arg)
-{
-	st->shadow = *(const __u8 *)arg;
-}
-
-static void show_mode(const struct adm_state *st, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", st->shadow ? "shadow" : "enforce");
-}
-
 int do_mode(struct ctl *ctl, int argc, char **argv)
 {
 	struct adm_state st[ADM_MAX_SERVICES];
-	char what[ADM_AUDIT_WHAT_MAX], cmd[CTL_CMD_MAX];
+	struct adm_op op = { .kind = ADM_OP_MODE };
+	char cmd[CTL_CMD_MAX];
 	const char *pos[2];
 	struct ctl_sel sel;
 	int rc, n_pos;
-	__u8 shadow;
 	__u32 id;
 
 	rc = ctl_args(ctl, "mode", argc, argv, 1, NULL, pos, 2, &n_pos);
@@ -85,12 +74,9 @@ int do_mode(struct ctl *ctl, int argc, char **argv)
 	}
 	if (strcmp(pos[0], "enforce") && strcmp(pos[0], "shadow"))
 		return ctl_usage_error("mode", "unknown mode '%s' (enforce, shadow)", pos[0]);
-	shadow = !strcmp(pos[0], "shadow");
+	op.shadow = !strcmp(pos[0], "shadow");
 	snprintf(cmd, sizeof(cmd), "mode %s", pos[0]);
-	rc = ctl_select(ctl, cmd, n_pos > 1 ? pos[1] : NULL, &sel);
-	if (rc)
-		return rc;
-	snprintf(what, sizeof(what), "%s %s", cmd, n_pos > 1 ? pos[1] : "(every service)");
-	return ctl_state_update(ctl, cmd, &sel, 0, set_mode, &shadow, show_mode,
-				what, MODE_NOTE);
+	if (n_pos > 1 && ctl_op_str(cmd, "service", op.service, sizeof(op.service), pos[1]))
+		return EXIT_USAGE;
+	return ctl_op(ctl, cmd, &op);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "admctl.h"
+#include "pins.h"
 
 #define SEC_PER_MIN	60
 #define SEC_PER_HOUR	3600
@@ -162,7 +163,11 @@ int do_status(struct ctl *ctl, int argc, char **argv)
 
 		st = adm_ms_status(ctl->pin_root, &merr);
 		if (!st) {
-			if (merr == -ENOENT)
+			if (merr == -ENOENT && !adm_bpffs_present(ctl->pin_root))
+				fprintf(stderr,
+					"admctl status: admd is not running (%s) and nothing is pinned: no bpf filesystem holds %s (admd mounts one at %s when it starts)\n",
+					err, ctl->pin_root, ADM_BPFFS_DEFAULT);
+			else if (merr == -ENOENT)
 				fprintf(stderr,
 					"admctl status: admd is not running (%s) and there are no adm maps under %s; is this the right pin root (-c FILE, --pin-root DIR)?\n",
 					err, ctl->pin_root);

@@ -16,14 +16,13 @@
 #include <bpf/bpf.h>
 #include "admctl.h"
 #include "live.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
 #define TOP_DEFAULT_N		10
 #define TOP_MAX_N		10000
 #define TOP_DROPS_WINDOW_S	60	/* drops: sources refused in the last minute */
-#define NS_PER_SEC		1000000000ULL
-#define NS_PER_MS		1000000ULL
 #define V4MAPPED_WORD		2
 #define V4MAPPED_MARK		0x0000ffffU
 #define V4_BITS			32

@@ -13,7 +13,6 @@
 
 #define CMD_WORD_MAX	32
 #define NAMES_TEXT_MAX	2048
-#define STATE_VALUE_MAX	64
 #define AUDIT_LINE_MAX	(2 * sizeof(struct adm_audit))	/* room for escapes */
 
 int ctl_usage_error(const char *cmd, const char *fmt, ...)
@@ -116,7 +115,11 @@ int ctl_args(struct ctl *ctl, const char *cmd, int argc, char **argv, int first,
 
 int ctl_open_fail(const struct ctl *ctl, const char *map, int err)
 {
-	if (err == -ENOENT)
+	if (err == -ENOENT && !adm_bpffs_present(ctl->pin_root))
+		fprintf(stderr,
+			"admctl: nothing is pinned: no bpf filesystem holds %s, so admd is not running here (it mounts one at %s when it starts); start admd, or name the right pin root with -c FILE or --pin-root DIR\n",
+			ctl->pin_root, ADM_BPFFS_DEFAULT);
+	else if (err == -ENOENT)
 		fprintf(stderr,
 			"admctl: no adm maps under %s (%s missing); is admd running with this pin_root? Use -c FILE or --pin-root DIR\n",
 			ctl->pin_root, map);
@@ -228,67 +231,86 @@ int ctl_select(struct ctl *ctl, const char *cmd, const char *name,
 	return 0;
 }
 
-void ctl_state_text(const struct ctl_sel *sel, const struct adm_state *st,
-		    void (*show)(const struct adm_state *st, char *buf, size_t len),
-		    char *buf, size_t len)
+int ctl_op_str(const char *cmd, const char *what, char *dst, size_t len,
+	       const char *src)
 {
-	char first[STATE_VALUE_MAX] = "", one[STATE_VALUE_MAX];
-	size_t used = 0;
-	int n = 0, same = 1;
-	__u32 id;
-
-	buf[0] = '\0';
-	for (id = 1; id < ADM_MAX_SERVICES; id++) {
-		if (!sel->pick[id] || !sel->names.name[id][0])
-			continue;
-		show(&st[id], one, sizeof(one));
-		if (!n++)
-			snprintf(first, sizeof(first), "%s", one);
-		else if (strcmp(first, one))
-			same = 0;
-		if (used < len)
-			used += snprintf(buf + used, len - used, "%s%s %s",
-					 used ? ", " : "", sel->names.name[id], one);
-	}
-	if (n > 1 && same)
-		snprintf(buf, len, "every service %s", first);
-	else if (!n)
-		snprintf(buf, len, "(no services)");
+	if (strlen(src) >= len)
+		return ctl_usage_error(cmd, "%s '%.40s...' is too long (at most %zu characters)",
+				       what, src, len - 1);
+	snprintf(dst, len, "%s", src);
+	return 0;
 }
 
-int ctl_state_update(struct ctl *ctl, const char *cmd, const struct ctl_sel *sel,
-		     int every_id, void (*set)(struct adm_state *st, const void *arg),
-		     const void *arg,
-		     void (*show)(const struct adm_state *st, char *buf, size_t len),
-		     const char *what, const char *note)
+/* admd applied it: print what its audit record says. */
+static int op_done_by_admd(struct ctl *ctl, const struct adm_op *op, json_t *resp)
 {
-	struct adm_state st[ADM_MAX_SERVICES] = {};
-	char before[ADM_AUDIT_STATE_MAX], after[ADM_AUDIT_STATE_MAX];
-	int fd = adm_map_open(ctl->pin_root, ADM_MAP_STATE, 0);
-	__u32 id;
+	json_t *a = json_object_get(resp, "audit");
+	const char *note = adm_op_note(op->kind);
 
-	if (fd < 0)
-		return ctl_open_fail(ctl, ADM_MAP_STATE, fd);
-	for (id = 1; id < ADM_MAX_SERVICES; id++)
-		bpf_map_lookup_elem(fd, &id, &st[id]);
-	ctl_state_text(sel, st, show, before, sizeof(before));
-	for (id = 1; id < ADM_MAX_SERVICES; id++) {
-		if (!sel->pick[id] && !every_id)
-			continue;
-		/* Read again right before writing: the window for a lost update is one syscall. */
-		bpf_map_lookup_elem(fd, &id, &st[id]);
-		set(&st[id], arg);
-		if (bpf_map_update_elem(fd, &id, &st[id], BPF_EXIST)) {
-			fprintf(stderr, "admctl %s: cannot write %s[%u]: %s\n", cmd,
-				ADM_MAP_STATE, id, strerror(errno));
-			close(fd);
+	if (ctl->json) {
+		ctl_print_json(json_incref(a));
+		return EXIT_OK;
+	}
+	printf("%s: %s -> %s%s%s\n", json_string_value(json_object_get(a, "what")) ?: "?",
+	       json_string_value(json_object_get(a, "before")) ?: "?",
+	       json_string_value(json_object_get(a, "after")) ?: "?",
+	       note ? "; " : "", note ? note : "");
+	return EXIT_OK;
+}
+
+int ctl_op(struct ctl *ctl, const char *cmd, const struct adm_op *op)
+{
+	char err[ADM_ERR_MAX];
+	struct adm_op_result res;
+	json_t *resp = NULL, *req;
+	int rc;
+
+	if (adm_op_check(op, err, sizeof(err)))
+		return ctl_usage_error(cmd, "%s", err);
+	req = adm_op_to_json(op);
+	/* The instance admctl reads: admd refuses a write meant for another. */
+	if (req)
+		json_object_set_new(req, "pin_root", json_string(ctl->pin_root));
+	if (!req) {
+		fprintf(stderr, "admctl %s: out of memory\n", cmd);
+		return EXIT_FAIL;
+	}
+	rc = ctl_call(ctl, req, &resp, err, sizeof(err));
+	if (rc == -ENOENT || rc == -ECONNREFUSED) {
+		/* admd is not running: nobody else writes, so write here. */
+		rc = adm_op_apply(ctl->pin_root, op, &res, err, sizeof(err));
+		if (rc == -EINVAL)
+			return ctl_usage_error(cmd, "%s", err);
+		if (rc) {
+			fprintf(stderr, "admctl %s: %s\n", cmd, err);
 			return EXIT_FAIL;
 		}
+		ctl_audit(ctl, res.what, res.before, res.after, "ok",
+			  adm_op_note(op->kind));
+		return EXIT_OK;
 	}
-	close(fd);
-	ctl_state_text(sel, st, show, after, sizeof(after));
-	ctl_audit(ctl, what, before, after, "ok", note);
-	return EXIT_OK;
+	if (rc == -ETIMEDOUT || rc == -EPIPE) {
+		/* Sent, unanswered: admd may have applied it. */
+		fprintf(stderr,
+			"admctl %s: %s; admctl did not write the maps itself (admd is their only writer while it runs): 'admctl logs tail' shows whether admd applied it\n",
+			cmd, err);
+		return EXIT_FAIL;
+	}
+	if (rc) {
+		fprintf(stderr,
+			"admctl %s: %s; nothing changed: while admd runs it is the only writer of policy\n",
+			cmd, err);
+		return EXIT_FAIL;
+	}
+	if (json_is_true(json_object_get(resp, "ok"))) {
+		rc = op_done_by_admd(ctl, op, resp);
+	} else {
+		fprintf(stderr, "admctl %s: %s\n", cmd,
+			json_string_value(json_object_get(resp, "error")) ?: "admd refused");
+		rc = json_is_true(json_object_get(resp, "usage")) ? EXIT_USAGE : EXIT_FAIL;
+	}
+	json_decref(resp);
+	return rc;
 }
 
 int ctl_state_read(struct ctl *ctl, struct adm_state st[ADM_MAX_SERVICES])

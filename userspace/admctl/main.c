@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * admctl: reads and steers the adm data plane through its pinned maps, and
- * asks admd (control socket) for what only the daemon can do. Map writes
- * are made here, so an operator can still block at 3 a.m. with admd down;
- * each is then reported to admd for the audit trail.
+ * admctl: reads the adm data plane through its pinned maps, and asks admd
+ * (control socket) for what only the daemon can do. Policy writes go to
+ * admd, their single writer while it runs (ctl_op); with admd down admctl
+ * applies them itself with the same library code, so an operator can
+ * still block at 3 a.m., and audits them to syslog.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,7 +89,9 @@ static void usage(FILE *f)
 "  admctl limits set web new_conn_rate 50/s\n"
 "  admctl --pin-root /sys/fs/bpf/adm-test allow list --json\n"
 "\n"
-"Every write is an audit record (admd logs it; syslog when admd is down).\n"
+"Writes (limits set, block, allow, breaker, mode, degrade) are made by admd\n"
+"while it runs; with admd down admctl makes them itself. Every write is an\n"
+"audit record (admd logs it; syslog when admd is down).\n"
 "Exit status: 0 ok, 1 operation failed, 2 usage error.\n");
 }
 

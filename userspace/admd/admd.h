@@ -10,8 +10,9 @@
  * refusal refuses the reload), then reload_apply in order; if one fails,
  * the modules already applied get reload_apply with the old config again
  * (all or nothing). Stop runs in reverse order. A start that fails part way
- * stops the modules already started with `aborted` set: each puts the host
- * back as it found it (nothing newly attached stays attached).
+ * stops the modules already started, and the one that failed, with
+ * `aborted` set: each puts the host back as it found it (nothing newly
+ * attached stays attached); so stop must cope with a half-done start.
  */
 #ifndef ADMD_ADMD_H
 #define ADMD_ADMD_H

@@ -43,6 +43,7 @@
 #include "alim.h"
 #include "breaker.h"
 #include "brk.h"
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "mapstatus.h"
@@ -857,11 +858,15 @@ static struct bk_svc *bk_req_service(struct ctl_req *r, const char *cmd, int req
 
 /*
  * {"cmd":"breaker","action":"open|close|half-open|auto","service":NAME
- * (absent: every service),"permille":N,"ttl_ms":N}
+ * (absent: every service),"permille":N,"ttl_ms":N}; also the writer's
+ * form (userspace/lib/ops.c: "state" for "action", "all"), which admctl
+ * sends without --ttl: this module is listed before the writer, so the
+ * breaker's manual overrides all come here.
  */
 static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 {
-	const char *action = json_string_value(json_object_get(r->req, "action"));
+	const char *action = json_string_value(json_object_get(r->req, "action")) ?:
+			     json_string_value(json_object_get(r->req, "state"));
 	json_t *pm = json_object_get(r->req, "permille");
 	long long ttl = bk_ttl_ms(r);
 	struct bk_svc *one = NULL;
@@ -956,7 +961,7 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 	ctl_reply(r, json_pack("{s:o}", "audit", adm_audit_to_json(&a)));
 }
 
-/* {"cmd":"degrade","level":0..3,"ttl_ms":N} */
+/* {"cmd":"degrade","level":0..3,"ttl_ms":N} (the writer's form has no ttl_ms) */
 static void bk_cmd_degrade(struct admd *ad, struct ctl_req *r)
 {
 	json_t *lv = json_object_get(r->req, "level");

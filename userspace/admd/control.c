@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include "adm/adm.h"
 #include "admd.h"
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "mapstatus.h"
@@ -36,7 +37,6 @@
 #define CTL_SOCK_UMASK		0177
 #define CTL_LOGS_DEFAULT	10
 #define CTL_PROBE_MS		200	/* is another admd answering the old socket? */
-#define NS_PER_MS		1000000ULL
 #define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 #define EVENT_WRAP		"{\"event\":"
 #define CTL_TICK_MS		1000	/* idle clients are looked for this often */

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "clock.h"
 #include "control.h"
 #include "host.h"
 #include "log.h"
 #include "pins.h"
 
-#define NS_PER_SEC	1000000000ULL
 
 void admd_event(struct admd *ad, const struct adm_event *e)
 {
@@ -109,8 +109,8 @@ int admd_start(struct admd *ad, char *err, size_t errlen)
 		if (!(*m)->start || !(*m)->start(ad, err, errlen))
 			continue;
 		adm_err("%s: %s", (*m)->name, err);
-		/* Everything started so far, in reverse, undone. */
-		while (m-- > ad->mods)
+		/* Everything started so far, the failed one too, in reverse, undone. */
+		for (m++; m-- > ad->mods;)
 			if ((*m)->stop)
 				(*m)->stop(ad, 1);
 		return -1;

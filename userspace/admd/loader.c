@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "adm_xdp.skel.h"
 #include "admd.h"
+#include "clock.h"
 #include "control.h"
 #include "mapstatus.h"
 #include "policy.h"
@@ -28,6 +29,8 @@
 #include "pins.h"
 
 #define PIN_MODE	0600
+#define LD_DETACH_WAIT_TRIES	200	/* x LD_DETACH_WAIT_US: 1 s at most */
+#define LD_DETACH_WAIT_US	5000
 
 /* A pinned map that exists must match what this build would create. */
 static int check_pinned_layout(struct bpf_object *obj, const char *root,
@@ -339,18 +342,29 @@ static int ld_detach(const struct adm_config *cfg, const char *ifname,
 		snprintf(err, errlen, "pin path for %s too long", ifname);
 		return -1;
 	}
-	/* The pin holds the link's last reference: removing it detaches. */
-	if (unlink(path)) {
-		if (errno == ENOENT)
-			snprintf(err, errlen,
-				 "%s is not attached by adm (no %.200s); 'admctl status' lists the interfaces",
-				 ifname, path);
-		else
-			snprintf(err, errlen, "cannot remove %.200s: %s", path,
-				 strerror(errno));
-		return -1;
+	/*
+	 * The pin holds the link's last reference: removing it detaches, but
+	 * the kernel releases the link in a work item, so wait for it (a
+	 * re-attach right after would find the old program still there).
+	 */
+	if (!unlink(path)) {
+		int ifindex = if_nametoindex(ifname), i;
+		__u32 id = 0;
+
+		for (i = 0; ifindex && i < LD_DETACH_WAIT_TRIES; i++) {
+			if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+				break;
+			usleep(LD_DETACH_WAIT_US);
+		}
+		return 0;
 	}
-	return 0;
+	if (errno == ENOENT)
+		snprintf(err, errlen,
+			 "%s is not attached by adm (no %.200s); 'admctl status' lists the interfaces",
+			 ifname, path);
+	else
+		snprintf(err, errlen, "cannot remove %.200s: %s", path, strerror(errno));
+	return -1;
 }
 
 /*
@@ -393,6 +407,8 @@ static int ld_start(struct admd *ad, char *err, size_t errlen)
 
 	if (!cfg->n_ifaces)
 		adm_warn("no interfaces configured: maps and policy only, nothing enforced");
+	if (adm_bpffs_ensure(cfg->pin_root, err, errlen))
+		return -1;
 	ld.skel = ld_load(cfg, err, errlen);
 	if (!ld.skel)
 		return -1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "admd.h"
 #include "breaker.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "ctlproto.h"
@@ -27,6 +28,7 @@
 #include "metrics.h"
 #include "pins.h"
 #include "sockets.h"
+#include "writer.h"
 
 /*
  * The modules, in start order (stop runs backwards). The control socket
@@ -38,9 +40,10 @@ static const struct admd_module *const modules[] = {
 	&ctl_module,
 	&log_module,
 	&ld_module,
+	&bk_module,	/* before wr_module: it serves breaker and degrade (manual overrides) */
+	&wr_module,
 	&sk_module,
 	&ev_module,
-	&bk_module,
 	&mx_module,
 	NULL
 };
@@ -157,10 +160,15 @@ int main(int argc, char **argv)
 	struct admd ad = { .started_ns = adm_mono_ns(), .mods = modules };
 	struct adm_config *cfg = NULL;
 	char err[ADM_ERR_MAX];
+	sigset_t start_mask, old_mask;
 	int opt, i, rc, ret = 1;
 	gid_t gid;
 
 	signals_install();
+	sigemptyset(&start_mask);
+	sigaddset(&start_mask, SIGHUP);
+	sigaddset(&start_mask, SIGINT);
+	sigaddset(&start_mask, SIGTERM);
 	adm_log_prog = "admd";
 	while ((opt = getopt_long(argc, argv, "c:i:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -272,7 +280,14 @@ int main(int argc, char **argv)
 		adm_err("cannot create the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (admd_start(&ad, err, sizeof(err)))
+	/*
+	 * The verifier gives up on a pending signal (EAGAIN): signals wait
+	 * until the start is over, then their flags are acted on.
+	 */
+	sigprocmask(SIG_BLOCK, &start_mask, &old_mask);
+	rc = admd_start(&ad, err, sizeof(err));
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (rc)
 		goto out;
 	if (stop) {
 		adm_info("stopping: asked to during start");

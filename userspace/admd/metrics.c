@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 #include <sys/epoll.h>
 #include "admd.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "pins.h"
@@ -278,7 +279,7 @@ static char *mx_render(struct mx_server *mx)
 			    s->meta[id].name, (unsigned long long)s->meta[id].corrections,
 			    s->meta[id].name, (unsigned long long)s->meta[id].src_corrections);
 	help(&b, "adm_untracked_connections", "gauge",
-	     "Live connections on a service's ports that the socket layer never counted (opened before it was attached).");
+	     "Live connections on a service's ports that opened before the socket layer was attached (counted in adm_live_connections by the recount).");
 	for (id = 1; id < ADM_MAX_SERVICES; id++)
 		if (s->meta[id].name[0])
 			put(&b, "adm_untracked_connections{service=\"%s\"} %llu\n", s->meta[id].name,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "adm_iter.skel.h"
 #include "adm_sockops.skel.h"
 #include "admd.h"
+#include "clock.h"
 #include "cidr.h"
 #include "log.h"
 #include "pins.h"
@@ -31,6 +33,8 @@
 #define SO_NETNS_COOKIE		71
 #endif
 #define SK_MAX_PENDING_SRC	4096
+#define SK_BATCH		4096	/* entries per batch lookup */
+#define SK_SECOND_PASS_MS	100
 
 struct src_drift {
 	struct adm_fp_key key;
@@ -46,6 +50,7 @@ struct sk_layer {
 	__s64 pending[ADM_MAX_SERVICES];	/* drift seen in the last quiet pass */
 	struct src_drift *src_pending;
 	int n_src_pending;
+	__s64 untracked_prev[ADM_MAX_SERVICES];	/* last quiet pass's figure, -1: none */
 	char cgroup[PATH_MAX];		/* where the sockops link is attached */
 	int created;			/* this start created the link (abort: remove it) */
 	int prev_prog_fd;		/* this start replaced that program (abort: put it back) */
@@ -190,6 +195,8 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		return NULL;
 	sk->conc_fd = sk->src_conc_fd = sk->recount_fd = -1;
 	sk->src_recount_fd = sk->meta_fd = sk->prev_prog_fd = -1;
+	for (int i = 0; i < ADM_MAX_SERVICES; i++)
+		sk->untracked_prev[i] = -1;
 	sk->src_pending = calloc(SK_MAX_PENDING_SRC, sizeof(*sk->src_pending));
 	if (!sk->src_pending)
 		goto fail_errno;
@@ -305,50 +312,88 @@ static __s64 same_sign_min(__s64 a, __s64 b)
  * began (done0) is left alone: its counter may be newer than the recount,
  * and a read-modify-write of it could lose that change.
  */
+/* One source's counter against the recount; see reconcile_sources. */
+static void consider_source(struct sk_layer *sk, const struct adm_fp_key *key,
+			    __u64 live, __u64 truth, struct src_drift *now,
+			    int *n, __u64 *fixed, const __u64 *done0)
+{
+	__s64 drift = (__s64)(truth - live);
+	int i;
+
+	if (!drift || *n == SK_MAX_PENDING_SRC || key->service >= ADM_MAX_SERVICES ||
+	    raced(sk, key->service, done0))
+		return;
+	now[*n].key = *key;
+	now[*n].drift = drift;
+	for (i = 0; i < sk->n_src_pending; i++) {
+		__s64 fix;
+
+		if (memcmp(&sk->src_pending[i].key, key, sizeof(*key)))
+			continue;
+		fix = same_sign_min(sk->src_pending[i].drift, drift);
+		if (fix) {
+			live += fix;
+			bpf_map_update_elem(sk->src_conc_fd, key, &live, BPF_ANY);
+			fixed[key->service] += fix > 0 ? fix : -fix;
+			now[*n].drift = 0;
+		}
+		break;
+	}
+	if (now[*n].drift)
+		(*n)++;
+}
+
+/*
+ * Correct per-source counters whose drift repeated across two passes.
+ * Both maps are read with batch lookups (SK_BATCH entries a syscall), so a
+ * pass over a full adm_src_conc costs milliseconds, not a syscall per
+ * entry. Sources with a counter are checked against the tally; sources in
+ * the tally without a counter (evicted, or never counted) after that.
+ */
 static void reconcile_sources(struct sk_layer *sk, __u64 *fixed,
 			      const __u64 *done0)
 {
 	struct src_drift *now = calloc(SK_MAX_PENDING_SRC, sizeof(*now));
-	struct adm_fp_key key, *prev = NULL;
-	int n = 0, i;
+	struct adm_fp_key *keys = calloc(SK_BATCH, sizeof(*keys));
+	__u64 *vals = calloc(SK_BATCH, sizeof(*vals));
+	int n = 0, pass, fd;
+	__u32 count, i, tok;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
-	if (!now)
-		return;
-	while (!bpf_map_get_next_key(sk->src_conc_fd, prev, &key)) {
-		__u64 live = 0, truth = 0;
-		__s64 drift;
+	if (!now || !keys || !vals)
+		goto out;
+	for (pass = 0; pass < 2; pass++) {
+		fd = pass ? sk->src_recount_fd : sk->src_conc_fd;
+		for (int first = 1, rc = 0; !rc; first = 0) {
+			count = SK_BATCH;
+			rc = bpf_map_lookup_batch(fd, first ? NULL : &tok, &tok, keys,
+						  vals, &count, &opts);
+			if (rc && errno != ENOENT)
+				break;
+			for (i = 0; i < count; i++) {
+				__u64 other = 0;
 
-		prev = &key;
-		if (key.service >= ADM_MAX_SERVICES ||
-		    bpf_map_lookup_elem(sk->src_conc_fd, &key, &live) ||
-		    raced(sk, key.service, done0))
-			continue;
-		bpf_map_lookup_elem(sk->src_recount_fd, &key, &truth);
-		drift = (__s64)(truth - live);
-		if (!drift || n == SK_MAX_PENDING_SRC)
-			continue;
-		now[n].key = key;
-		now[n].drift = drift;
-		for (i = 0; i < sk->n_src_pending; i++) {
-			__s64 fix;
-
-			if (memcmp(&sk->src_pending[i].key, &key, sizeof(key)))
-				continue;
-			fix = same_sign_min(sk->src_pending[i].drift, drift);
-			if (fix) {
-				live += fix;
-				bpf_map_update_elem(sk->src_conc_fd, &key, &live, BPF_EXIST);
-				fixed[key.service] += fix > 0 ? fix : -fix;
-				now[n].drift = 0;
+				if (!pass) {	/* vals: counters */
+					if (!vals[i])
+						continue;	/* stale entry: the tally has none either, or pass 2 sees it */
+					bpf_map_lookup_elem(sk->src_recount_fd, &keys[i], &other);
+					consider_source(sk, &keys[i], vals[i], other, now, &n,
+							fixed, done0);
+				} else {	/* vals: tallies */
+					if (!bpf_map_lookup_elem(sk->src_conc_fd, &keys[i], &other) && other)
+						continue;	/* seen in the first pass */
+					consider_source(sk, &keys[i], other, vals[i], now, &n,
+							fixed, done0);
+				}
 			}
-			break;
 		}
-		if (now[n].drift)
-			n++;
 	}
 	memcpy(sk->src_pending, now, sizeof(*now) * n);
 	sk->n_src_pending = n;
+out:
 	free(now);
+	free(keys);
+	free(vals);
 }
 
 int sk_reconcile(struct sk_layer *sk)
@@ -374,14 +419,15 @@ int sk_reconcile(struct sk_layer *sk)
 
 	for (id = 1; id < ADM_MAX_SERVICES; id++) {
 		struct adm_meta meta;
-		__s64 drift, fix;
+		__s64 drift, fix, slack;
+		int svc_quiet, stable;
+		__u64 changes;
 
 		if (bpf_map_lookup_elem(sk->meta_fd, &id, &meta) || !meta.name[0])
 			continue;
 		if (bpf_map_lookup_elem(sk->recount_fd, &id, &rc))
 			continue;
 		after = __atomic_load_n(&sk->conc[id].live, __ATOMIC_ACQUIRE);
-		meta.untracked = rc.untracked;
 		meta.reaped_idle += rc.reaped_idle;
 		meta.reaped_lifetime += rc.reaped_lifetime;
 		meta.reconcile_ns = adm_mono_ns();
@@ -390,26 +436,59 @@ int sk_reconcile(struct sk_layer *sk)
 				 (unsigned long long)rc.reaped_idle,
 				 (unsigned long long)rc.reaped_lifetime, meta.name);
 		/*
-		 * Only a pass that raced no take or release can be compared
-		 * with the counter (reaped sockets release theirs through
-		 * sockops meanwhile, which races too).
+		 * The tally can be off from the counter by at most the takes
+		 * and releases that overlapped the pass (begun now - done at
+		 * the start): a drift beyond that is real even on a busy
+		 * service, and is corrected by the excess when two passes in a
+		 * row agree on its sign. A pass that raced nothing compares
+		 * exactly. Live connections the socket layer never saw (they
+		 * predate it) are in `live` too, as meta.untracked, so
+		 * conn_limit holds from the first pass.
 		 */
-		if (raced(sk, id, done0) || before[id] != after ||
-		    rc.reaped_idle || rc.reaped_lifetime) {
+		changes = __atomic_load_n(&sk->sockops->bss->adm_chg_begun[id],
+					  __ATOMIC_ACQUIRE) - done0[id];
+		if (changes || before[id] != after || rc.reaped_idle || rc.reaped_lifetime)
 			quiet = 0;
-			sk->pending[id] = 0;
-		} else {
-			drift = (__s64)(rc.tracked - after);
-			fix = same_sign_min(sk->pending[id], drift);
-			if (fix) {
-				__atomic_fetch_add(&sk->conc[id].live, (__u64)fix, __ATOMIC_ACQ_REL);
-				meta.corrections += fix > 0 ? fix : -fix;
-				adm_warn("reconcile: %s live counter corrected by %+lld to the socket table's %llu",
-					 meta.name, (long long)fix,
-					 (unsigned long long)rc.tracked);
-				drift = 0;
-			}
-			sk->pending[id] = drift;
+		drift = (__s64)(rc.tracked + meta.untracked - after);
+		slack = (__s64)changes + (rc.reaped_idle || rc.reaped_lifetime ?
+					   (__s64)(rc.reaped_idle + rc.reaped_lifetime) : 0);
+		if (drift > slack) {
+			drift -= slack;
+		} else if (drift < -slack) {
+			drift += slack;
+		} else if (slack) {
+			/* This pass cannot tell: keep what the last one saw. */
+			goto untracked;
+		}
+		fix = same_sign_min(sk->pending[id], drift);
+		if (fix) {
+			__atomic_fetch_add(&sk->conc[id].live, (__u64)fix, __ATOMIC_ACQ_REL);
+			meta.corrections += fix > 0 ? fix : -fix;
+			adm_warn("reconcile: %s live counter corrected by %+lld to the socket table's %llu%s",
+				 meta.name, (long long)fix,
+				 (unsigned long long)(rc.tracked + meta.untracked),
+				 changes ? " (during churn)" : "");
+			drift = 0;
+		}
+		sk->pending[id] = drift;
+untracked:
+		/*
+		 * Sockets in transition (established before sockops ran,
+		 * released before their state changed) look untracked for a
+		 * moment: only a figure two quiet passes agree on moves `live`.
+		 */
+		svc_quiet = !changes && before[id] == after && !rc.reaped_idle &&
+			    !rc.reaped_lifetime;
+		stable = svc_quiet && sk->untracked_prev[id] == (__s64)rc.untracked;
+		sk->untracked_prev[id] = svc_quiet ? (__s64)rc.untracked : -1;
+		if (stable && rc.untracked != meta.untracked) {
+			__s64 d = (__s64)(rc.untracked - meta.untracked);
+
+			__atomic_fetch_add(&sk->conc[id].live, (__u64)d, __ATOMIC_ACQ_REL);
+			if (d > 0)
+				adm_info("reconcile: %s has %llu live connections the socket layer did not see open; counted",
+					 meta.name, (unsigned long long)rc.untracked);
+			meta.untracked = rc.untracked;
 		}
 		bpf_map_update_elem(sk->meta_fd, &id, &meta, BPF_EXIST);
 	}
@@ -457,23 +536,61 @@ void sk_stop(struct sk_layer *sk)
 
 /* ---------------------------------------------------------------- module */
 
+/*
+ * The recount walks the socket table and, in a quiet pass, every per-source
+ * counter: on full maps that is long enough to stall the loop, so it runs
+ * in a thread of its own. The thread touches only the BPF maps and
+ * sk_reconcile's own state; what the loop reads of it is under `lock`.
+ */
 static struct {
 	struct sk_layer *sk;
-	struct loop_timer *tick;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;
+	__u64 period_ms;
+	char pin_root[PATH_MAX];
 	int reconcile_err;		/* last sk_reconcile result */
 	__u64 passes;
-} sl;
+	__u64 last_pass_ns;		/* how long the last pass took */
+} sl = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
-static void sl_tick(void *ctx)
+static void *sl_main(void *arg)
 {
-	struct admd *ad = ctx;
-	int rc = sk_reconcile(sl.sk);
+	(void)arg;
+	pthread_mutex_lock(&sl.lock);
+	while (!sl.stop) {
+		struct timespec until;
+		__u64 t0, wait_ms;
+		int rc;
 
-	sl.reconcile_err = rc;
-	sl.passes++;
-	if (rc)
-		adm_warn("socket table recount failed: %s", strerror(-rc));
-	adm_cidr_sweep(ad->cfg->pin_root);
+		pthread_mutex_unlock(&sl.lock);
+		t0 = adm_mono_ns();
+		rc = sk_reconcile(sl.sk);
+		if (rc)
+			adm_warn("socket table recount failed: %s", strerror(-rc));
+		adm_cidr_sweep(sl.pin_root);
+		pthread_mutex_lock(&sl.lock);
+		sl.reconcile_err = rc;
+		sl.passes++;
+		sl.last_pass_ns = adm_mono_ns() - t0;
+		/* The second pass soon after the first: two agree before live moves. */
+		wait_ms = sl.passes == 1 && sl.period_ms > SK_SECOND_PASS_MS ?
+			  SK_SECOND_PASS_MS : sl.period_ms;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!sl.stop &&
+		       pthread_cond_timedwait(&sl.cond, &sl.lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&sl.lock);
+	return NULL;
 }
 
 static int sl_start(struct admd *ad, char *err, size_t errlen)
@@ -481,13 +598,14 @@ static int sl_start(struct admd *ad, char *err, size_t errlen)
 	sl.sk = sk_start(ad->cfg, err, errlen);
 	if (!sl.sk)
 		return -1;
-	sl.tick = loop_add_timer(ad->loop, ad->cfg->reconcile_ms, sl_tick, ad);
-	if (!sl.tick) {
-		snprintf(err, errlen, "socket layer: no timer: %s", strerror(errno));
+	sl.period_ms = ad->cfg->reconcile_ms;
+	snprintf(sl.pin_root, sizeof(sl.pin_root), "%s", ad->cfg->pin_root);
+	/* The first recount at once: connections that predate admd are seen now. */
+	if (pthread_create(&sl.thread, NULL, sl_main, NULL)) {
+		snprintf(err, errlen, "socket layer: cannot start the recount thread");
 		return -1;
 	}
-	/* The first recount now: connections that predate admd are seen at once. */
-	loop_timer_arm(sl.tick, 0);
+	sl.started = 1;
 	return 0;
 }
 
@@ -511,11 +629,13 @@ static int sl_reload_check(struct admd *ad, const struct adm_config *next,
 static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
 			   char *err, size_t errlen)
 {
-	char cg[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
+	char cg[PATH_MAX], path[PATH_MAX];
 	int prog_fd = bpf_program__fd(sl.sk->sockops->progs.adm_sockops);
 	int cg_fd, lfd;
 
-	loop_timer_period(sl.tick, next->reconcile_ms);
+	pthread_mutex_lock(&sl.lock);
+	sl.period_ms = next->reconcile_ms;
+	pthread_mutex_unlock(&sl.lock);
 	if (cgroup_of(next, cg, sizeof(cg), err, errlen))
 		return -1;
 	if (!strcmp(cg, sl.sk->cgroup))
@@ -532,31 +652,53 @@ static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
 			 strerror(errno));
 		return -1;
 	}
-	/* Pin the new link beside the old one, then rename over it: no gap. */
+	/*
+	 * The new link is attached before the old pin goes: no gap. A socket
+	 * both cgroups see is still counted once (its storage says so).
+	 * bpffs refuses rename, so the old pin is removed, then the new one
+	 * pinned; if that fails the fd still holds the link, and the old
+	 * program is attached again.
+	 */
 	adm_pin_path(path, sizeof(path), ad->cfg->pin_root, ADM_SOCKOPS_LINK);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	unlink(tmp);
-	if (bpf_obj_pin(lfd, tmp) || rename(tmp, path)) {
+	unlink(path);
+	if (bpf_obj_pin(lfd, path)) {
 		snprintf(err, errlen, "[adm] cgroup = %s: cannot pin the sockops link: %s",
 			 cg, strerror(errno));
-		unlink(tmp);
 		close(lfd);
 		return -1;
 	}
 	chmod(path, 0600);
 	close(lfd);
 	adm_info("sockops: moved from cgroup %s to %s", sl.sk->cgroup, cg);
+	pthread_mutex_lock(&sl.lock);
 	snprintf(sl.sk->cgroup, sizeof(sl.sk->cgroup), "%s", cg);
+	pthread_mutex_unlock(&sl.lock);
 	return 0;
 }
 
 static void sl_status(struct admd *ad, json_t *out)
 {
 	(void)ad;
+	pthread_mutex_lock(&sl.lock);
 	json_object_set_new(out, "cgroup", json_string(sl.sk ? sl.sk->cgroup : ""));
 	json_object_set_new(out, "recounts", json_integer((json_int_t)sl.passes));
+	json_object_set_new(out, "last_recount_ms", json_real((double)sl.last_pass_ns / 1e6));
 	json_object_set_new(out, "reconcile_error", sl.reconcile_err ?
 			    json_string(strerror(-sl.reconcile_err)) : json_null());
+	pthread_mutex_unlock(&sl.lock);
+}
+
+static void sl_metrics(struct admd *ad, struct adm_buf *b)
+{
+	__u64 ns;
+
+	(void)ad;
+	pthread_mutex_lock(&sl.lock);
+	ns = sl.last_pass_ns;
+	pthread_mutex_unlock(&sl.lock);
+	adm_buf_family(b, "adm_recount_seconds", "gauge",
+		       "How long the last socket table recount took (its own thread).");
+	adm_buf_printf(b, "adm_recount_seconds %.6f\n", (double)ns / 1e9);
 }
 
 /* Undo what this start did to the host: the previous generation, or nothing. */
@@ -580,11 +722,19 @@ static void sl_stop(struct admd *ad, int aborted)
 {
 	if (!sl.sk)
 		return;
+	if (sl.started) {
+		pthread_mutex_lock(&sl.lock);
+		sl.stop = 1;
+		pthread_cond_signal(&sl.cond);
+		pthread_mutex_unlock(&sl.lock);
+		pthread_join(sl.thread, NULL);
+		sl.started = 0;
+	}
 	if (aborted)
 		sl_abort(ad);
-	loop_del_timer(ad->loop, sl.tick);
 	sk_stop(sl.sk);
-	memset(&sl, 0, sizeof(sl));
+	sl.sk = NULL;
+	sl.stop = 0;
 }
 
 const struct admd_module sk_module = {
@@ -593,5 +743,6 @@ const struct admd_module sk_module = {
 	.reload_check = sl_reload_check,
 	.reload_apply = sl_reload_apply,
 	.status = sl_status,
+	.metrics = sl_metrics,
 	.stop = sl_stop,
 };

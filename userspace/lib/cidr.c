@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The allow and deny lists and their adm_global words (prefix adm_cidr_); see cidr.h. */
 #include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>

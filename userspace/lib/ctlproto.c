@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * admd's control socket, both ends (prefix adm_ctl_): paths, framing of
+ * one JSON object per line, timestamps and audit records; see ctlproto.h.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,10 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "ctlproto.h"
-#include "pins.h"
+#include "clock.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define NS_PER_MS	1000000ULL
 #define PWBUF_MAX	4096
 #define READ_CHUNK	4096
 

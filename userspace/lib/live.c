@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Live policy keys (prefix adm_live_): set and read back a service's limits; see live.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "adm/gcra.h"
+#include "clock.h"
 #include "live.h"
 #include "util.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define NS_PER_MIN	(60 * NS_PER_SEC)
 #define LIVE_TEXT_MAX	1024	/* the synthesized config section */
 #define LIVE_SRC_NAME	"live"	/* its file name, cut from messages */
 
@@ -173,7 +173,9 @@ static int set_burst(struct adm_gcra *g, __u64 burst, const char *rate_key,
 			 rate_key, rate_key);
 		return -1;
 	}
-	g->tau_ns = adm_gcra_tau(g->emission_ns, (__u32)burst);
+	/* The config's conversion, one-tick floor included: rate = 1 per emission. */
+	*g = adm_rate_to_gcra_dp(&(struct adm_rate){ .count = 1,
+				  .period_ns = g->emission_ns }, (__u32)burst);
 	return 0;
 }
 

@@ -59,8 +59,11 @@ int adm_live_parse(const char *svc_name, enum adm_live_key key,
 /*
  * Apply v to a copy of the service's map value and conn limit. A burst
  * needs its rate on (as in the config file); a new rate keeps the current
- * burst, or takes the rate's count if the rate was off. Returns 0, or -1
- * with one sentence in err (nothing changed).
+ * burst, or takes the rate's count if the rate was off. Rates and bursts
+ * go through the config's conversion (adm_rate_to_gcra_dp): a tolerance
+ * under one clock tick is raised to one tick, exactly as when the same
+ * values come from the config file. Returns 0, or -1 with one sentence in
+ * err (nothing changed).
  */
 int adm_live_apply(const struct adm_live_value *v, struct adm_service *svc,
 		   __u64 *conn_limit, char *err, size_t errlen);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Levelled logging to stderr (prefix adm_log), libbpf's output routed through it; see log.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What the pinned maps tell about a running data plane (prefix adm_ms_), read-only; see mapstatus.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
@@ -13,10 +14,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "mapstatus.h"
+#include "clock.h"
 #include "pins.h"
 #include "util.h"
 
-#define NS_PER_MS		1000000ULL
 #define PORT_TEXT_MAX		32
 #define PORTS_TEXT_MAX		1024
 #define GRBUF_MAX		16384

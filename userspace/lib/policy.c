@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* From configuration to the policy maps the data plane reads (prefix adm_policy_); see policy.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "pins.h"
 #include "policy.h"
 #include "util.h"
@@ -128,11 +130,75 @@ out:
 	return ret;
 }
 
-/* Give every configured service its id: the one its name has in adm_meta, else the lowest free one. */
+/*
+ * Per-source maps keyed by struct adm_fp_key (service id first): what a
+ * service id leaves behind that a new service must not inherit.
+ */
+static const char *const per_source_maps[] = {
+	ADM_MAP_RATE, ADM_MAP_PREFIX_RATE, ADM_MAP_SRC_CONC, ADM_MAP_VERIFIED,
+};
+
+/* Delete every entry of service `id` from the per-source maps. */
+static void forget_sources(const char *root, __u32 id)
+{
+	struct adm_fp_key *doomed = NULL, key, *prev;
+	size_t i, n, cap = 0;
+
+	for (i = 0; i < ADM_ARRAY_SIZE(per_source_maps); i++) {
+		int fd = adm_map_open(root, per_source_maps[i], 0);
+
+		if (fd < 0)
+			continue;
+		/* Collect first: deleting during the walk would restart it. */
+		for (n = 0, prev = NULL; !bpf_map_get_next_key(fd, prev, &key); prev = &doomed[n - 1]) {
+			if (n == cap) {
+				struct adm_fp_key *more = realloc(doomed, (cap * 2 + 64) * sizeof(*more));
+
+				if (!more)
+					break;
+				doomed = more;
+				cap = cap * 2 + 64;
+			}
+			doomed[n++] = key;
+		}
+		while (n--)
+			if (doomed[n].service == id)
+				bpf_map_delete_elem(fd, &doomed[n]);
+		close(fd);
+	}
+	free(doomed);
+}
+
+/* Zero the statistics of service `id` on every CPU. */
+static void forget_stats(const char *root, __u32 id)
+{
+	int fd = adm_map_open(root, ADM_MAP_STATS, 0), ncpu = libbpf_num_possible_cpus();
+	struct adm_stat *zero;
+	__u32 v, r, idx;
+
+	if (fd < 0 || ncpu <= 0)
+		goto out;
+	zero = calloc(ncpu, sizeof(*zero));
+	for (v = 0; zero && v < ADM_V__MAX; v++)
+		for (r = 0; r < ADM_R__MAX; r++) {
+			idx = adm_stat_index(id, v, r);
+			bpf_map_update_elem(fd, &idx, zero, BPF_ANY);
+		}
+	free(zero);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Give every configured service its id: the one its name has in adm_meta,
+ * else the lowest free one. fresh[id] says an id was handed to a service
+ * that did not have it before: it must start clean.
+ */
 static int assign_ids(int meta_fd, const struct adm_conc *conc,
 		      struct adm_config *cfg,
-		      const struct adm_svc_config **by_id, char *err,
-		      size_t errlen)
+		      const struct adm_svc_config **by_id, int *fresh,
+		      char *err, size_t errlen)
 {
 	char names[ADM_MAX_SERVICES][ADM_META_NAME_LEN] = {};
 	int taken[ADM_MAX_SERVICES] = {};
@@ -174,6 +240,7 @@ static int assign_ids(int meta_fd, const struct adm_conc *conc,
 		}
 		cfg->svcs[i].id = id;
 		taken[id] = 1;
+		fresh[id] = 1;
 	}
 	for (i = 0; i < cfg->n_svcs; i++)
 		by_id[cfg->svcs[i].id] = &cfg->svcs[i];
@@ -185,6 +252,7 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 	struct policy_fds f;
 	struct adm_conc *conc = NULL;
 	const struct adm_svc_config *by_id[ADM_MAX_SERVICES] = {};
+	int fresh[ADM_MAX_SERVICES] = {};
 	__u32 id;
 	int ret = -1;
 
@@ -196,8 +264,21 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 			 strerror(errno));
 		goto out;
 	}
-	if (assign_ids(f.meta, conc, cfg, by_id, err, errlen))
+	if (assign_ids(f.meta, conc, cfg, by_id, fresh, err, errlen))
 		goto out;
+	/* An id handed to a new service: no stats, state or sources of the old one. */
+	for (id = 1; id < ADM_MAX_SERVICES; id++) {
+		struct adm_state clean = {};
+		struct adm_meta blank = {};
+
+		if (!fresh[id])
+			continue;
+		forget_stats(cfg->pin_root, id);
+		forget_sources(cfg->pin_root, id);
+		if (bpf_map_update_elem(f.state, &id, &clean, BPF_ANY) ||
+		    bpf_map_update_elem(f.meta, &id, &blank, BPF_ANY))
+			goto map_err;
+	}
 
 	/* New and changed services first, then the ports that lead to them,
 	 * then retire what is gone: no packet meets a port without policy. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The data plane's counters read from the pinned maps (prefix adm_stats_); see stats.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

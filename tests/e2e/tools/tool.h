@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * tool.h: helpers shared by the e2e test tools (tcpprobe, tcphold, tcpsrv,
- * abortstorm, admload, backend, synflood).
+ * abortstorm, synflood) and the bench-only tools in tests/bench/tools
+ * (admload, backend).
  *
  * Each tool is built from its one .c file, so this header is self-contained
  * and everything in it is `static inline`: a tool pays only for what it
