@@ -126,6 +126,7 @@ static struct {
 	__u8 manual_degrade;
 	__u64 manual_degrade_until_ns;	/* 0: until changed */
 	__u64 ticks;
+	__u64 writes_ok;		/* breaker and degrade commands applied */
 } bk = { .state_fd = -1, .lat_fd = -1, .conc_fd = -1, .diag_fd = -1 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -957,6 +958,7 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 	bk_degrade(now);
 	snprintf(a.result, sizeof(a.result), "ok");
 	admd_audit(ad, &a, NULL, 0);
+	bk.writes_ok++;
 	adm_info("breaker %s by %s: %s -> %s", action, a.user, a.before, a.after);
 	ctl_reply(r, json_pack("{s:o}", "audit", adm_audit_to_json(&a)));
 }
@@ -993,6 +995,7 @@ static void bk_cmd_degrade(struct admd *ad, struct ctl_req *r)
 		 ttl ? " (with a TTL)" : "");
 	snprintf(a.result, sizeof(a.result), "ok");
 	admd_audit(ad, &a, NULL, 0);
+	bk.writes_ok++;
 	ctl_reply(r, json_pack("{s:o}", "audit", adm_audit_to_json(&a)));
 }
 
@@ -1185,6 +1188,7 @@ static void bk_status(struct admd *ad, json_t *out)
 			    json_integer((json_int_t)((bk.manual_degrade_until_ns - now) /
 						      BK_NS_PER_MS)) : json_null());
 	json_object_set_new(out, "ticks", json_integer((json_int_t)bk.ticks));
+	json_object_set_new(out, "writes_ok", json_integer((json_int_t)bk.writes_ok));
 }
 
 static void bk_metrics(struct admd *ad, struct adm_buf *b)
