@@ -51,9 +51,10 @@ int do_pressure(struct ctl *ctl, int argc, char **argv);
 
 /*
  * Ask admd to do `req` (stolen), a write one of its modules serves. Prints
- * the audit record it answers with; EXIT_OK, EXIT_FAIL (admd refused, said
- * why), or CTL_NO_MODULE (admd unreachable or without that command;
- * nothing printed, the caller may fall back).
+ * the audit record it answers with; EXIT_OK, EXIT_USAGE or EXIT_FAIL (admd
+ * refused, said why, "usage" in its answer telling which), or
+ * CTL_NO_MODULE (admd unreachable or without that command; nothing
+ * printed, the caller may fall back).
  */
 int ctl_module_write(struct ctl *ctl, const char *cmd, json_t *req);
 

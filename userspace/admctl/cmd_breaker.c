@@ -78,8 +78,9 @@ int ctl_module_write(struct ctl *ctl, const char *cmd, json_t *req)
 			return CTL_NO_MODULE;
 		}
 		fprintf(stderr, "admctl %s: %s\n", cmd, e);
+		rc = json_is_true(json_object_get(resp, "usage")) ? EXIT_USAGE : EXIT_FAIL;
 		json_decref(resp);
-		return EXIT_FAIL;
+		return rc;
 	}
 	a = json_object_get(resp, "audit");
 	if (ctl->json)

@@ -25,6 +25,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -824,6 +825,22 @@ static int bk_configure(const struct adm_config *cfg, __u64 now)
 
 /* ---------------------------------------------------------------- commands */
 
+/*
+ * A request that is wrong: nothing changed, not audited; admctl exits 2
+ * (the writer module's convention: "usage": true).
+ */
+static void __attribute__((format(printf, 2, 3)))
+bk_usage(struct ctl_req *r, const char *fmt, ...)
+{
+	char msg[ADM_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctl_reply(r, json_pack("{s:b, s:s, s:b}", "ok", 0, "error", msg, "usage", 1));
+}
+
 /* "ttl_ms" of a request: 0 (none) or 1..BK_TTL_MAX_MS; -1 if invalid. */
 static long long bk_ttl_ms(struct ctl_req *r)
 {
@@ -846,13 +863,13 @@ static struct bk_svc *bk_req_service(struct ctl_req *r, const char *cmd, int req
 
 	if (!name) {
 		if (required)
-			ctl_fail(r, "%s needs \"service\": a service name", cmd);
+			bk_usage(r, "%s needs \"service\": a service name", cmd);
 		return NULL;
 	}
 	s = bk_by_name(name);
 	if (!s) {
 		bk_names(names, sizeof(names));
-		ctl_fail(r, "%s: unknown service '%s'; services: %s", cmd, name, names);
+		bk_usage(r, "unknown service '%s'; services: %s", name, names);
 	}
 	return s;
 }
@@ -880,7 +897,7 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 	int state = -1;
 
 	if (!action) {
-		ctl_fail(r, "breaker needs \"action\": open, close, half-open or auto");
+		bk_usage(r, "breaker needs \"action\": open, close, half-open or auto");
 		return;
 	}
 	if (!strcmp(action, "open"))
@@ -890,19 +907,19 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 	else if (!strcmp(action, "half-open"))
 		state = ADM_BRK_HALF_OPEN;
 	else if (strcmp(action, "auto")) {
-		ctl_fail(r, "breaker: unknown action '%s' (open, close, half-open, auto)", action);
+		bk_usage(r, "unknown action '%s' (open, close, half-open, auto)", action);
 		return;
 	}
 	if (state == ADM_BRK_HALF_OPEN) {
 		if (!json_is_integer(pm) || json_integer_value(pm) < 1 ||
 		    json_integer_value(pm) >= BK_PERMILLE) {
-			ctl_fail(r, "breaker half-open needs \"permille\" 1..%d", BK_PERMILLE - 1);
+			bk_usage(r, "half-open needs \"permille\" 1..%d", BK_PERMILLE - 1);
 			return;
 		}
 		permille = (__u32)json_integer_value(pm);
 	}
 	if (ttl < 0) {
-		ctl_fail(r, "breaker: \"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
+		bk_usage(r, "\"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
 		return;
 	}
 	if (json_object_get(r->req, "service")) {
@@ -974,11 +991,11 @@ static void bk_cmd_degrade(struct admd *ad, struct ctl_req *r)
 
 	if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
 	    json_integer_value(lv) > ADM_DEGRADE_MAX) {
-		ctl_fail(r, "degrade needs \"level\" 0..%d", ADM_DEGRADE_MAX);
+		bk_usage(r, "degrade needs \"level\" 0..%d", ADM_DEGRADE_MAX);
 		return;
 	}
 	if (ttl < 0) {
-		ctl_fail(r, "degrade: \"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
+		bk_usage(r, "\"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
 		return;
 	}
 	if (admd_audit_ready(ad, err, sizeof(err))) {
@@ -1010,11 +1027,11 @@ static void bk_cmd_pressure(struct admd *ad, struct ctl_req *r)
 	(void)ad;
 	if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
 	    json_integer_value(lv) > ADM_DEGRADE_MAX) {
-		ctl_fail(r, "pressure needs \"level\" 0..%d", ADM_DEGRADE_MAX);
+		bk_usage(r, "pressure needs \"level\" 0..%d", ADM_DEGRADE_MAX);
 		return;
 	}
 	if (ttl < 0) {
-		ctl_fail(r, "pressure: \"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
+		bk_usage(r, "\"ttl_ms\" must be 1..%llu", BK_TTL_MAX_MS);
 		return;
 	}
 	s = bk_req_service(r, "pressure", 1);
