@@ -20,7 +20,7 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS        := libbpf inih jansson libmicrohttpd
+PKGS        := libbpf inih jansson libmicrohttpd hiredis libmariadb
 # Asked when a recipe first needs them (after $(BUILD)/.deps installed the
 # packages: a fresh machine has none when make reads this file), then kept
 # (`lazy` turns the variable into a simple one on first use). A package
@@ -162,10 +162,14 @@ test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TOOLS) $(BENCH_TOOLS) $(FUZZ_BI
 test: test-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-# The long versions of what the test command runs short.
+# The long versions of what the test command runs short: 5 minutes of
+# churn (test_lifecycle.sh), 10^6 log records and a 60 s MariaDB outage
+# (test_logs.sh).
 soak: test-build
 	$(Q)CHURN_S=300 BUILD=$(BUILD) bash tests/e2e/test_lifecycle.sh
 	$(Q)STEADY_S=60 BUILD=$(BUILD) bash tests/e2e/test_breaker.sh
+	$(Q)REDIS_OUTAGE_S=30 BUILD=$(BUILD) bash tests/e2e/test_cluster.sh
+	$(Q)LOGS_VOLUME=1000000 LOGS_OUTAGE_S=60 BUILD=$(BUILD) bash tests/e2e/test_logs.sh
 
 bench: all $(BENCH_BINS) $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh

@@ -15,6 +15,7 @@
 
 #include "adm/adm.h"
 #include "adm_maps.h"
+#include "lib/service.h"
 
 #define NSEC_PER_USEC	1000ULL
 
@@ -52,7 +53,7 @@ int adm_iter_tcp(struct bpf_iter__tcp *ctx)
 	struct adm_recount *rc;
 	struct tcp_sock *tp;
 	struct adm_sk *st;
-	__u32 key, id, *idp;
+	__u32 id = 0;
 	__u64 now, one = 1, *n;
 	int state;
 
@@ -66,13 +67,10 @@ int adm_iter_tcp(struct bpf_iter__tcp *ctx)
 	if (adm_netns_cookie &&
 	    BPF_CORE_READ(skc, skc_net.net, net_cookie) != adm_netns_cookie)
 		return 0;
-	key = ADM_PORT_SLOT_TCP << 16 | skc->skc_num;
-	idp = bpf_map_lookup_elem(&adm_ports, &key);
-	if (!idp || !*idp)
+	svc = adm_service_of(IPPROTO_TCP, skc->skc_num, &id);
+	if (!svc)
 		return 0;
-	id = *idp;
 	rc = bpf_map_lookup_elem(&adm_recount, &id);
-	svc = bpf_map_lookup_elem(&adm_services, &id);
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!rc || !svc || !tp)
 		return 0;

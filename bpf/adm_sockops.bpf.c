@@ -5,7 +5,9 @@
  * passive connection is established, -1 when that socket reaches
  * TCP_CLOSE, guarded by a flag in the socket's storage so each slot is
  * taken and released once whatever the path (RST, abort, double close,
- * timeout). A completed handshake also marks the source verified.
+ * timeout). A completed handshake also marks the source verified: the
+ * source's adm_src entry (live connections, verified time, the SYN state
+ * the data plane reads) is created here and only here.
  * Every take and release is bracketed by adm_chg_begun/adm_chg_done for
  * admd's socket table recount. Services with ADM_SVC_LATENCY also get
  * their request latency measured (lib/latency.h).
@@ -19,6 +21,8 @@
 #include "adm_maps.h"
 #include "lib/fingerprint.h"
 #include "lib/latency.h"
+#include "lib/pending.h"
+#include "lib/service.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -65,7 +69,13 @@ static __always_inline void adm_add(__u64 *v, __s64 delta)
 	__sync_fetch_and_add(v, delta);
 }
 
+static __always_inline void adm_add32(__u32 *v, __s32 delta)
+{
+	__sync_fetch_and_add(v, delta);
+}
+
 #define ADM_DEC_TRIES	8
+#define ADM_NS_PER_SEC	1000000000ULL
 
 /*
  * Decrement a counter, never below zero. A per-source entry can be evicted
@@ -88,6 +98,21 @@ static __always_inline void adm_dec(__u64 *v)
 	}
 }
 
+/* The same for a 32-bit counter (adm_src.live). */
+static __always_inline void adm_dec32(__u32 *v)
+{
+	int i;
+
+	for (i = 0; i < ADM_DEC_TRIES; i++) {
+		__u32 old = *(volatile __u32 *)v;
+
+		if (!old)
+			return;
+		if (__sync_val_compare_and_swap(v, old, old - 1) == old)
+			return;
+	}
+}
+
 static __always_inline void adm_track(struct bpf_sock_ops *skops)
 {
 	struct adm_pkt p = {};
@@ -95,21 +120,17 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	struct adm_conc *conc;
 	struct adm_sk *st;
 	struct adm_fp_key fp;
-	__u32 key, id, *idp;
-	__u64 now, one = 1, *live;
+	struct adm_src *src, fresh;
+	__u32 id = 0;
+	__u64 now;
 	struct bpf_sock *sk = skops->sk;
 
 	if (!sk)
 		return;
 	if (adm_netns_cookie && bpf_get_netns_cookie(skops) != adm_netns_cookie)
 		return;
-	key = ADM_PORT_SLOT_TCP << 16 | (skops->local_port & 0xffff);
-	idp = bpf_map_lookup_elem(&adm_ports, &key);
-	if (!idp || !*idp)
-		return;
-	id = *idp;
-	svc = bpf_map_lookup_elem(&adm_services, &id);
-	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
+	svc = adm_service_of(IPPROTO_TCP, skops->local_port, &id);
+	if (!svc)
 		return;
 
 	if (skops->family == AF_INET) {
@@ -139,18 +160,45 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	st->established_ns = now;
 
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
-	if (conc)
+	if (conc) {
 		adm_add(&conc->live, 1);
-	live = bpf_map_lookup_elem(&adm_src_conc, &fp);
-	if (live)
-		adm_add(live, 1);
-	else if (bpf_map_update_elem(&adm_src_conc, &fp, &one, BPF_NOEXIST)) {
-		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
-		if (live)
-			adm_add(live, 1);
+		/* Established: no longer pending at the data plane's gate. */
+		if (conc->limit) {
+			struct adm_pending *pend = bpf_map_lookup_elem(&adm_pending, &id);
+
+			if (pend)
+				adm_pending_done(pend, adm_pending_epoch(now));
+		}
 	}
+	/* The source's one entry: +1 live, verified now (created if new). */
+	src = bpf_map_lookup_elem(&adm_src, &fp);
+	if (!src) {
+		/*
+		 * A source of a service without verify was charged in
+		 * adm_rate before its first handshake: its bucket moves
+		 * into the new entry (no fresh burst for completing a
+		 * handshake), and the old entry goes.
+		 */
+		struct adm_src_tat *before = bpf_map_lookup_elem(&adm_rate, &fp);
+
+		/* Field by field: an initializer would become a .rodata.cst32 map. */
+		fresh.syn_tat = before ? before->tat : 0;
+		fresh.syn_hits = before ? before->syn_hits : 0;
+		fresh.live = 1;
+		fresh.verified_s = now / ADM_NS_PER_SEC;
+		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST)) {
+			if (before)
+				bpf_map_delete_elem(&adm_rate, &fp);
+			goto counted;
+		}
+		src = bpf_map_lookup_elem(&adm_src, &fp);	/* lost the race */
+	}
+	if (src) {
+		adm_add32(&src->live, 1);
+		src->verified_s = now / ADM_NS_PER_SEC;
+	}
+counted:
 	adm_change_end(id);
-	bpf_map_update_elem(&adm_verified, &fp, &now, BPF_ANY);
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 }
@@ -159,7 +207,7 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 {
 	struct adm_conc *conc;
 	struct adm_sk *st;
-	__u64 *live;
+	struct adm_src *src;
 	__u32 id;
 
 	if (!skops->sk)
@@ -176,9 +224,9 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
 	if (conc)
 		adm_dec(&conc->live);
-	live = bpf_map_lookup_elem(&adm_src_conc, &st->fp);
-	if (live)
-		adm_dec(live);
+	src = bpf_map_lookup_elem(&adm_src, &st->fp);
+	if (src)
+		adm_dec32(&src->live);
 	adm_change_end(id);
 }
 

@@ -3,11 +3,12 @@
  * adm_xdp: admission control for new connections, per packet.
  *
  * parse -> classify by (proto, dst port) -> allow / deny CIDR ->
- * SYN: breaker, degradation, the source's GCRA (for unverified sources:
- *      the per-prefix and new-source budgets), then global and
- *      per-source concurrency
- * other packets: optional per-source packet GCRA
- * -> one exit that counts, samples and acts (verdict.h).
+ * SYN: breaker, degradation, cluster global block, the source's one
+ *      adm_src entry (its GCRA; a never-verified source of a verify
+ *      service: the stranger budgets, no insert), then global (live +
+ *      pending handshakes) and per-source concurrency
+ * other packets: optional per-source packet GCRA (adm_pkt_rate)
+ * -> one exit that counts, samples, bounds RSTs and acts (verdict.h).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -18,125 +19,121 @@
 #include "lib/fingerprint.h"
 #include "lib/clock.h"
 #include "lib/gcra.h"
+#include "lib/pending.h"
+#include "lib/stranger.h"
 #include "lib/verdict.h"
 
 #define ADM_PERMILLE	1000
 
 /*
- * SYN signature of the TCP header at l4_off. A global function, so the
- * option walk is verified once rather than once per parse path (which
- * exceeds the verifier's instruction budget).
- */
-__noinline __u32 adm_syn_sig_at(struct xdp_md *ctx, __u32 l4_off, __u32 ttl)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	/* 64 bytes, not 40: indexes are masked with 63 for the verifier. */
-	__u8 opts[64] = {};
-	struct tcphdr *th;
-	__u32 olen;
-
-	if (l4_off > ADM_MAX_L2_LEN + ADM_MAX_L3_LEN)
-		return 0;
-	th = data + l4_off;
-	if ((void *)(th + 1) > data_end)
-		return 0;
-	olen = th->doff * 4 - sizeof(*th);
-	if (olen > ADM_TCP_MAX_OPTLEN)
-		olen = 0;
-	if (olen && bpf_xdp_load_bytes(ctx, l4_off + sizeof(*th), opts, olen))
-		olen = 0;
-	return adm_syn_sig(ttl, bpf_ntohs(th->window), opts, olen);
-}
-
-/*
  * Whether the source is in the CIDR list `map`, unexpired. `word` is the
  * list's adm_global word: an empty list costs no lookup. *now is read from
- * the clock only if an entry with an expiry matched.
+ * the clock only if an entry with an expiry matched. An expired match is
+ * stepped past: the next lookup asks for prefixes shorter than it, so an
+ * expired /32 inside a permanent /16 leaves the /16 in force. At most
+ * ADM_CIDR_FALLBACK expired entries are stepped past (the sweep deletes
+ * them within a sweep interval); past that the source counts as not listed.
  */
 static __always_inline int adm_cidr_hit(void *map, __u64 word,
 					const struct adm_pkt *p, __u64 *now)
 {
 	struct adm_lpm_key k = { .prefixlen = 128 };
 	struct adm_cidr_val *v;
+	int i;
 
 	if (!(word & ADM_CIDR_MAYBE))
 		return 0;
 	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(map, &k);
-	if (!v)
-		return 0;
-	if (!v->expires_ns)
-		return 1;
-	if (!*now)
-		*now = adm_now();
-	return v->expires_ns > *now;
+	for (i = 0; i < ADM_CIDR_FALLBACK; i++) {
+		v = bpf_map_lookup_elem(map, &k);
+		if (!v)
+			return 0;
+		if (!v->expires_ns)
+			return 1;
+		if (!*now)
+			*now = adm_now();
+		if (v->expires_ns > *now)
+			return 1;
+		/* Expired: look for a covering entry shorter than this one. */
+		if (!v->prefixlen || v->prefixlen > k.prefixlen)
+			return 0;
+		k.prefixlen = v->prefixlen - 1;
+	}
+	return 0;
 }
 
 /*
- * Charge a SYN to its source's rate: the source's own GCRA, or, for a
- * source that never completed a handshake (verify = yes), the shared
- * per-prefix and new-source budgets, creating no per-source state.
- * Returns the refusal reason, or ADM_R_NONE.
+ * Charge a SYN of a source with no adm_src entry, of a service without
+ * verify, to its own bucket in adm_rate (created on first sight, which
+ * conforms). Returns 1 if it conforms.
  */
-static __always_inline __u32 adm_charge_syn(__u32 id,
-					    const struct adm_service *svc,
-					    const struct adm_pkt *p,
-					    const struct adm_fp_key *fp,
-					    struct xdp_md *ctx, __u64 now)
+static __always_inline int adm_charge_new(const struct adm_fp_key *fp,
+					  const struct adm_service *svc, __u64 now)
 {
-	struct adm_fp_key k;
+	struct adm_src_tat *e, fresh;
+	int i;
 
-	/*
-	 * Under a spoofed-source flood every SYN lands here from a source
-	 * never seen: one lookup that misses (adm_verified) before the
-	 * shared budgets. Verified sources pay a second lookup for their
-	 * rate; the flood path is the one kept short.
-	 */
-	if ((svc->flags & ADM_SVC_VERIFY) &&
-	    !bpf_map_lookup_elem(&adm_verified, fp)) {
-		k.service = id;
-		k.sig = 0;
-		adm_mask_addr(k.addr, p->saddr, p->family,
-			      p->family == 4 ? svc->unv_ipv4_prefix :
-					       svc->unv_ipv6_prefix);
-		if (!adm_gcra_charge_key(&adm_prefix_rate, &k, now,
-					 &svc->unv_prefix))
-			return ADM_R_RATE_PREFIX_UNVERIFIED;
-		if (svc->new_sources.emission_ns) {
-			__u64 *tat = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
-
-			if (tat && !adm_gcra_charge(tat, now, &svc->new_sources))
-				return ADM_R_RATE_NEW_SOURCES;
+	if (!svc->syn.emission_ns)
+		return 1;
+	/* Field by field: an initializer would become a .rodata.cst16 map. */
+	fresh.syn_hits = 1;
+	for (i = 0; i < 2; i++) {
+		e = bpf_map_lookup_elem(&adm_rate, fp);
+		if (e) {
+			__sync_fetch_and_add(&e->syn_hits, 1);
+			return adm_gcra_charge(&e->tat, now, &svc->syn);
 		}
-		return ADM_R_NONE;
+		adm_gcra_conforms(0, now, svc->syn.emission_ns, svc->syn.tau_ns,
+				  &fresh.tat);
+		if (!bpf_map_update_elem(&adm_rate, fp, &fresh, BPF_NOEXIST))
+			return 1;
+		/* Lost the insert race: charge the entry the winner made. */
 	}
-	k = *fp;
-	if (svc->fp_mode == ADM_FP_SYN)
-		k.sig = adm_syn_sig_at(ctx, p->l4_off, p->ttl);
-	if (!adm_gcra_charge_key(&adm_rate, &k, now, &svc->syn))
-		return ADM_R_RATE_SOURCE;
-	return ADM_R_NONE;
+	return 0;
+}
+
+/*
+ * Whether the cluster blocks this source now. Only consulted when the
+ * writer marked adm_global_block as possibly non-empty.
+ */
+static __always_inline int adm_global_blocked(const struct adm_global *g,
+					      const struct adm_fp_key *fp, __u64 now)
+{
+	struct adm_gblock *b;
+
+	if (!g || !(g->gblock_word & ADM_CIDR_MAYBE))
+		return 0;
+	b = bpf_map_lookup_elem(&adm_global_block, fp);
+	return b && b->until_ns > now;
 }
 
 /*
  * Returns the refusal reason for a SYN, or ADM_R_NONE to admit it, and in
  * *action what the policy does with a refusal. Order: breaker and
- * degradation, the source's rate, then the concurrency gates. Every SYN
- * that reaches the rate pays for it, whatever refuses it after: a client
- * retrying into a full service spends its own budget (as limit_req before
- * limit_conn does), so abusive sources stay at their rate.
+ * degradation, the cluster's global block, the source's rate (for a
+ * never-verified source of a verify service: the stranger budgets), then
+ * the concurrency gates. Every SYN that reaches the rate pays for it,
+ * whatever refuses it after: a client retrying into a full service spends
+ * its own budget (as limit_req before limit_conn does), so abusive
+ * sources stay at their rate.
+ *
+ * A source's state is one adm_src lookup: verified, its SYN GCRA and its
+ * live connections. In fingerprint = syn mode the signature selects no
+ * bucket: a client chooses its own window and options, and the address
+ * stays charged whatever they say.
  */
 static __always_inline __u32 adm_judge_syn(__u32 id,
 					   const struct adm_service *svc,
 					   const struct adm_state *st,
-					   const struct adm_pkt *p,
-					   struct xdp_md *ctx, __u64 now,
+					   struct adm_global *g,
+					   const struct adm_pkt *p, __u64 now,
 					   __u32 *action)
 {
+	struct adm_pending *pend = NULL;
 	struct adm_fp_key fp;
 	struct adm_conc *conc;
-	__u64 *live;
+	struct adm_src *src;
+	__u64 epoch = 0;
 	__u32 reason;
 
 	*action = ADM_A_REJECT;
@@ -152,19 +149,41 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 
 	adm_fingerprint(&fp, id, svc, p);
 	*action = svc->on_rate;
-	reason = adm_charge_syn(id, svc, p, &fp, ctx, now);
-	if (reason != ADM_R_NONE)
-		return reason;
+	if (adm_global_blocked(g, &fp, now))
+		return ADM_R_GLOBAL_BLOCK;
 
+	src = bpf_map_lookup_elem(&adm_src, &fp);
+	if (src) {
+		__sync_fetch_and_add(&src->syn_hits, 1);
+		if (svc->syn.emission_ns &&
+		    !adm_gcra_charge(&src->syn_tat, now, &svc->syn))
+			return ADM_R_RATE_SOURCE;
+	} else if (svc->flags & ADM_SVC_VERIFY) {
+		/* Never RST a stranger unless the operator asked: its address may be forged. */
+		*action = svc->on_unverified ? svc->on_unverified : ADM_A_DROP;
+		reason = adm_charge_stranger(id, svc, p, g, now);
+		if (reason != ADM_R_NONE)
+			return reason;
+	} else if (!adm_charge_new(&fp, svc, now)) {
+		return ADM_R_RATE_SOURCE;
+	}
+
+	/* The global gate counts handshakes admitted and not yet established. */
 	*action = svc->on_conn_full;
 	conc = bpf_map_lookup_elem(&adm_conc, &id);
-	if (conc && conc->limit && conc->live >= conc->limit)
-		return ADM_R_CONC_GLOBAL;
-	if (svc->fp_conn_limit) {
-		live = bpf_map_lookup_elem(&adm_src_conc, &fp);
-		if (live && *live >= svc->fp_conn_limit)
-			return ADM_R_CONC_SOURCE;
+	if (conc && conc->limit) {
+		/* The cluster sync's `closed` mode: no new connection at all. */
+		if (conc->limit == ADM_CONC_REFUSE_ALL)
+			return ADM_R_CONC_GLOBAL;
+		epoch = adm_pending_epoch(now);
+		pend = bpf_map_lookup_elem(&adm_pending, &id);
+		if (conc->live + (pend ? adm_pending_count(pend, epoch) : 0) >= conc->limit)
+			return ADM_R_CONC_GLOBAL;
 	}
+	if (svc->fp_conn_limit && src && src->live >= svc->fp_conn_limit)
+		return ADM_R_CONC_SOURCE;
+	if (pend)
+		adm_pending_add(pend, epoch);
 	return ADM_R_NONE;
 }
 
@@ -177,8 +196,8 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 {
 	const struct adm_service *svc;
-	const struct adm_global *g;
 	const struct adm_state *st;
+	struct adm_global *g;
 	__u32 reason, action, zero = 0;
 	__u64 now = 0;		/* read from the clock only when needed */
 
@@ -202,9 +221,11 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
 		if (!now)
 			now = adm_now();
-		reason = adm_judge_syn(id, svc, st, p, ctx, now, &action);
+		reason = adm_judge_syn(id, svc, st, g, p, now, &action);
 		if (reason == ADM_R_NONE)
 			action = ADM_A_NONE;
+		else if (action == ADM_A_NONE)
+			action = ADM_A_DROP;	/* an unset action never admits a refusal */
 		return adm_finish(ctx, p, id, action, reason, st, now);
 	}
 
@@ -214,8 +235,7 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 		if (!now)
 			now = adm_now();
 		adm_fingerprint(&fp, id, svc, p);
-		fp.sig = ADM_SIG_PKT;
-		if (!adm_gcra_charge_key(&adm_rate, &fp, now, &svc->pkt))
+		if (!adm_gcra_charge_key(&adm_pkt_rate, &fp, now, &svc->pkt))
 			return adm_finish(ctx, p, id, ADM_A_DROP,
 					  ADM_R_RATE_PACKET, st, now);
 	}
@@ -240,8 +260,7 @@ int adm_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
-	key = (p.proto == IPPROTO_TCP ? ADM_PORT_SLOT_TCP : ADM_PORT_SLOT_UDP) << 16 |
-	      p.dport;
+	key = adm_port_key(p.proto, p.dport);
 	id = bpf_map_lookup_elem(&adm_ports, &key);
 	if (!id || !*id)
 		return XDP_PASS;	/* unprotected port: the cheap path ends here */

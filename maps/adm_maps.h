@@ -58,23 +58,50 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_deny SEC(".maps");
 
-/* (service, fingerprint) -> GCRA TAT, SYNs and packets of verified/known sources (xdp). */
+/*
+ * (service, fingerprint, sig 0) -> what a SYN of a source that completed a
+ * handshake needs: SYN GCRA, SYN hits, live connections, last handshake.
+ * Created only by sockops (a completed handshake), so a spoofed flood can
+ * neither create nor evict an entry (sockops, xdp).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ADM_MAX_SOURCES);
 	__type(key, struct adm_fp_key);
-	__type(value, __u64);
+	__type(value, struct adm_src);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src SEC(".maps");
+
+/* (service, fingerprint, sig 0) -> SYN GCRA of a never-verified source of a service without verify (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_RATE_SOURCES);
+	__type(key, struct adm_fp_key);
+	__type(value, struct adm_src_tat);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_rate SEC(".maps");
 
-/* (service, unverified prefix) -> GCRA TAT (xdp). */
+/* (service, fingerprint, sig 0) -> packet GCRA TAT (pkt_rate), apart from SYN state (xdp). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_PREFIXES);
+	__uint(max_entries, ADM_MAX_RATE_SOURCES);
 	__type(key, struct adm_fp_key);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} adm_prefix_rate SEC(".maps");
+} adm_pkt_rate SEC(".maps");
+
+/*
+ * keyed hash of (service, unverified prefix) -> GCRA TAT of the prefix's
+ * budget: a fixed table, so a random-source flood costs no insert and
+ * evicts nothing; prefixes that share a slot share its budget (xdp).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_STRANGER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_stranger SEC(".maps");
 
 /* service id -> GCRA TAT of the service-wide new-source budget (xdp). */
 struct {
@@ -85,14 +112,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_newsrc_rate SEC(".maps");
 
-/* (service, fingerprint, sig 0) -> last completed handshake, ns (sockops). */
+/* (service, fingerprint, sig 0) -> until, the cluster's verdict on a source (admd Redis sync). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_VERIFIED);
+	__uint(max_entries, ADM_MAX_GBLOCK);
 	__type(key, struct adm_fp_key);
-	__type(value, __u64);
+	__type(value, struct adm_gblock);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} adm_verified SEC(".maps");
+} adm_global_block SEC(".maps");
+
+/* per-CPU REJECT budget: bounds XDP_TX replies under floods (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct adm_rstbudget);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_rstbudget SEC(".maps");
 
 /* service id -> live connections (sockops) and this node's limit (admd). */
 struct {
@@ -104,14 +140,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_conc SEC(".maps");
 
-/* (service, fingerprint, sig 0) -> live connections (sockops). */
+/* service id -> admitted handshakes not yet established, two time buckets (xdp adds, sockops takes). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_SOURCES);
-	__type(key, struct adm_fp_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_pending);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} adm_src_conc SEC(".maps");
+} adm_pending SEC(".maps");
 
 /* service id -> breaker, degradation, shadow (admd, admctl). */
 struct {
@@ -141,7 +177,7 @@ struct {
 /* (service, fingerprint) -> event sampling window (xdp). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_SOURCES);
+	__uint(max_entries, ADM_MAX_EVSAMPLE);
 	__type(key, struct adm_fp_key);
 	__type(value, struct adm_evsample);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

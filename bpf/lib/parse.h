@@ -207,7 +207,7 @@ static __always_inline int adm_parse_ip6(struct adm_pkt *p, void *data,
  * Parse one frame. On ADM_PARSE_OK every field of *p is valid. On
  * ADM_PARSE_PASS the frame is not for admission (ARP, ICMP, later
  * fragments, ESP, ...); on ADM_PARSE_MALFORMED a header is truncated or
- * invalid. Never reads outside [data, data_end).
+ * invalid, or more than ADM_MAX_VLANS tags are stacked. Never reads outside [data, data_end).
  */
 static __always_inline int adm_parse(void *data, void *data_end,
 				     struct adm_pkt *p)
@@ -234,7 +234,13 @@ static __always_inline int adm_parse(void *data, void *data_end,
 		p->nvlans++;
 	}
 
-	/* XXX: a third VLAN tag is not walked; such frames pass unjudged. */
+	/*
+	 * A tag beyond ADM_MAX_VLANS would hide the IP header from the walk
+	 * and let a protected port's SYN pass unjudged: such a frame is
+	 * refused as malformed (no network we serve stacks three tags).
+	 */
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
+		return ADM_PARSE_MALFORMED;
 	if (proto == ETH_P_IP)
 		return adm_parse_ip4(p, data, pos, data_end);
 	if (proto == ETH_P_IPV6)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The single exit of a judged packet: count it per CPU by (service,
- * verdict, reason), sample refusals to the ring buffer, map the verdict
- * to an XDP action. Shadow mode turns refusals into would_* and passes.
+ * verdict, reason), sample refusals to the ring buffer, bound REJECT
+ * replies per CPU, map the verdict to an XDP action. Shadow mode turns
+ * refusals into would_* and passes.
  */
 #ifndef ADM_VERDICT_H
 #define ADM_VERDICT_H
@@ -115,6 +116,32 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 }
 
 /*
+ * Whether this CPU may send one more REJECT reply this second (and counts
+ * it). Past ADM_RST_PER_SEC the caller drops instead and it is counted
+ * in adm_rstbudget.suppressed: adm never answers a flood one for one.
+ */
+static __always_inline int adm_rst_allowed(__u64 now)
+{
+	struct adm_rstbudget *b;
+	__u64 sec = now / ADM_NS_PER_SEC;
+	__u32 zero = 0;
+
+	b = bpf_map_lookup_elem(&adm_rstbudget, &zero);
+	if (!b)
+		return 0;
+	if (b->second != sec) {
+		b->second = sec;
+		b->sent = 0;
+	}
+	if (b->sent >= (b->limit ? b->limit : ADM_RST_PER_SEC)) {
+		b->suppressed++;
+		return 0;
+	}
+	b->sent++;
+	return 1;
+}
+
+/*
  * Finish a judged packet. `action` is what the policy asks for when
  * refusing (ignored for ADM_V_PASS). DEFER and REJECT apply to TCP SYNs
  * only; anything else refused is dropped.
@@ -145,6 +172,8 @@ static __always_inline int adm_finish(struct xdp_md *ctx, struct adm_pkt *p,
 		adm_sample(svc, verdict, reason, p, now);
 		return XDP_PASS;
 	}
+	if (verdict == ADM_V_REJECT && !adm_rst_allowed(now))
+		verdict = ADM_V_DROP;
 	adm_count(svc, verdict, reason, bytes);
 	adm_sample(svc, verdict, reason, p, now);
 	if (verdict == ADM_V_REJECT &&

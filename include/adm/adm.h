@@ -16,13 +16,22 @@
 #define ADM_MAX_SERVICES	64	/* service ids 1..63; id 0 = "no service" */
 #endif
 #ifndef ADM_MAX_SOURCES
-#define ADM_MAX_SOURCES		262144	/* adm_rate, adm_src_conc entries */
+#define ADM_MAX_SOURCES		262144	/* adm_src entries (sources that completed a handshake) */
 #endif
-#ifndef ADM_MAX_PREFIXES
-#define ADM_MAX_PREFIXES	65536	/* adm_prefix_rate entries */
+#ifndef ADM_MAX_RATE_SOURCES
+#define ADM_MAX_RATE_SOURCES	262144	/* adm_rate, adm_pkt_rate entries each */
 #endif
-#ifndef ADM_MAX_VERIFIED
-#define ADM_MAX_VERIFIED	262144	/* adm_verified entries */
+#ifndef ADM_MAX_EVSAMPLE
+#define ADM_MAX_EVSAMPLE	65536	/* adm_evsample entries */
+#endif
+#ifndef ADM_STRANGER_SLOTS
+#define ADM_STRANGER_SLOTS	65536	/* adm_stranger slots, a power of two */
+#endif
+#ifndef ADM_MAX_GBLOCK
+#define ADM_MAX_GBLOCK		65536	/* adm_global_block entries */
+#endif
+#ifndef ADM_RST_PER_SEC
+#define ADM_RST_PER_SEC		2000	/* REJECT replies per CPU per second */
 #endif
 #ifndef ADM_MAX_CIDRS
 #define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
@@ -36,18 +45,29 @@
 #define ADM_PORT_SLOT_UDP	1
 #define ADM_PORT_SLOTS		2
 #define ADM_PORTS_ENTRIES	(ADM_PORT_SLOTS << 16)
+#define ADM_IPPROTO_UDP		17	/* IPPROTO_UDP, without libc or vmlinux.h */
+
+/* adm_ports key of (IP protocol, host-order port): UDP's slot, else TCP's. */
+static inline __u32 adm_port_key(__u32 proto, __u32 port)
+{
+	return (proto == ADM_IPPROTO_UDP ? ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP) << 16 |
+	       (port & 0xffff);
+}
 
 /* Map names, shared with userspace so they are never typed twice. */
 #define ADM_MAP_SERVICES	"adm_services"
 #define ADM_MAP_PORTS		"adm_ports"
 #define ADM_MAP_ALLOW		"adm_allow"
 #define ADM_MAP_DENY		"adm_deny"
+#define ADM_MAP_SRC		"adm_src"
 #define ADM_MAP_RATE		"adm_rate"
-#define ADM_MAP_PREFIX_RATE	"adm_prefix_rate"
+#define ADM_MAP_PKT_RATE	"adm_pkt_rate"
+#define ADM_MAP_STRANGER	"adm_stranger"
 #define ADM_MAP_NEWSRC_RATE	"adm_newsrc_rate"
-#define ADM_MAP_VERIFIED	"adm_verified"
 #define ADM_MAP_CONC		"adm_conc"
-#define ADM_MAP_SRC_CONC	"adm_src_conc"
+#define ADM_MAP_GLOBAL_BLOCK	"adm_global_block"
+#define ADM_MAP_RSTBUDGET	"adm_rstbudget"
+#define ADM_MAP_PENDING		"adm_pending"
 #define ADM_MAP_STATE		"adm_state"
 #define ADM_MAP_STATS		"adm_stats"
 #define ADM_MAP_EVENTS		"adm_events"
@@ -83,7 +103,7 @@ enum adm_reason {
 	ADM_R_BREAKER_OPEN,
 	ADM_R_DEGRADED,
 	ADM_R_MALFORMED,
-	ADM_R_GLOBAL_BLOCK,	/* reserved for cluster sync */
+	ADM_R_GLOBAL_BLOCK,	/* over the source's cluster-wide rate (cluster sync) */
 	ADM_R_RATE_PACKET,	/* per-fingerprint packet rate */
 	ADM_R_ALLOW_LIST,	/* admitted because an allow CIDR matched */
 	ADM_R_IDLE,		/* reaped: idle_timeout */
@@ -151,7 +171,8 @@ struct adm_service {
 	__u8 unv_ipv4_prefix;	/* grouping of unverified sources, default 24 */
 	__u8 unv_ipv6_prefix;	/* default 48 */
 	__u32 fp_conn_limit;	/* live connections per fingerprint, 0 = off */
-	__u32 pad;
+	__u8 on_unverified;	/* enum adm_action, SYN refused by unv_prefix / new_sources */
+	__u8 pad[3];
 	struct adm_gcra syn;	/* new connections per fingerprint */
 	struct adm_gcra pkt;	/* packets per fingerprint */
 	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
@@ -164,11 +185,34 @@ struct adm_service {
  * adm_conc[service id]: live connections and this node's limit. The map is
  * BPF_F_MMAPABLE: sockops changes `live` with atomic adds, admd stores
  * `limit` with a single aligned store, so neither overwrites the other.
- * limit == 0 means unlimited.
+ * limit == 0 means unlimited; ADM_CONC_REFUSE_ALL refuses every new
+ * connection (cluster sync, on_store_failure = closed).
  */
+#define ADM_CONC_REFUSE_ALL	(~0ULL)
 struct adm_conc {
 	__u64 live;
 	__u64 limit;
+};
+
+/*
+ * adm_pending[service id]: handshakes the data plane admitted that the
+ * socket layer has not seen established yet, so the global gate counts
+ * live + pending and a burst of simultaneous SYNs cannot overshoot
+ * conn_limit. Two buckets of ADM_PENDING_NS each, one word per bucket:
+ * epoch (CLOCK_MONOTONIC / ADM_PENDING_NS) << ADM_PENDING_COUNT_BITS |
+ * count, changed by compare-and-swap. XDP adds to the current bucket
+ * when it admits a SYN of a service with a conn_limit; sockops takes one
+ * back at establishment; a bucket older than the previous epoch counts
+ * for nothing, so a lost handshake or a retransmitted SYN holds a slot
+ * for at most 2 x ADM_PENDING_NS.
+ */
+#ifndef ADM_PENDING_NS
+#define ADM_PENDING_NS		1000000000ULL
+#endif
+#define ADM_PENDING_COUNT_BITS	24
+#define ADM_PENDING_COUNT_MASK	((1ULL << ADM_PENDING_COUNT_BITS) - 1)
+struct adm_pending {
+	__u64 bucket[2];	/* [epoch & 1] */
 };
 
 /* adm_state[service id]: run-time state, written by admd and admctl. */
@@ -191,8 +235,51 @@ struct adm_fp_key {
 	__u32 addr[4];		/* network byte order words */
 };
 
-/* adm_fp_key.sig of a packet-rate TAT in adm_rate, never a SYN signature. */
-#define ADM_SIG_PKT		0xffffffffU
+/*
+ * adm_src[(service, fingerprint, sig 0)]: everything a SYN of a source that
+ * completed a handshake needs, in one entry, so its SYN is one lookup.
+ * Created only by sockops at an established handshake (a spoofed source
+ * can never create or evict one); the data plane charges syn_tat and
+ * syn_hits with atomics, sockops moves live.
+ */
+struct adm_src {
+	__u64 syn_tat;		/* GCRA TAT of new_conn_rate */
+	__u64 syn_hits;		/* SYNs charged to the source, only grows (cluster sync) */
+	__u32 live;		/* live connections (sockops: +1 established, -1 close) */
+	__u32 verified_s;	/* CLOCK_MONOTONIC second of the last completed handshake */
+};
+
+/*
+ * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that
+ * never completed a handshake, for services without verify (they give
+ * every source a bucket on its first SYN). Never consulted for a source
+ * that has an adm_src entry.
+ */
+struct adm_src_tat {
+	__u64 tat;
+	__u64 syn_hits;		/* SYNs charged, only grows (cluster sync) */
+};
+
+/*
+ * Cluster global block (written by admd's Redis sync, read by XDP): key
+ * struct adm_fp_key with sig 0 and the address masked to the service's
+ * fingerprint prefix; until_ns in CLOCK_MONOTONIC ns.
+ */
+struct adm_gblock {
+	__u64 until_ns;
+};
+
+/*
+ * adm_rstbudget: PERCPU_ARRAY[1]. At most ADM_RST_PER_SEC REJECT replies
+ * per CPU per second leave by XDP_TX; past that a REJECT becomes a DROP
+ * (counted as such in adm_stats and here), so adm never reflects a flood.
+ */
+struct adm_rstbudget {
+	__u64 second;
+	__u64 sent;		/* in `second` */
+	__u64 suppressed;	/* REJECTs turned into DROPs, since load */
+	__u64 limit;		/* per CPU per second, 0 = ADM_RST_PER_SEC (userspace may set it) */
+};
 
 /* adm_allow / adm_deny: LPM key; prefixlen counts bits of the mapped v6 address. */
 struct adm_lpm_key {
@@ -214,12 +301,33 @@ struct adm_lpm_key {
 struct adm_global {
 	__u64 allow_word;
 	__u64 deny_word;
+	__u64 gblock_word;	/* bit 0: adm_global_block may be non-empty (set by its writer first) */
+	/*
+	 * Key of the hash that spreads unverified prefixes over adm_stranger:
+	 * drawn by the data plane from bpf_get_prandom_u32() on first use
+	 * (compare-and-swap from 0), never written by userspace, so an
+	 * adversary who reads the code cannot aim prefixes at one slot.
+	 */
+	__u64 hash_seed;
 };
 
-/* adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns (bpf_ktime_get_ns), 0 = never. */
+/*
+ * adm_allow / adm_deny value: expiry in CLOCK_MONOTONIC ns
+ * (bpf_ktime_get_ns), 0 = never, and the entry's own prefix length (the
+ * key's), so the data plane can step past an expired match to the next
+ * shorter covering entry: a /32 whose TTL ran out must not hide the /16
+ * it was added inside.
+ */
 struct adm_cidr_val {
 	__u64 expires_ns;
+	__u32 prefixlen;	/* == the key's prefixlen; written by userspace/lib/cidr.c */
+	__u32 pad;
 };
+
+/* Expired entries the data plane steps past before giving up (cidr sweep deletes them). */
+#ifndef ADM_CIDR_FALLBACK
+#define ADM_CIDR_FALLBACK	4
+#endif
 
 /* adm_stats: PERCPU_ARRAY, one entry per (service, verdict, reason). */
 struct adm_stat {

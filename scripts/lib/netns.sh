@@ -485,6 +485,8 @@ e2e_cleanup() {
 		ip netns del "$E2E_NS_SRV" >/dev/null 2>&1
 	fi
 	[ -e "$E2E_PIN" ] && rm -rf "$E2E_PIN"
+	# admd's default log spool for this pin root ([mariadb] spool_dir unset)
+	rm -rf "/var/lib/adm/spool/$(basename "$E2E_PIN")"
 	[ -n "$E2E_CGROUP" ] && [ -d "$E2E_CGROUP" ] && _e2e_cgroup_rm "$E2E_CGROUP"
 	[ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] && rm -rf "$E2E_TMP"
 	exit "$rc"

@@ -175,7 +175,7 @@ unverified_rate = $UNV_RATE/s
 unverified_burst = $UNV_BURST
 new_source_rate = $NEWSRC_RATE/s
 new_source_burst = $NEWSRC_BURST
-on_rate = drop
+on_rate = reject
 EOF
 
 # Rule comments name the reasons as adm does (admctl stats).
@@ -295,6 +295,16 @@ proc_ticks() {
 	[ -n "$1" ] && awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# xdp_prog_stats: {id, run_cnt, run_time_ns} of the XDP program on the
+# server's veth (kernel.bpf_stats_enabled=1 during the flood), or null.
+xdp_prog_stats() {
+	local id
+	id=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" | jq -r '.[0].xdp.prog.id // empty')
+	[ -n "$id" ] || { echo null; return 0; }
+	bpftool -j prog show id "$id" 2>/dev/null |
+		jq -c '{id, name, run_cnt: (.run_cnt // 0), run_time_ns: (.run_time_ns // 0)}' || echo null
+}
+
 ct_count() { in_srv cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo null; }
 
 # ------------------------------------------------------------ peers
@@ -345,6 +355,11 @@ run_peer() {
 	tcp_mib >"$r.mib0.json"
 	veth_json >"$r.veth0.json"
 	ADMD_T0=$(proc_ticks "$E2E_ADMD_PID")
+	# BPF run-time statistics for the flood window only: they cost every
+	# program run 20-40 ns, so the previous setting comes back right after.
+	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+	sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1 || true
+	xdp_prog_stats >"$r.bpf0.json"
 	cpu_json >"$r.cpu0"
 	# nice 19: where the receive path runs in ksoftirqd on the generator's
 	# CPU (veth with XDP: a ring and NAPI), a generator spinning on a full
@@ -360,6 +375,8 @@ run_peer() {
 	lpid=$E2E_BG_PID
 	wait "$fpid" || rc=$?
 	cpu_json >"$r.cpu1"
+	xdp_prog_stats >"$r.bpf1.json"
+	sysctl -q -w kernel.bpf_stats_enabled="$BPF_STATS_WAS" >/dev/null 2>&1 || true
 	ADMD_T1=$(proc_ticks "$E2E_ADMD_PID")
 	veth_json >"$r.veth1.json"
 	if [ "$rc" -ne 0 ]; then
@@ -426,6 +443,7 @@ result() {
 		--slurpfile cpu "$r.cpu.json" --slurpfile bg "$r.bg.json" \
 		--slurpfile m0 "$r.mib0.json" --slurpfile m1 "$r.mib1.json" \
 		--slurpfile v0 "$r.veth0.json" --slurpfile v1 "$r.veth1.json" \
+		--slurpfile b0 "$r.bpf0.json" --slurpfile b1 "$r.bpf1.json" \
 		--argjson drop "$(dropped "$1")" '
 		def r4: (. * 10000 | round) / 10000;
 		$f[0] as $f | $l[0] as $l | $cpu[0] as $c | ($bg[0] | del(.per_cpu)) as $bg |
@@ -436,6 +454,11 @@ result() {
 		 flood: ($f + {dropped: $drop.packets, dropped_where: $drop.where,
 			 dropped_by_reason: $drop.by_reason, admitted_by_peer: ($drop.admitted // null)}),
 		 legit: $l,
+		 xdp_prog: (if $b0[0] == null or $b1[0] == null then null else
+			($b1[0].run_cnt - $b0[0].run_cnt) as $n |
+			($b1[0].run_time_ns - $b0[0].run_time_ns) as $t |
+			{name: $b1[0].name, runs: $n, run_time_ns: $t,
+			 ns_per_run: (if $n > 0 then ($t / $n * 10 | round) / 10 else null end)} end),
 		 server_tcp: {in_segs: mib("InSegs"), passive_opens: mib("PassiveOpens"),
 			      syncookies_sent: mib("SyncookiesSent"), listen_drops: mib("ListenDrops"),
 			      listen_overflows: mib("ListenOverflows"),
@@ -515,6 +538,8 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson ncpu 
 		  success_pct: (if $att > 0 then $ok * 100 / $att | r2 else null end),
 		  ok_p99_ms_worst_round: (map(.legit.ms.ok.p99 // empty) | max)},
 	  server_tcp_in_segs: sum(.server_tcp.in_segs),
+	  xdp_ns_per_run: (map(.xdp_prog.ns_per_run // empty) | if length > 0 then min else null end),
+	  rounds_xdp_ns_per_run: map(.xdp_prog.ns_per_run // null),
 	  cpu: {softirq_s_per_mpkt: (map(.cpu.softirq_s_per_mpkt) | min),
 		busy_s_per_mpkt: (map(.cpu.busy_s_per_mpkt) | min),
 		rounds_softirq_s_per_mpkt: map(.cpu.softirq_s_per_mpkt),
@@ -544,7 +569,8 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson ncpu 
 		  adm_vs_nft_meter_busy: ratio("adm"; "nft_meter"; .cpu.busy_s_per_mpkt),
 		  adm_vs_none_softirq: ratio("adm"; "none"; .cpu.softirq_s_per_mpkt),
 		  adm_vs_xdp_floor_softirq: ratio("adm"; "xdp_floor"; .cpu.softirq_s_per_mpkt),
-		  adm_vs_xdp_floor_busy: ratio("adm"; "xdp_floor"; .cpu.busy_s_per_mpkt)},
+		  adm_vs_xdp_floor_busy: ratio("adm"; "xdp_floor"; .cpu.busy_s_per_mpkt),
+		  adm_vs_xdp_floor_ns_per_run: ratio("adm"; "xdp_floor"; .xdp_ns_per_run)},
 	 notes: ($notes | split("\n") | map(select(. != ""))),
 	 results: $peers_out}' >"$OUT"
 
@@ -598,6 +624,10 @@ jq -r '
 		"- adm: \($p.adm.legit.slow_1s) legitimate connections waited >= 1 s (their first SYN lost): the receive path did not keep up with the flood; " +
 		"its ring full, the veth dropped \([$p.adm.rounds[].veth.vcli_tx_dropped] | add) frames (vcli tx_dropped), the legitimate clients'"'"' SYNs among them, " +
 		"before any XDP program saw them, and refused \($p.adm.flood.send_errors) more of the generator'"'"'s (ENOBUFS)"
+	 else empty end),
+	(if $r.adm_vs_xdp_floor_ns_per_run then
+		"- adm_xdp per packet from BPF run-time stats: \($p.adm.xdp_ns_per_run) ns against \($p.xdp_floor.xdp_ns_per_run) ns for the floor drop " +
+		"(each peer'"'"'s lowest round): \($r.adm_vs_xdp_floor_ns_per_run)x (target <= 6x): \(yes($r.adm_vs_xdp_floor_ns_per_run <= 6))"
 	 else empty end),
 	(if $r.adm_vs_xdp_floor_softirq then
 		"- adm / the cheapest XDP drop on this veth (xdp_floor): softirq \($r.adm_vs_xdp_floor_softirq), busy \($r.adm_vs_xdp_floor_busy)"

@@ -28,6 +28,7 @@
  * the cost of building the RST and returning XDP_TX.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include <sys/utsname.h>
 #include <linux/bpf.h>
 #include <linux/in.h>
+#include <bpf/bpf.h>
 #include <jansson.h>
 
 #include "adm/adm.h"
@@ -163,14 +165,65 @@ static bool setup_syn_refused(struct h_ctx *h, struct pkt_spec *pkt, __u8 action
 	       !h_run(h, h->xdp_fd, f, len, 1, &r) && r.action == XDP_PASS;
 }
 
+/*
+ * The random-source flood path at a verify service: a never-verified
+ * source, its prefix slot charged (admitting), the new-source budget
+ * spent: refused, dropped. No per-source state is read or written beyond
+ * the adm_src miss.
+ */
+static bool setup_syn_stranger(struct h_ctx *h, struct pkt_spec *pkt, __u8 family)
+{
+	struct adm_service s = base_service();
+	static struct h_result r;
+	__u8 f[PKT_MAX_LEN];
+	int len;
+
+	s.flags |= ADM_SVC_VERIFY;
+	s.on_rate = ADM_A_REJECT;	/* the example's; strangers still drop */
+	s.unv_prefix.emission_ns = UNLIMITED_EMISSION_NS;
+	s.unv_prefix.tau_ns = UNLIMITED_TAU_NS;
+	s.new_sources.emission_ns = MINUTE_NS;
+	*pkt = SYN;
+	pkt->family = family;
+	len = pkt_build(pkt, f, sizeof(f), NULL, NULL, 0);
+	return put_service(h, &s) && len > 0 &&
+	       !h_run(h, h->xdp_fd, f, len, 1, &r) && r.action == XDP_PASS;
+}
+
+static bool setup_syn_stranger4(struct h_ctx *h, struct pkt_spec *pkt)
+{
+	return setup_syn_stranger(h, pkt, 4);
+}
+
+static bool setup_syn_stranger6(struct h_ctx *h, struct pkt_spec *pkt)
+{
+	return setup_syn_stranger(h, pkt, 6);
+}
+
 static bool setup_syn_drop(struct h_ctx *h, struct pkt_spec *pkt)
 {
 	return setup_syn_refused(h, pkt, ADM_A_DROP);
 }
 
+/*
+ * The RST path itself: the per-CPU reply budget (ADM_RST_PER_SEC) would
+ * turn all but the first replies of each second into drops, so the bench
+ * lifts it (adm_rstbudget.limit) to measure building and sending the RST.
+ */
 static bool setup_syn_reject(struct h_ctx *h, struct pkt_spec *pkt)
 {
-	return setup_syn_refused(h, pkt, ADM_A_REJECT);
+	struct adm_rstbudget *b = calloc(h->ncpus, sizeof(*b));
+	int fd = h_map_fd(h, ADM_MAP_RSTBUDGET), i;
+	__u32 zero = 0;
+	bool ok;
+
+	if (!b)
+		return false;
+	for (i = 0; i < h->ncpus; i++)
+		b[i].limit = UINT64_MAX;
+	ok = fd >= 0 && !bpf_map_update_elem(fd, &zero, b, BPF_ANY);
+	free(b);
+	return ok && setup_syn_refused(h, pkt, ADM_A_REJECT);
 }
 
 static bool setup_floor(struct h_ctx *h, struct pkt_spec *pkt)
@@ -203,6 +256,10 @@ static struct bench_case cases[] = {
 	     "SYN admitted: verified source, rate, conc, fp_conn_limit"),
 	CASE("syn_rate_drop", BM_REPEAT, setup_syn_drop, XDP_DROP, ADM_V_DROP, ADM_R_RATE_SOURCE,
 	     "SYN refused by rate, drop"),
+	CASE("syn_stranger_v4", BM_REPEAT, setup_syn_stranger4, XDP_DROP, ADM_V_DROP,
+	     ADM_R_RATE_NEW_SOURCES, "flood SYN: never-verified IPv4 source, new-source budget spent"),
+	CASE("syn_stranger_v6", BM_REPEAT, setup_syn_stranger6, XDP_DROP, ADM_V_DROP,
+	     ADM_R_RATE_NEW_SOURCES, "flood SYN: never-verified IPv6 source, new-source budget spent"),
 	FLOOR("floor_per_call", BM_PER_CALL, "adm_pass, one run per call"),
 	CASE("syn_rate_drop_per_call", BM_PER_CALL, setup_syn_drop, XDP_DROP, ADM_V_DROP,
 	     ADM_R_RATE_SOURCE, "SYN refused by rate, drop, one run per call"),

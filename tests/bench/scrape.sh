@@ -37,7 +37,7 @@ median_ms() {
 
 empty=$(median_ms)
 entries=0
-for m in adm_rate adm_src_conc adm_verified adm_prefix_rate; do
+for m in adm_src adm_rate adm_pkt_rate adm_global_block; do
 	[ -e "$E2E_PIN/$m" ] || continue
 	max=$(bpftool -j map show pinned "$E2E_PIN/$m" | jq .max_entries)
 	entries=$((entries + $("$FILLMAP" "$E2E_PIN/$m" 1 "$max")))

@@ -121,8 +121,7 @@ int h_open(struct h_ctx *h, char *why, size_t whylen)
 	h->fd_ports = bpf_map__fd(h->skel->maps.adm_ports);
 	h->fd_state = bpf_map__fd(h->skel->maps.adm_state);
 	h->fd_conc = bpf_map__fd(h->skel->maps.adm_conc);
-	h->fd_src_conc = bpf_map__fd(h->skel->maps.adm_src_conc);
-	h->fd_verified = bpf_map__fd(h->skel->maps.adm_verified);
+	h->fd_src = bpf_map__fd(h->skel->maps.adm_src);
 	h->fd_allow = bpf_map__fd(h->skel->maps.adm_allow);
 	h->fd_deny = bpf_map__fd(h->skel->maps.adm_deny);
 	h->fd_stats = bpf_map__fd(h->skel->maps.adm_stats);
@@ -225,17 +224,40 @@ static int zero_ports(struct h_ctx *h, const struct bpf_map *map)
 }
 
 /* Delete every key of a HASH, LRU_HASH or LPM_TRIE map. */
+/*
+ * Collect every key, then delete them: deleting while walking restarts
+ * the walk at the first bucket each time, quadratic on a full LRU map.
+ * Repeats until empty (an entry could be added by nobody here, but a
+ * key that vanished meanwhile is fine).
+ */
 static int empty_map(const struct bpf_map *map)
 {
-	__u8 key[256];
-	int fd = bpf_map__fd(map);
+	size_t ksz = bpf_map__key_size(map), n, i;
+	__u32 max = bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map), err = 0;
+	__u8 *keys;
 
-	if (bpf_map__key_size(map) > sizeof(key))
+	if (!ksz || ksz > 256)
 		return -E2BIG;
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			return -errno;
-	return errno == ENOENT ? 0 : -errno;
+	keys = malloc(ksz * (max + 1));
+	if (!keys)
+		return -ENOMEM;
+	do {
+		n = 0;
+		if (!bpf_map_get_next_key(fd, NULL, keys)) {
+			for (n = 1; n <= max && !bpf_map_get_next_key(fd, keys + (n - 1) * ksz,
+								      keys + n * ksz); n++)
+				;
+		}
+		for (i = 0; i < n; i++)
+			if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+	} while (n);
+out:
+	free(keys);
+	return err;
 }
 
 int h_reset(struct h_ctx *h)
@@ -284,8 +306,7 @@ int h_reset(struct h_ctx *h)
 int h_add_service(struct h_ctx *h, __u32 id, __u8 proto, __u16 port,
 		  const struct adm_service *svc)
 {
-	__u32 slot = proto == IPPROTO_UDP ? ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP;
-	__u32 key = slot << 16 | port;
+	__u32 key = adm_port_key(proto, port);
 
 	if (bpf_map_update_elem(h->fd_services, &id, svc, BPF_ANY))
 		return -errno;
@@ -350,14 +371,23 @@ int h_fp_key(const struct adm_service *svc, __u32 id, const char *addr,
 	return 0;
 }
 
+/* Read-modify-write of the source's adm_src entry (created zeroed). */
 int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live)
 {
-	return bpf_map_update_elem(h->fd_src_conc, k, &live, BPF_ANY) ? -errno : 0;
+	struct adm_src src = {};
+
+	bpf_map_lookup_elem(h->fd_src, k, &src);
+	src.live = (__u32)live;
+	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
 int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns)
 {
-	return bpf_map_update_elem(h->fd_verified, k, &when_ns, BPF_ANY) ? -errno : 0;
+	struct adm_src src = {};
+
+	bpf_map_lookup_elem(h->fd_src, k, &src);
+	src.verified_s = when_ns / H_NS_PER_SEC;
+	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
 int h_add_cidr(struct h_ctx *h, bool allow, const char *cidr, __u64 expires_ns)
@@ -696,4 +726,22 @@ bool h_assert_mem(const void *got, size_t got_len, const void *want,
 	hexdump("expected", w, want_len);
 	hexdump("got     ", g, got_len);
 	return false;
+}
+
+int h_set_gblock(struct h_ctx *h, const struct adm_fp_key *k, const struct adm_gblock *b,
+		 bool mark)
+{
+	int gfd = bpf_map__fd(h->skel->maps.adm_global);
+	struct adm_global g = {};
+	__u32 zero = 0;
+
+	if (mark) {
+		if (bpf_map_lookup_elem(gfd, &zero, &g))
+			return -errno;
+		g.gblock_word |= ADM_CIDR_MAYBE;
+		if (bpf_map_update_elem(gfd, &zero, &g, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(bpf_map__fd(h->skel->maps.adm_global_block), k, b, BPF_ANY) ?
+	       -errno : 0;
 }

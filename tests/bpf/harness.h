@@ -31,8 +31,8 @@ struct h_ctx {
 	int xdp_fd;			/* adm_xdp program */
 	int pass_fd;			/* adm_pass program, -1 until loaded */
 	int ncpus;			/* possible CPUs: per-CPU value stride */
-	int fd_services, fd_ports, fd_state, fd_conc, fd_src_conc;
-	int fd_verified, fd_allow, fd_deny, fd_stats, fd_events;
+	int fd_services, fd_ports, fd_state, fd_conc, fd_src;
+	int fd_allow, fd_deny, fd_stats, fd_events;
 	struct ring_buffer *rb;
 	struct adm_event events[H_MAX_EVENTS];
 	int nevents;			/* records in events[] */
@@ -86,11 +86,15 @@ int h_set_conc(struct h_ctx *h, __u32 id, const struct adm_conc *c);
  */
 int h_fp_key(const struct adm_service *svc, __u32 id, const char *addr,
 	     struct adm_fp_key *k);
+/* Set one field of the source's adm_src entry (created if absent). 0 or -errno. */
 int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live);
 int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns);
 
 /* "10.77.1.0/24" or "fd77::/32" into adm_allow or adm_deny. 0 or -errno. */
 int h_add_cidr(struct h_ctx *h, bool allow, const char *cidr, __u64 expires_ns);
+/* adm_global_block[k] = *b; with mark, set adm_global's gblock bit first (as admd). */
+int h_set_gblock(struct h_ctx *h, const struct adm_fp_key *k, const struct adm_gblock *b,
+		 bool mark);
 
 /*
  * Run prog_fd over the frame (len bytes) `repeat` times (0 = once).

@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 
 #include "adm/adm.h"
+#include "cidr.h"
 #include "harness.h"
 #include "pkt.h"
 #include "util.h"
@@ -184,6 +185,8 @@ struct fixture {
 	struct fx_cidr allow[FX_MAX_CIDRS], deny[FX_MAX_CIDRS];
 	const char *verified[FX_MAX_SRCS];	/* sources with a completed handshake */
 	struct fx_src src_conc[FX_MAX_SRCS];	/* live connections per source */
+	struct fx_cidr gblock[FX_MAX_SRCS];	/* adm_global_block entries (address, expiry) */
+	int gblock_unmarked;			/* entries without adm_global's gblock bit */
 	struct fx_step steps[FX_MAX_STEPS];
 };
 
@@ -225,9 +228,9 @@ static const struct fixture fixtures[] = {
 	  .svc = SERVICE(),
 	  .steps = { ADMITTED(SYN6(.nvlans = 2, .vlan = { TAG(PKT_TPID_8021AD, 100),
 							 TAG(PKT_TPID_8021Q, 200) })) } },
-	{ "parse: a third VLAN tag is not walked: passes unjudged",
-	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
-	  .steps = { UNJUDGED(SYN4(.nvlans = 3, .vlan = { TAG(PKT_TPID_8021AD, 1),
+	{ "parse: a third VLAN tag hides the IP header: dropped as malformed",
+	  .svc = SERVICE(),
+	  .steps = { MALFORMED(SYN4(.nvlans = 3, .vlan = { TAG(PKT_TPID_8021AD, 1),
 							 TAG(PKT_TPID_8021Q, 2),
 							 TAG(PKT_TPID_8021Q, 3) })) } },
 	{ "parse: IPv4 SYN zero-padded to the 60-byte Ethernet minimum",
@@ -420,6 +423,26 @@ static const struct fixture fixtures[] = {
 	  .deny = { CIDR("10.77.1.0/24") },
 	  .steps = { STEP(SYN4(), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
 
+	{ "expiry: an expired /32 inside a denied /16: the /16 still applies",
+	  /* issue 9 item 5: the longest match expired, the shorter one stands. */
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16"), CIDR("10.77.1.1/32", .expiry = EXPIRED) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST), DROPPED(SYN4(.src = "10.77.1.2"), DENY_LIST),
+		     ADMITTED(SYN4(.src = "10.78.1.1")) } },
+	{ "expiry: expired /32 and /24 inside a denied /16: stepped past both",
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16"), CIDR("10.77.1.0/24", .expiry = EXPIRED),
+		    CIDR("10.77.1.1/32", .expiry = EXPIRED) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST) } },
+	{ "expiry: IPv6 expired /128 inside an allowed /16: still allowed",
+	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
+	  .allow = { CIDR("fd77::/16"), CIDR("fd77:1::1/128", .expiry = EXPIRED) },
+	  .steps = { STEP(SYN6(), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
+	{ "expiry: an unexpired /32 inside an expired /16 applies",
+	  .svc = SERVICE(),
+	  .deny = { CIDR("10.77.0.0/16", .expiry = EXPIRED), CIDR("10.77.1.1/32", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN4(), DENY_LIST), ADMITTED(SYN4(.src = "10.77.1.2")) } },
+
 	/* ---- Per-source SYN rate (GCRA) and packet rate. */
 	{ "rate_source: 1/min burst 5: exactly 5 SYNs admitted, then refused",
 	  /* Deterministic: the emission interval is 60 s, the test takes ms. */
@@ -458,15 +481,19 @@ static const struct fixture fixtures[] = {
 	  .steps = { ADMITTED(SYN6(.src = "fd77:1:2:3::1")),
 		     DROPPED(SYN6(.src = "fd77:1:2:3:ffff::2"), RATE_SOURCE),
 		     ADMITTED(SYN6(.src = "fd77:1:2:4::1")) } },
-	{ "rate_source: SYN fingerprint mode: two option layouts, two buckets",
+	{ "rate_source: SYN fingerprint mode: a new option layout buys no fresh bucket",
+	  /* issue 9 item 3: the client chooses its signature; the address stays charged. */
 	  .svc = SERVICE(.syn = PER_MIN(1, 1), .fp_mode = ADM_FP_SYN),
 	  .steps = { ADMITTED(SYN4(LINUX_OPTS)), DROPPED(SYN4(LINUX_OPTS), RATE_SOURCE),
-		     ADMITTED(SYN4(WINDOWS_OPTS)), DROPPED(SYN4(WINDOWS_OPTS), RATE_SOURCE) } },
-	{ "rate_source: SYN fingerprint mode: TTL 57 and 64 share a bucket",
-	  .svc = SERVICE(.syn = PER_MIN(1, 1), .fp_mode = ADM_FP_SYN),
-	  .steps = { ADMITTED(SYN4(LINUX_OPTS, .ttl = 64)),
-		     DROPPED(SYN4(LINUX_OPTS, .ttl = 57), RATE_SOURCE),
-		     ADMITTED(SYN4(LINUX_OPTS, .ttl = 128)) } },
+		     DROPPED(SYN4(WINDOWS_OPTS), RATE_SOURCE),
+		     DROPPED(SYN4(LINUX_OPTS, .ttl = 128), RATE_SOURCE),
+		     ADMITTED(SYN4(LINUX_OPTS, .src = "10.77.1.2")) } },
+	{ "rate_source: SYN fingerprint mode: a new window on every SYN buys nothing",
+	  .svc = SERVICE(.syn = PER_MIN(1, 2), .fp_mode = ADM_FP_SYN),
+	  .steps = { ADMITTED(SYN4(LINUX_OPTS, .window = 1000)),
+		     ADMITTED(SYN4(LINUX_OPTS, .window = 1001)),
+		     DROPPED(SYN4(LINUX_OPTS, .window = 1002), RATE_SOURCE),
+		     DROPPED(SYN4(WINDOWS_OPTS, .window = 1003), RATE_SOURCE) } },
 	{ "rate_packet: ACKs over the packet rate dropped",
 	  .svc = SERVICE(.pkt = PER_MIN(1, 2)),
 	  .steps = { FLOWS(ACK4(), .repeat = 2), DROPPED(ACK4(), RATE_PACKET),
@@ -509,6 +536,47 @@ static const struct fixture fixtures[] = {
 		     DEFERRED(SYN4(.src = "10.77.1.1"), CONC_GLOBAL),
 		     DROPPED(SYN4(.src = "10.77.1.1"), RATE_SOURCE),
 		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL) } },
+	{ "conc_global: ADM_CONC_REFUSE_ALL refuses with no connection live (cluster closed)",
+	  .svc = SERVICE(.on_conn_full = ADM_A_REJECT), .conc = { .live = 0, .limit = ADM_CONC_REFUSE_ALL },
+	  .steps = { REJECTED(SYN4(LINUX_OPTS), CONC_GLOBAL), FLOWS(ACK4()) } },
+
+	/* ---- Cluster global block (adm_global_block, written by admd's cluster sync). */
+	{ "global_block: a blocked source is refused with on_rate, others admitted",
+	  .svc = SERVICE(.on_rate = ADM_A_REJECT),
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { REJECTED(SYN4(.src = "10.77.5.5", LINUX_OPTS), GLOBAL_BLOCK),
+		     ADMITTED(SYN4(.src = "10.77.5.6")), FLOWS(ACK4(.src = "10.77.5.5")) } },
+	{ "global_block: IPv6 source blocked, drop",
+	  .svc = SERVICE(), .gblock = { CIDR("fd77:5::5", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN6(.src = "fd77:5::5"), GLOBAL_BLOCK) } },
+	{ "global_block: an entry whose window passed admits",
+	  .svc = SERVICE(), .gblock = { CIDR("10.77.5.5", .expiry = EXPIRED) },
+	  .steps = { ADMITTED(SYN4(.src = "10.77.5.5")) } },
+	{ "global_block: not looked up while adm_global's gblock bit is clear",
+	  .svc = SERVICE(), .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .gblock_unmarked = 1,
+	  .steps = { ADMITTED(SYN4(.src = "10.77.5.5")) } },
+	{ "global_block: checked before the rate: global_block, also where the rate would refuse",
+	  .svc = SERVICE(.syn = PER_MIN(1, 1)),
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { DROPPED(SYN4(.src = "10.77.5.5"), GLOBAL_BLOCK),
+		     DROPPED(SYN4(.src = "10.77.5.5"), GLOBAL_BLOCK) } },
+	{ "global_block: after the breaker (an open breaker refuses first)",
+	  .svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { REJECTED(SYN4(.src = "10.77.5.5", LINUX_OPTS), BREAKER_OPEN) } },
+	{ "global_block: the allow list wins",
+	  .svc = SERVICE(), .allow = { CIDR("10.77.5.0/24") },
+	  .gblock = { CIDR("10.77.5.5", .expiry = EXPIRES_LATER) },
+	  .steps = { STEP(SYN4(.src = "10.77.5.5"), XDP_PASS, COUNTS(PASS, ALLOW_LIST)) } },
+
+	{ "conc_global: admitted handshakes count as pending until established or expired",
+	  /* issue 9 item 7: 200 simultaneous SYNs against conn_limit 50 admitted up to +150. */
+	  .svc = SERVICE(), .conc = { .live = 0, .limit = 3 },
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1"), .repeat = 3),
+		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL),
+		     /* Lost handshakes stop counting after 2 x ADM_PENDING_NS. */
+		     ADMITTED(SYN4(.src = "10.77.1.3"), .sleep_ms = 2 * 1000 + 100) } },
 	{ "conc_global: below the limit admitted",
 	  .svc = SERVICE(), .conc = { .live = 9, .limit = 10 },
 	  .steps = { ADMITTED(SYN4()) } },
@@ -562,19 +630,20 @@ static const struct fixture fixtures[] = {
 
 	/* ---- Unverified sources (ADM_SVC_VERIFY). */
 	{ "verify: strangers share a per-/24 budget",
-	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 2)),
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 2),
+			 .new_sources = PER_MIN(1, 100)),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.1.2")),
 		     DROPPED(SYN4(.src = "10.77.1.3"), RATE_PREFIX_UNVERIFIED),
 		     ADMITTED(SYN4(.src = "10.77.2.1"), .check = check_no_source_state) } },
 	{ "verify: IPv6 strangers share a per-/48 budget",
 	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .unv_prefix = PER_MIN(1, 1),
-			 .on_rate = ADM_A_REJECT),
+			 .new_sources = PER_MIN(1, 100)),
 	  .steps = { ADMITTED(SYN6(.src = "fd77:1:2::1")),
-		     REJECTED(SYN6(.src = "fd77:1:2:ff::1"), RATE_PREFIX_UNVERIFIED),
+		     DROPPED(SYN6(.src = "fd77:1:2:ff::1"), RATE_PREFIX_UNVERIFIED),
 		     ADMITTED(SYN6(.src = "fd77:1:3::1")) } },
 	{ "verify: strangers share the service's new-source budget",
 	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .new_sources = PER_MIN(1, 2),
-			 .on_rate = ADM_A_DEFER),
+			 .on_unverified = ADM_A_DEFER),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.2.1")),
 		     DEFERRED(SYN4(.src = "10.77.3.1"), RATE_NEW_SOURCES),
 		     DEFERRED(SYN6(), RATE_NEW_SOURCES, .check = check_no_source_state) } },
@@ -592,6 +661,26 @@ static const struct fixture fixtures[] = {
 			 .new_sources = PER_MIN(1, 1)),
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")), ADMITTED(SYN4(.src = "10.77.1.2")),
 		     DROPPED(SYN4(.src = "10.77.1.2"), RATE_SOURCE) } },
+	{ "verify: no stranger budget at all refuses strangers, never admits them unlimited",
+	  /* issue 9 item 1: was 2,848,000 of 2,848,000 spoofed SYNs admitted. */
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .syn = PER_SEC(5, 5)),
+	  .verified = { "10.77.1.1" },
+	  .steps = { DROPPED(SYN4(.src = "10.77.1.2"), RATE_NEW_SOURCES, .repeat = 3),
+		     DROPPED(SYN6(), RATE_NEW_SOURCES),
+		     ADMITTED(SYN4(.src = "10.77.1.1")) } },
+	{ "verify: a stranger refused by its budgets is dropped, not answered, under on_rate reject",
+	  /* issue 9 item 6: its address may be forged; an RST would be reflected. */
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .on_rate = ADM_A_REJECT,
+			 .unv_prefix = PER_MIN(1, 1), .new_sources = PER_MIN(1, 2)),
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")),
+		     DROPPED(SYN4(.src = "10.77.1.2"), RATE_PREFIX_UNVERIFIED),
+		     ADMITTED(SYN4(.src = "10.77.2.1")),
+		     DROPPED(SYN4(.src = "10.77.3.1"), RATE_NEW_SOURCES) } },
+	{ "verify: on_unverified reject answers a refused stranger (the operator asked)",
+	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .on_unverified = ADM_A_REJECT,
+			 .new_sources = PER_MIN(1, 1)),
+	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1")),
+		     REJECTED(SYN4(LINUX_OPTS, .src = "10.77.2.1"), RATE_NEW_SOURCES) } },
 
 	/* ---- Shadow mode: would_* counted, packet passed, state still charged. */
 	{ "shadow: rate refusal counted as would_drop, passed",
@@ -754,7 +843,7 @@ static bool check_rst(struct h_ctx *h, const struct fx_step *st,
 	return true;
 }
 
-/* Unverified sources must leave no per-source state (adm_rate empty). */
+/* Unverified sources must leave no per-source state (adm_src, adm_rate empty). */
 static bool check_no_source_state(struct h_ctx *h, const struct fx_step *st,
 				  const __u8 *in, const struct pkt_layout *lo,
 				  const struct h_result *r, const char *where)
@@ -764,6 +853,9 @@ static bool check_no_source_state(struct h_ctx *h, const struct fx_step *st,
 	(void)st;
 	snprintf(what, sizeof(what), "%s: output unchanged", where);
 	if (!ASSERT_MEMEQ(r->out, r->out_len, in, lo->len, what))
+		return false;
+	snprintf(what, sizeof(what), "%s: %s entries", where, ADM_MAP_SRC);
+	if (!ASSERT_EQ(h_map_count(h, ADM_MAP_SRC), 0, what))
 		return false;
 	snprintf(what, sizeof(what), "%s: %s entries", where, ADM_MAP_RATE);
 	return ASSERT_EQ(h_map_count(h, ADM_MAP_RATE), 0, what);
@@ -894,6 +986,17 @@ static bool setup_fixture(struct h_ctx *h, const struct fixture *fx)
 			snprintf(what, sizeof(what), "mark %s verified", fx->verified[i]);
 			if (!ASSERT_OK(h_fp_key(&fx->svc, SVC_ID, fx->verified[i], &k), what) ||
 			    !ASSERT_OK(h_set_verified(h, &k, now), what))
+				return false;
+		}
+		if (fx->gblock[i].cidr) {
+			struct adm_gblock b = {
+				.until_ns = fx->gblock[i].expiry == EXPIRED ? now - EXPIRED_AGO_NS :
+					    now + EXPIRY_SLACK_NS,
+			};
+
+			snprintf(what, sizeof(what), "global block %s", fx->gblock[i].cidr);
+			if (!ASSERT_OK(h_fp_key(&fx->svc, SVC_ID, fx->gblock[i].cidr, &k), what) ||
+			    !ASSERT_OK(h_set_gblock(h, &k, &b, !fx->gblock_unmarked), what))
 				return false;
 		}
 		if (fx->src_conc[i].addr) {
@@ -1138,6 +1241,41 @@ out:
 	return ok;
 }
 
+/*
+ * issue 9 item 5: expired entries must not pile up until adds fail.
+ * Fill adm_deny to ADM_MAX_CIDRS with entries that expired a second ago:
+ * one more add still succeeds (the full list drops its expired entries
+ * first), and an expiry pass leaves only unexpired entries.
+ */
+static bool test_cidr_expiry_sweep(struct h_ctx *h)
+{
+	int gfd = h_map_fd(h, ADM_MAP_GLOBAL);
+	__u64 past = h_now_ns() - EXPIRED_AGO_NS;
+	struct adm_lpm_key k = { .prefixlen = 128 };
+	bool ok = true;
+	int i;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") || !ASSERT_GE(gfd, 0, "adm_global fd"))
+		return false;
+	for (i = 0; i < ADM_MAX_CIDRS; i++) {
+		/* 10.77.x.y and beyond in the mapped space: distinct /128s. */
+		k.addr[2] = htonl(0x0000ffff);
+		k.addr[3] = htonl(0x0a4d0000 + i);
+		if (!ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, past), "fill adm_deny"))
+			return false;
+	}
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), ADM_MAX_CIDRS, "adm_deny is full");
+	k.addr[3] = htonl(0x0a4e0001);
+	ok &= ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, h_now_ns() + EXPIRY_SLACK_NS),
+			"add to a list full of expired entries");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), 1, "only the unexpired entry is left");
+	k.addr[3] = htonl(0x0a4e0002);
+	ok &= ASSERT_OK(adm_cidr_add_fd(h->fd_deny, gfd, 0, &k, past), "add one expired entry");
+	ok &= ASSERT_EQ(adm_cidr_expire_fd(h->fd_deny, h_now_ns()), 1, "expiry pass deletes it");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_DENY), 1, "the unexpired entry stays");
+	return ok;
+}
+
 int main(void)
 {
 	struct adm_stat *before = NULL, *after = NULL;
@@ -1152,7 +1290,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(1 + 3 + N_FIXTURES + 1);
+	tap_plan(1 + 3 + N_FIXTURES + 2);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -1186,6 +1324,8 @@ int main(void)
 	}
 	tap_result(test_event_budget(&h, before, after),
 		   "events: at most ADM_EVENTS_PER_SEC records per CPU per second");
+	tap_result(test_cidr_expiry_sweep(&h),
+		   "expiry: a list full of expired entries still takes an add; the sweep deletes them");
 	err = tap_failures() ? 1 : 0;
 out:
 	free(before);

@@ -159,3 +159,207 @@ counter() {
 		'[.services[] | select(.name == $s) | .counters[] |
 		  select(.verdict == $v and .reason == $r) | .packets] | add // 0' "$1"
 }
+
+# ---------------------------------------------------------------- several nodes (cluster tests)
+#
+# e2e_nodes N: N node namespaces adm-nd<K>-$E2E_ID (K = 1..N) behind the
+# client namespace E2E_NS_CLI (created here if e2e_topology did not). Node K
+# has `vnode` 10.77.K.1/24 joined to `vc<K>` 10.77.K.2/24 in the client
+# namespace (adm_pass native on vc<K>). Client sources for every node are
+# 10.77.100.1-254 on the client's lo, routed back from each node, so one
+# source address can reach every node (a client spread over a balancer).
+# Each node gets its own pin root E2E_PIN/n<K>, cgroup E2E_CGROUP/n<K> and
+# control socket E2E_TMP/n<K>.sock. e2e_nodes_cleanup (run from the EXIT
+# trap before e2e_cleanup) kills the nodes' admds, runs their --cleanup,
+# deletes the namespaces and cgroups.
+E2E_NODES=0
+E2E_NODE_ADMD_PID=()	# per node: admd's pid ("" if not running)
+E2E_NODE_ADMD_TIMEOUT=()
+E2E_NODE_CONF=()
+E2E_CLI_SRC_FIRST=1	# client sources 10.77.100.1..
+E2E_CLI_SRC_LAST=254
+
+e2e_node_ns() { echo "adm-nd$1-$E2E_ID"; }
+e2e_node_pin() { echo "$E2E_PIN/n$1"; }
+e2e_node_cg() { echo "$E2E_CGROUP/n$1"; }
+e2e_node_sock() { echo "$E2E_TMP/n$1.sock"; }
+
+# in_node K CMD...: run CMD in node K's network namespace.
+in_node() { local k=$1; shift; nsenter --net="/run/netns/$(e2e_node_ns "$k")" -- "$@"; }
+
+# admctl_node K ARGS...: admctl on node K's pin root and control socket.
+admctl_node() {
+	local k=$1; shift
+	timeout 20 nsenter --net="/run/netns/$(e2e_node_ns "$k")" -- \
+		"$ADMCTL" --pin-root "$(e2e_node_pin "$k")" --socket "$(e2e_node_sock "$k")" "$@"
+}
+
+_e2e_nodes_reap_stale() {
+	local ns id pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$ns" in adm-nd[0-9]-*) ;; *) continue ;; esac
+		id=${ns#adm-nd?-}
+		_e2e_stale "$id" || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" >/dev/null 2>&1
+	done
+	return 0
+}
+
+e2e_nodes() {
+	local n=$1 k ns i
+	_e2e_nodes_reap_stale
+	E2E_NODES=$n
+	trap 'rc=$?; e2e_nodes_cleanup; (exit $rc); e2e_cleanup' EXIT
+	if [ ! -e "/run/netns/$E2E_NS_CLI" ]; then
+		e2e_quiet ip netns add "$E2E_NS_CLI"
+		E2E_TOPOLOGY=1
+	fi
+	e2e_quiet ip -n "$E2E_NS_CLI" link set lo up
+	{
+		for ((i = E2E_CLI_SRC_FIRST; i <= E2E_CLI_SRC_LAST; i++)); do
+			echo "addr add 10.77.100.$i/32 dev lo"
+		done
+	} >"$E2E_TMP/nodes-addrs.batch"
+	e2e_quiet ip -n "$E2E_NS_CLI" -batch "$E2E_TMP/nodes-addrs.batch"
+	mkdir -p "$E2E_PIN"
+	for ((k = 1; k <= n; k++)); do
+		ns=$(e2e_node_ns "$k")
+		e2e_quiet ip netns add "$ns"
+		e2e_quiet ip link add vnode netns "$ns" type veth peer name "vc$k" netns "$E2E_NS_CLI"
+		e2e_quiet ip -n "$ns" addr add "10.77.$k.1/24" dev vnode
+		e2e_quiet ip -n "$E2E_NS_CLI" addr add "10.77.$k.2/24" dev "vc$k"
+		e2e_quiet ip -n "$ns" link set lo up
+		e2e_quiet ip -n "$ns" link set vnode up
+		e2e_quiet ip -n "$E2E_NS_CLI" link set "vc$k" up
+		e2e_quiet ip -n "$ns" route add 10.77.100.0/24 dev vnode
+		e2e_quiet ip -n "$E2E_NS_CLI" link set dev "vc$k" xdp obj "$ADM_PASS_OBJ" sec xdp
+		mkdir -p "$(e2e_node_cg "$k")"
+		E2E_NODE_ADMD_PID[$k]=""
+		E2E_NODE_ADMD_TIMEOUT[$k]=""
+		E2E_NODE_CONF[$k]=""
+	done
+	for ((k = 1; k <= n; k++)); do
+		e2e_wait_for 5 "node $k carrier" \
+			sh -c "ip -n $(e2e_node_ns "$k") link show vnode | grep -q 'state UP'"
+	done
+}
+
+# e2e_node_bg NAME K PROGRAM ARGS...: PROGRAM in node K's namespace and
+# cgroup (a server), output in E2E_TMP/NAME.log, pid in E2E_BG_PID.
+e2e_node_bg() {
+	local name=$1 k=$2
+	shift 2
+	sh -c 'echo $$ >"$1/cgroup.procs" || exit 126; shift; exec "$@"' \
+		sh "$(e2e_node_cg "$k")" nsenter --net="/run/netns/$(e2e_node_ns "$k")" -- "$@" \
+		>"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	E2E_BG_PID=$!
+	E2E_PIDS+=("$E2E_BG_PID")
+	disown "$E2E_BG_PID"	# cleanup may end it with SIGKILL: no "Killed" from bash
+}
+
+# e2e_node_admd_start K CONF: admd of node K, ready within 10 s (else 1,
+# log shown). Pid in E2E_NODE_ADMD_PID[K], log E2E_TMP/admd-n<K>.<seq>.log.
+e2e_node_admd_start() {
+	local k=$1 conf=$2 log tpid pid="" i
+	log=$(_e2e_log_name "admd-n$k")
+	E2E_NODE_CONF[$k]=$conf
+	timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+		nsenter --net="/run/netns/$(e2e_node_ns "$k")" -- "$ADMD" -c "$conf" \
+		>"$log" 2>&1 </dev/null &
+	tpid=$!
+	disown "$tpid"
+	E2E_PIDS+=("$tpid")
+	E2E_NODE_ADMD_TIMEOUT[$k]=$tpid
+	for ((i = 0; i < 100; i++)); do
+		pid=$(awk '{ print $1 }' "/proc/$tpid/task/$tpid/children" 2>/dev/null)
+		[ -n "$pid" ] && break
+		_e2e_alive "$tpid" || break
+		sleep 0.05
+	done
+	E2E_NODE_ADMD_PID[$k]=$pid
+	[ -n "$pid" ] && E2E_PIDS+=("$pid")
+	eval "E2E_NODE_LOG_$k=\$log"
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'admd: ready' "$log" 2>/dev/null && return 0
+		_e2e_alive "$tpid" || break
+		sleep 0.1
+	done
+	e2e_note "admd of node $k did not become ready (log $log):"
+	sed 's/^/#   /' "$log" | tail -n 40
+	return 1
+}
+
+# e2e_node_admd_log K: the file of node K's latest admd output.
+e2e_node_admd_log() { eval "echo \${E2E_NODE_LOG_$1:-/dev/null}"; }
+
+# e2e_node_admd_stop K [SIGNAL]: stop node K's admd (SIGTERM, or e.g. KILL).
+e2e_node_admd_stop() {
+	local k=$1 sig=${2:-TERM} pid=${E2E_NODE_ADMD_PID[$1]:-}
+	if [ -n "$pid" ]; then
+		if [ "$sig" = TERM ]; then
+			e2e_kill "$pid"
+		else
+			kill -"$sig" "$pid" 2>/dev/null || true
+			for ((i = 0; i < 30; i++)); do _e2e_alive "$pid" || break; sleep 0.1; done
+		fi
+	fi
+	[ -n "${E2E_NODE_ADMD_TIMEOUT[$k]:-}" ] && e2e_kill "${E2E_NODE_ADMD_TIMEOUT[$k]}"
+	E2E_NODE_ADMD_PID[$k]=""
+	E2E_NODE_ADMD_TIMEOUT[$k]=""
+}
+
+# e2e_node_del K: delete node K's namespace (its processes must be gone).
+e2e_node_del() {
+	local k=$1 pid ns
+	ns=$(e2e_node_ns "$k")
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	ip netns del "$ns" >/dev/null 2>&1 || true
+}
+
+e2e_nodes_cleanup() {
+	local k
+	set +o errexit
+	for ((k = 1; k <= E2E_NODES; k++)); do
+		e2e_node_admd_stop "$k"
+		if [ -n "${E2E_NODE_CONF[$k]:-}" ] && [ -e "/run/netns/$(e2e_node_ns "$k")" ]; then
+			timeout 20 nsenter --net="/run/netns/$(e2e_node_ns "$k")" -- \
+				"$ADMD" --cleanup -c "${E2E_NODE_CONF[$k]}" >/dev/null 2>&1
+		fi
+		e2e_node_del "$k"
+		[ -d "$(e2e_node_cg "$k")" ] && _e2e_cgroup_rm "$(e2e_node_cg "$k")"
+	done
+	E2E_NODES=0
+	return 0
+}
+
+# e2e_redis_start NAME ARGS...: a redis-server of this run on the unix
+# socket E2E_TMP/NAME.sock (no TCP unless ARGS say so; no persistence),
+# in the host namespace unless E2E_REDIS_NS names one; ready within 5 s.
+# Pid in E2E_BG_PID.
+e2e_redis_start() {
+	local name=$1 sock
+	shift
+	sock="$E2E_TMP/$name.sock"
+	mkdir -p "$E2E_TMP/$name.dir"
+	if [ -n "${E2E_REDIS_NS:-}" ]; then
+		nsenter --net="/run/netns/$E2E_REDIS_NS" -- timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+			redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
+			--dir "$E2E_TMP/$name.dir" --save "" --appendonly no "$@" \
+			>"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	else
+		timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+			redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
+			--dir "$E2E_TMP/$name.dir" --save "" --appendonly no "$@" \
+			>"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	fi
+	E2E_BG_PID=$!
+	E2E_PIDS+=("$E2E_BG_PID")
+	disown "$E2E_BG_PID"	# a test may kill -9 it: no "Killed" from bash
+	e2e_wait_for 5 "redis $name" redis-cli -s "$sock" ping ||
+		{ sed 's/^/#   /' "$E2E_TMP/$name.log" | tail -n 20; return 1; }
+}

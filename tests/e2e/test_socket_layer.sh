@@ -15,7 +15,7 @@
 #   (3) an abort storm (tools/abortstorm: every way a client can end a
 #       connection, from 62 IPv4 and IPv6 sources): once it settles `live`
 #       equals the kernel's socket table, the per-source counters in
-#       adm_src_conc equal the per-source truth, and the reconciler never
+#       adm_src equal the per-source truth, and the reconciler never
 #       had to correct anything;
 #   (4) admd stopped (SIGTERM) or killed (kill -9) and restarted while
 #       connections are open: live keeps following every close;
@@ -65,6 +65,7 @@ LIMIT=20		# (1) conn_limit
 SRC_LIMIT=5		# (2) fp_conn_limit
 OVER_LIMIT=50		# (7) conn_limit
 OVER_SYNS=200		# (7) simultaneous SYNs
+OVER_BOUND=$((OVER_LIMIT * 5 / 100 > 2 ? OVER_LIMIT * 5 / 100 : 2))	# (7) overshoot allowed
 
 # (3) storm size: 100,000 connections; bounded by STORM_SECONDS, in which
 # case the TAP line states how many were made.
@@ -305,10 +306,11 @@ ss_count() {
 	in_srv ss -Htn state "$st" "$(ss_filter "$@")" | wc -l
 }
 
-# src_conc SERVICE_ID: "ADDR COUNT" lines of adm_src_conc entries of that
-# service with COUNT > 0 (keys hold IPv4-mapped IPv6; printed as ss does).
+# src_conc SERVICE_ID: "ADDR COUNT" lines of adm_src entries of that
+# service with live COUNT > 0 (struct adm_src: live is bytes 16..19; keys
+# hold IPv4-mapped IPv6; printed as ss does).
 src_conc() {
-	bpftool -j map dump pinned "$E2E_PIN/adm_src_conc" | jq -r --argjson id "$1" '
+	bpftool -j map dump pinned "$E2E_PIN/adm_src" | jq -r --argjson id "$1" '
 		def byte: ltrimstr("0x") | explode |
 			map(if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end) |
 			.[0] * 16 + .[1];
@@ -326,7 +328,7 @@ src_conc() {
 			else $w | map(hex) | join(":") end;
 		.[] | (.key | map(byte)) as $k | (.value | map(byte)) as $v |
 		($k[0] + $k[1] * 256 + $k[2] * 65536 + $k[3] * 16777216) as $svc |
-		(reduce range(0; 8) as $i (0; . + $v[$i] * pow(256; $i))) as $n |
+		(reduce range(0; 4) as $i (0; . + $v[16 + $i] * pow(256; $i))) as $n |
 		select($svc == $id and $n > 0) |
 		$k[8:24] as $a |
 		if $a[0:12] == [0,0,0,0,0,0,0,0,0,0,255,255] then
@@ -414,8 +416,8 @@ scenario_fp_conn_limit() {
 		"$(hold_summary h2)" "$(hold h2 open)" -eq "$SRC_LIMIT" || return 0
 	id=$(svc_field per_source id)
 	wait_live per_source "$SRC_LIMIT" 2 || :
-	tap_assert "$what: adm_src_conc counts $SRC_LIMIT for 10.77.0.12" \
-		"adm_src_conc: $(src_conc "$id")" "$(src_conc "$id")" = "10.77.0.12 $SRC_LIMIT" || :
+	tap_assert "$what: adm_src counts $SRC_LIMIT for 10.77.0.12" \
+		"adm_src: $(src_conc "$id")" "$(src_conc "$id")" = "10.77.0.12 $SRC_LIMIT" || :
 
 	probe c2_sixth -d "$E2E_SRV4:$P_SRC" -s 10.77.0.12 -n 1 -t 500
 	probe c2_other -d "$E2E_SRV4:$P_SRC" -s 10.77.0.13 -n 3 -c 3 -t 500
@@ -436,7 +438,7 @@ scenario_fp_conn_limit() {
 	hold_cmd h2 quit || :
 	wait_live per_source 0 3 || :
 	tap_assert "$what: all closed: live 0 and no per-source count left" \
-		"live $(live per_source); adm_src_conc: $(src_conc "$id")" \
+		"live $(live per_source); adm_src: $(src_conc "$id")" \
 		"$(live per_source):$(src_conc "$id")" = "0:" || :
 }
 
@@ -489,7 +491,7 @@ scenario_storm() {
 	tap_assert "$what: once settled, live ($l) == the kernel's established sockets on the ports ($est; other counted states: $other)" \
 		"live $l, established $est, all counted states $truth" "$l" = "$est" -a "$other" -eq 0 || :
 	map_src=$(src_conc "$id")
-	tap_assert "$what: adm_src_conc == the kernel's per-source count ($(wc -l <<<"$truth_src") sources with live sockets)" \
+	tap_assert "$what: adm_src == the kernel's per-source count ($(wc -l <<<"$truth_src") sources with live sockets)" \
 		"$(diff <(echo "$map_src") <(echo "$truth_src") | head -20)" "$map_src" = "$truth_src" || :
 
 	# Two quiet reconcile passes (2 x 200 ms) would have corrected drift.
@@ -516,7 +518,7 @@ scenario_storm() {
 	tap_assert "$what: both servers die with $((est + 50)) connections open (50 never accepted): live returns to 0 (after $WAITED_MS ms)" \
 		"live $(live storm); established: $(ss_count established "$P_STORM_HOLD" "$P_STORM_CLOSE")" \
 		"$(live storm)" = 0 || :
-	tap_assert "$what: ... and no per-source count is left in adm_src_conc" \
+	tap_assert "$what: ... and no per-source count is left in adm_src" \
 		"$(src_conc "$id" | head)" -z "$(src_conc "$id")" || :
 	hold_cmd h3 quit || :
 }
@@ -565,9 +567,10 @@ scenario_restart() {
 
 # ---------------------------------------------------------------- (5) SYN flood
 
-# verified_keys ID: the IPv4 addresses in adm_verified for service ID.
+# verified_keys ID: the IPv4 addresses in adm_src (only a completed
+# handshake creates an entry) for service ID.
 verified_keys() {
-	bpftool -j map dump pinned "$E2E_PIN/adm_verified" | jq -r --argjson id "$1" '
+	bpftool -j map dump pinned "$E2E_PIN/adm_src" | jq -r --argjson id "$1" '
 		def byte: ltrimstr("0x") | explode |
 			map(if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end) |
 			.[0] * 16 + .[1];
@@ -577,9 +580,9 @@ verified_keys() {
 		"\(.[20]).\(.[21]).\(.[22]).\(.[23])"' | sort -V
 }
 
-# verified_count ID: entries of service ID in adm_verified.
+# verified_count ID: entries of service ID in adm_src.
 verified_count() {
-	bpftool -j map dump pinned "$E2E_PIN/adm_verified" | jq --argjson id "$1" '
+	bpftool -j map dump pinned "$E2E_PIN/adm_src" | jq --argjson id "$1" '
 		def byte: ltrimstr("0x") | explode |
 			map(if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end) |
 			.[0] * 16 + .[1];
@@ -604,7 +607,7 @@ scenario_flood() {
 	expect c5_warm "$what: $VERIFIED_N new clients complete a handshake each" \
 		".ok == $VERIFIED_N" || :
 	got_keys=$(verified_keys "$id")
-	tap_assert "$what: the $VERIFIED_N clients are in adm_verified" \
+	tap_assert "$what: the $VERIFIED_N clients are in adm_src" \
 		"$(diff <(echo "$want_keys") <(echo "$got_keys") | head)" "$got_keys" = "$want_keys" || return 0
 
 	mac=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" | jq -r '.[0].address')
@@ -648,10 +651,10 @@ scenario_flood() {
 	tap_assert "$what: strangers got in no more than the new-source budget allows (admitted SYNs $admitted - verified attempts $legit <= $bound)" \
 		"admitted $admitted legit $legit" $((admitted - legit)) -le "$bound" || :
 	got_keys=$(verified_keys "$id")
-	tap_assert "$what: no verified client was evicted from adm_verified ($VERIFIED_N of $VERIFIED_N still there)" \
+	tap_assert "$what: no verified client was evicted from adm_src ($VERIFIED_N of $VERIFIED_N still there)" \
 		"$(diff <(echo "$want_keys") <(echo "$got_keys") | head)" "$got_keys" = "$want_keys" || :
 	n=$(verified_count "$id")
-	tap_assert "$what: the flood created no verified entries (the service's adm_verified holds only its $VERIFIED_N clients: $n)" \
+	tap_assert "$what: the flood created no verified entries (the service's adm_src holds only its $VERIFIED_N clients: $n)" \
 		"entries of service $id: $n" "$n" -eq "$VERIFIED_N" || :
 }
 
@@ -760,8 +763,10 @@ scenario_overshoot() {
 		done
 		[ -n "$OVER_LIVE" ] || continue
 		tap_ok "$what, veth NAPI in $mode: each round every SYN is answered and live == connections held, back to 0 after"
-		tap_assert "overshoot with $OVER_SYNS simultaneous SYNs at conn_limit $OVER_LIMIT (veth NAPI in $mode): max live $max, +$((max - OVER_LIMIT)) (rounds: $runs; bound: SYNs in flight, $OVER_SYNS)" \
-			"rounds: $runs" "$max" -ge "$OVER_LIMIT" -a "$max" -le "$OVER_SYNS" || :
+		# Handshakes in flight count at the gate (adm_pending): the
+		# overshoot is what CPUs racing on the check let through.
+		tap_assert "overshoot with $OVER_SYNS simultaneous SYNs at conn_limit $OVER_LIMIT (veth NAPI in $mode): max live $max, +$((max - OVER_LIMIT)) (rounds: $runs; bound: +$OVER_BOUND = max(2, 5%))" \
+			"rounds: $runs" "$max" -ge "$OVER_LIMIT" -a "$max" -le $((OVER_LIMIT + OVER_BOUND)) || :
 	done
 	napi_threaded 0 || :
 

@@ -43,14 +43,27 @@
 			"priority, fingerprint, ipv4_prefix, ipv6_prefix, verify, " \
 			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
 			"unverified_rate, unverified_burst, new_source_rate, " \
-			"new_source_burst, idle_timeout, max_lifetime, " \
+			"new_source_burst, on_unverified, idle_timeout, max_lifetime, " \
 			"conn_limit_min, conn_limit_max, breaker_latency, " \
 			"breaker_accept_queue, breaker_pressure, breaker_probe, " \
 			"probe_interval, probe_timeout, breaker_window, " \
-			"breaker_cooldown, half_open_permille, depends_on"
+			"breaker_cooldown, half_open_permille, depends_on, " \
+			"cluster_conn_rate, on_store_failure"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
-#define A_SECTIONS	"allowed: [adm], [metrics] or [service NAME]"
+#define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb] or [service NAME]"
+/* A [redis] section whose line 2 (and 3) are under test, then a service. */
+#define REDIS(line2)		"[redis]\n" line2 "\n[service web]\nports = 80\n"
+#define REDIS2(line2, line3)	"[redis]\n" line2 "\n" line3 "\n[service web]\nports = 80\n"
+#define RSOCK			"socket = /run/redis/redis.sock"
+#define A_RS_WHERE	"allowed: socket = PATH, host = HOST (and port), or sentinels " \
+			"= HOST:PORT,... with master_name: exactly one"
+#define A_RS_NAME	"allowed: 1..63 characters [A-Za-z0-9_.-]"
+#define A_RS_SENTINELS	"allowed: 1..8 HOST:PORT or [ADDR6]:PORT separated by commas, " \
+			"port 1..65535"
+#define A_RS_KEYS	"allowed: socket, host, port, sentinels, master_name, cluster, " \
+			"node, password_file, user, sync_interval_ms, timeout_ms, " \
+			"node_ttl_ms, on_store_failure"
 #define A_SVC_NAME	"allowed: 1..31 characters [A-Za-z0-9_-]"
 #define A_GROUP		"allowed: a group name of 1..32 characters " \
 			"[A-Za-z0-9_.-], not starting with '-'"
@@ -58,6 +71,11 @@
 #define LONG100		"0123456789012345678901234567890123456789" \
 			"0123456789012345678901234567890123456789" \
 			"01234567890123456789"
+
+/* A service after the section under test. */
+#define SVC_TAIL		"[service web]\nports = 80\n"
+/* A [mariadb] section with line 2 under test (line 3 and later: the rest). */
+#define DB(lines)		"[mariadb]\n" lines "\n" SVC_TAIL
 
 struct bad_case {
 	const char *what;	/* test name */
@@ -386,6 +404,17 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":3: [service web] new_source_burst = '3': set without "
 	  "new_source_rate; allowed: new_source_burst together with "
 	  "new_source_rate = N/s or N/m" },
+	/* issue 9 item 1: "protect" never means "unlimited". */
+	{ "verify: yes without new_source_rate", SVC("verify = yes"),
+	  NAME ":3: [service web] verify = 'yes': without new_source_rate every "
+	  "never-verified source would be admitted unlimited; allowed: verify = yes "
+	  "together with new_source_rate = N/s or N/m (and optionally unverified_rate)" },
+	{ "verify: yes with only unverified_rate", SVC2("verify = yes", "unverified_rate = 50/s"),
+	  NAME ":3: [service web] verify = 'yes': without new_source_rate every "
+	  "never-verified source would be admitted unlimited; allowed: verify = yes "
+	  "together with new_source_rate = N/s or N/m (and optionally unverified_rate)" },
+	{ "on_unverified: bounce", SVC("on_unverified = bounce"),
+	  NAME ":3: [service web] on_unverified = 'bounce': unknown value; " A_ACTION },
 	{ "idle_timeout: bad unit", SVC("idle_timeout = 5x"),
 	  NAME ":3: [service web] idle_timeout = '5x': not a duration; " A_DURATION },
 	{ "idle_timeout: negative", SVC("idle_timeout = -1s"),
@@ -432,8 +461,8 @@ static const struct bad_case bad_cases[] = {
 	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
 	{ "file: comments only", "; nothing\n# here\n\n",
 	  NAME ": no [service NAME] section; allowed: 1..63 [service NAME] sections" },
-	{ "section: unknown", "[redis]\nurl = unix:/run/redis.sock\n",
-	  NAME ":1: [redis]: unknown section; " A_SECTIONS },
+	{ "section: unknown", "[postgres]\nurl = unix:/run/pg.sock\n",
+	  NAME ":1: [postgres]: unknown section; " A_SECTIONS },
 	{ "section: case matters", "[Service web]\nports = 80\n",
 	  NAME ":1: [Service web]: unknown section; " A_SECTIONS },
 	{ "section: bad service name", "[service web!]\nports = 80\n",
@@ -461,9 +490,58 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [metrics] port = '9110': unknown key; allowed: listen" },
 	{ "metrics: repeated section", "[metrics]\n[metrics]\n[service web]\nports = 80\n",
 	  NAME ":2: [metrics]: repeated section (first at line 1); allowed: each section once" },
+	/* [mariadb] */
+	{ "mariadb: socket and host", DB("socket = /run/db.sock\nhost = db1"),
+	  NAME ":3: [mariadb] host = 'db1': set together with socket (line 2); "
+	  "allowed: socket (a unix socket) or host and port, not both" },
+	{ "mariadb: port without host", DB("socket = /run/db.sock\nport = 3307"),
+	  NAME ":3: [mariadb] port = '3307': set without host; allowed: port together with host" },
+	{ "mariadb: port 0", DB("host = db1\nport = 0"),
+	  NAME ":3: [mariadb] port = '0': out of range; allowed: 1..65535" },
+	{ "mariadb: relative socket", DB("socket = db.sock"),
+	  NAME ":2: [mariadb] socket = 'db.sock': not an absolute path; " },
+	{ "mariadb: user missing", "[mariadb]\nsocket = /run/db.sock\ndatabase = adm\n" SVC_TAIL,
+	  NAME ":1: [mariadb]: required key 'user' is missing; allowed: user = NAME "
+	  "and database = NAME with socket or host" },
+	{ "mariadb: database missing", "[mariadb]\nhost = db1\nuser = adm\n" SVC_TAIL,
+	  NAME ":1: [mariadb]: required key 'database' is missing; " },
+	{ "mariadb: user without a server", "[mariadb]\nuser = adm\n" SVC_TAIL,
+	  NAME ":2: [mariadb] user: set without socket or host; allowed: socket = PATH "
+	  "or host = NAME to send the logs to MariaDB; without them only spool_dir, "
+	  "spool_max_mb and batch_ms apply" },
+	{ "mariadb: user with a quote", DB("user = adm'x"),
+	  NAME ":2: [mariadb] user = 'adm'x': not a name; allowed: 1..64 characters [A-Za-z0-9_$-]" },
+	{ "mariadb: 65-character database",
+	  DB("database = " "0123456789012345678901234567890123456789012345678901234567890123x"),
+	  NAME ":2: [mariadb] database = '0123456789012345678901234567890123456789012345678901234567890123...': "
+	  "not a name; allowed: 1..64 characters" },
+	{ "mariadb: host with a slash", "[mariadb]\nhost = db/1\n" SVC_TAIL,
+	  NAME ":2: [mariadb] host = 'db/1': not a host name or address; " },
+	{ "mariadb: batch_rows 0", DB("batch_rows = 0"),
+	  NAME ":2: [mariadb] batch_rows = '0': out of range; allowed: 1..100000" },
+	{ "mariadb: batch_rows too many", DB("batch_rows = 100001"),
+	  NAME ":2: [mariadb] batch_rows = '100001': out of range; allowed: 1..100000" },
+	{ "mariadb: batch_ms not a number", DB("batch_ms = 200ms"),
+	  NAME ":2: [mariadb] batch_ms = '200ms': not a decimal number; allowed: 1..60000" },
+	{ "mariadb: spool_max_mb too small", DB("spool_max_mb = 15"),
+	  NAME ":2: [mariadb] spool_max_mb = '15': out of range; allowed: 16..1048576" },
+	{ "mariadb: connect_timeout_ms below a second", DB("connect_timeout_ms = 999"),
+	  NAME ":2: [mariadb] connect_timeout_ms = '999': out of range; allowed: 1000..600000" },
+	{ "mariadb: io_timeout_ms too long", DB("io_timeout_ms = 600001"),
+	  NAME ":2: [mariadb] io_timeout_ms = '600001': out of range; allowed: 1000..600000" },
+	{ "mariadb: relative spool_dir", DB("spool_dir = spool"),
+	  NAME ":2: [mariadb] spool_dir = 'spool': not an absolute path; " },
+	{ "mariadb: unknown key", DB("password = secret"),
+	  NAME ":2: [mariadb] password = 'secret': unknown key; allowed: socket, host, "
+	  "port, user, password_file, database, batch_rows, batch_ms, spool_dir, "
+	  "spool_max_mb, connect_timeout_ms, io_timeout_ms" },
+	{ "mariadb: repeated key", DB("batch_ms = 10\nbatch_ms = 20"),
+	  NAME ":3: [mariadb] batch_ms = '20': repeated key (first at line 2); " },
+	{ "mariadb: repeated section", "[mariadb]\n[mariadb]\n" SVC_TAIL,
+	  NAME ":2: [mariadb]: repeated section (first at line 1); allowed: each section once" },
 	{ "key before any section", "mode = shadow\n[service web]\nports = 80\n",
 	  NAME ":1: mode = 'shadow': key outside any section; allowed: keys "
-	  "inside [adm], [metrics] or [service NAME]" },
+	  "inside [adm], [metrics], [redis], [mariadb] or [service NAME]" },
 	{ "syntax: no '='", "[service web]\nports 80\n",
 	  NAME ":2: 'ports 80': not a section header, key = value or comment; "
 	  "allowed: [section], key = value, or a comment starting with ; or #" },
@@ -473,6 +551,81 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [adm] mode = 'fast': unknown value" },
 	{ "first error wins over a syntax error", PORTS("0") "bogus\n",
 	  NAME ":2: [service web] ports = '0': '0' is out of range" },
+	/* [redis] */
+	{ "redis: unknown key", REDIS("url = redis://x"),
+	  NAME ":2: [redis] url = 'redis://x': unknown key; " A_RS_KEYS },
+	{ "redis: empty section", "[redis]\n[service web]\nports = 80\n",
+	  NAME ":1: [redis]: no socket, host or sentinels; " A_RS_WHERE },
+	{ "redis: socket and host", REDIS2(RSOCK, "host = 10.0.0.1"),
+	  NAME ":3: [redis] host: set together with another way to reach Redis; " A_RS_WHERE },
+	{ "redis: host and sentinels", REDIS2("host = r1", "sentinels = s1:26379"),
+	  NAME ":3: [redis] sentinels: set together with another way to reach Redis; " A_RS_WHERE },
+	{ "redis: socket relative", REDIS("socket = run/redis.sock"),
+	  NAME ":2: [redis] socket = 'run/redis.sock': not an absolute path; "
+	  "allowed: an absolute path shorter than 108 characters" },
+	{ "redis: socket too long", REDIS("socket = /" LONG100 "/redis.sock"),
+	  "path too long; allowed: an absolute path shorter than 108 characters" },
+	{ "redis: host with a slash", REDIS("host = redis/1"),
+	  NAME ":2: [redis] host = 'redis/1': not a host name or address; allowed: a host "
+	  "name or numeric address of 1..255 characters [A-Za-z0-9_.:-]" },
+	{ "redis: port 0", REDIS2("host = r1", "port = 0"),
+	  NAME ":3: [redis] port = '0': out of range; allowed: 1..65535" },
+	{ "redis: port without host", REDIS2(RSOCK, "port = 6380"),
+	  NAME ":3: [redis] port: set without host; allowed: port together with host" },
+	{ "redis: sentinels without master_name", REDIS("sentinels = s1:26379"),
+	  NAME ":2: [redis] sentinels: set without master_name; allowed: sentinels "
+	  "together with master_name = NAME" },
+	{ "redis: master_name without sentinels", REDIS2(RSOCK, "master_name = mymaster"),
+	  NAME ":3: [redis] master_name: set without sentinels; allowed: master_name "
+	  "together with sentinels = HOST:PORT,..." },
+	{ "redis: sentinel without port", REDIS("sentinels = s1:26379, s2"),
+	  NAME ":2: [redis] sentinels = 's1:26379, s2': 's2' is not HOST:PORT; " A_RS_SENTINELS },
+	{ "redis: sentinel port out of range", REDIS("sentinels = s1:65536"),
+	  "'s1:65536' is not HOST:PORT; " A_RS_SENTINELS },
+	{ "redis: sentinel empty item", REDIS("sentinels = s1:1,,s2:2"),
+	  "empty item in the list; " A_RS_SENTINELS },
+	{ "redis: 9 sentinels", REDIS("sentinels = a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1,i:1"),
+	  "more than 8 sentinels; " A_RS_SENTINELS },
+	{ "redis: cluster name with a brace", REDIS2(RSOCK, "cluster = web}x"),
+	  NAME ":3: [redis] cluster = 'web}x': not a name; " A_RS_NAME },
+	{ "redis: node name too long", REDIS2(RSOCK, "node = "
+	  "n123456789012345678901234567890123456789012345678901234567890123"),
+	  ": too long; " A_RS_NAME },
+	{ "redis: user without password_file", REDIS2(RSOCK, "user = adm"),
+	  NAME ":3: [redis] user: set without password_file; allowed: user together "
+	  "with password_file = PATH" },
+	{ "redis: password_file relative", REDIS2(RSOCK, "password_file = pw"),
+	  NAME ":3: [redis] password_file = 'pw': not an absolute path" },
+	{ "redis: sync_interval_ms 9", REDIS2(RSOCK, "sync_interval_ms = 9"),
+	  NAME ":3: [redis] sync_interval_ms = '9': out of range; allowed: 10..10000" },
+	{ "redis: sync_interval_ms not a number", REDIS2(RSOCK, "sync_interval_ms = 100ms"),
+	  NAME ":3: [redis] sync_interval_ms = '100ms': not a decimal number; allowed: 10..10000" },
+	{ "redis: timeout_ms 0", REDIS2(RSOCK, "timeout_ms = 0"),
+	  NAME ":3: [redis] timeout_ms = '0': out of range; allowed: 1..10000" },
+	{ "redis: timeout_ms of 10 intervals", REDIS2(RSOCK, "timeout_ms = 1000"),
+	  NAME ":3: [redis] timeout_ms: not below 10 sync intervals (1000 ms); allowed: 1..999 ms" },
+	{ "redis: node_ttl_ms below 1 s", REDIS2(RSOCK, "node_ttl_ms = 999"),
+	  NAME ":3: [redis] node_ttl_ms = '999': out of range; allowed: 1000..600000" },
+	{ "redis: node_ttl_ms below 3 intervals",
+	  "[redis]\n" RSOCK "\nsync_interval_ms = 1000\nnode_ttl_ms = 2000\n"
+	  "[service web]\nports = 80\n",
+	  NAME ":4: [redis] node_ttl_ms: shorter than 3 sync intervals (3000 ms); "
+	  "allowed: 3000..600000 ms (at least 3 x sync_interval_ms)" },
+	{ "redis: on_store_failure unknown", REDIS2(RSOCK, "on_store_failure = fail"),
+	  NAME ":3: [redis] on_store_failure = 'fail': unknown value; "
+	  "allowed: local-share, open, closed" },
+	{ "redis: repeated section", "[redis]\n" RSOCK "\n[redis]\n" RSOCK "\n",
+	  NAME ":3: [redis]: repeated section (first at line 1); allowed: each section once" },
+	{ "service: cluster_conn_rate without [redis]", SVC("cluster_conn_rate = 10/s"),
+	  NAME ":1: [service web] cluster_conn_rate: set without a [redis] section; "
+	  "allowed: cluster keys together with [redis]" },
+	{ "service: on_store_failure without [redis]", SVC("on_store_failure = open"),
+	  NAME ":1: [service web] on_store_failure: set without a [redis] section" },
+	{ "service: cluster_conn_rate not a rate", REDIS(RSOCK) "cluster_conn_rate = 10\n",
+	  NAME ":5: [service web] cluster_conn_rate = '10': not a rate; " A_RATE },
+	{ "service: on_store_failure unknown", REDIS(RSOCK) "on_store_failure = shared\n",
+	  NAME ":5: [service web] on_store_failure = 'shared': unknown value; "
+	  "allowed: local-share, open, closed" },
 };
 
 static struct adm_config *new_config(void)
@@ -563,6 +716,71 @@ static void test_metrics_listen(void **state)
 	free(cfg);
 }
 
+/* [mariadb]: defaults (spool only, one spool_dir per pin root), every key. */
+static void test_mariadb(void **state)
+{
+	const struct adm_mariadb_config *db;
+	struct adm_config *cfg;
+
+	(void)state;
+	cfg = parse_ok(SVC_TAIL);
+	db = &cfg->mariadb;
+	assert_int_equal(db->enabled, 0);
+	assert_int_equal(db->line, 0);
+	assert_string_equal(db->spool_dir, "/var/lib/adm/spool/adm");
+	assert_int_equal(db->batch_rows, 1000);
+	assert_int_equal(db->batch_ms, 200);
+	assert_int_equal(db->spool_max_mb, 1024);
+	assert_int_equal(db->connect_timeout_ms, 5000);
+	assert_int_equal(db->io_timeout_ms, 10000);
+	assert_int_equal(db->port, 3306);
+	free(cfg);
+
+	cfg = parse_ok("[adm]\npin_root = /sys/fs/bpf/edge-1/\n"
+		       "[mariadb]\nbatch_ms = 50\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 0);
+	assert_int_equal(cfg->mariadb.batch_ms, 50);
+	assert_string_equal(cfg->mariadb.spool_dir, "/var/lib/adm/spool/edge-1");
+	free(cfg);
+
+	cfg = parse_ok(SVC_TAIL "[mariadb]\n"
+		       "socket = /run/mysqld/mysqld.sock\n"
+		       "user = adm\n"
+		       "password_file = /etc/adm/db.pass\n"
+		       "database = adm_logs\n"
+		       "batch_rows = 5000\n"
+		       "batch_ms = 1000\n"
+		       "spool_dir = /srv/spool\n"
+		       "spool_max_mb = 16\n"
+		       "connect_timeout_ms = 1000\n"
+		       "io_timeout_ms = 600000\n");
+	db = &cfg->mariadb;
+	assert_int_equal(db->enabled, 1);
+	assert_int_equal(db->line, 3);
+	assert_string_equal(db->socket, "/run/mysqld/mysqld.sock");
+	assert_string_equal(db->host, "");
+	assert_string_equal(db->user, "adm");
+	assert_string_equal(db->password_file, "/etc/adm/db.pass");
+	assert_int_equal(db->password_file_line, 6);
+	assert_string_equal(db->database, "adm_logs");
+	assert_int_equal(db->batch_rows, 5000);
+	assert_int_equal(db->batch_ms, 1000);
+	assert_string_equal(db->spool_dir, "/srv/spool");
+	assert_int_equal(db->spool_max_mb, 16);
+	assert_int_equal(db->connect_timeout_ms, 1000);
+	assert_int_equal(db->io_timeout_ms, 600000);
+	free(cfg);
+
+	cfg = parse_ok("[mariadb]\nhost = db-1.example.org\nport = 3307\n"
+		       "user = adm$log\ndatabase = adm\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 1);
+	assert_string_equal(cfg->mariadb.host, "db-1.example.org");
+	assert_int_equal(cfg->mariadb.port, 3307);
+	assert_string_equal(cfg->mariadb.user, "adm$log");
+	assert_int_equal(cfg->mariadb.password_file_line, 0);
+	free(cfg);
+}
+
 /* [adm] control_socket and pin_group: stored as written; default "". */
 static void test_control_keys(void **state)
 {
@@ -624,6 +842,7 @@ static void test_minimal(void **state)
 	assert_int_equal(s->unverified_burst, 0);
 	assert_int_equal(s->new_source_rate.count, 0);
 	assert_int_equal(s->new_source_burst, 0);
+	assert_int_equal(s->on_unverified, ADM_A_DROP);
 	assert_int_equal(s->idle_timeout_ns, 0);
 	assert_int_equal(s->max_lifetime_ns, 0);
 	assert_string_equal(cfg->cgroup, "");
@@ -662,10 +881,11 @@ static const char full_config[] =
 	"unverified_burst = 5\n"
 	"new_source_rate = 200/s\n"
 	"new_source_burst = 400\n"
+	"on_unverified = defer\n"
 	"idle_timeout = 90s\n"
 	"max_lifetime = 2h\n"
 	"\n"
-	"[service dns]\n"					/* line 34 */
+	"[service dns]\n"					/* line 35 */
 	"ports = 53/udp, 53, 5300-5301/udp\n"
 	"new_conn_rate = 30/m\n"
 	"pkt_rate = off\n"
@@ -727,12 +947,13 @@ static void test_full(void **state)
 	assert_int_equal(web->new_source_rate.count, 200);
 	assert_int_equal(web->new_source_rate.period_ns, NS_PER_SEC);
 	assert_int_equal(web->new_source_burst, 400);
+	assert_int_equal(web->on_unverified, ADM_A_DEFER);
 	assert_int_equal(web->idle_timeout_ns, 90 * NS_PER_SEC);
 	assert_int_equal(web->max_lifetime_ns, 2 * 60 * NS_PER_MIN);
 
 	assert_string_equal(dns->name, "dns");
 	assert_int_equal(dns->id, 2);
-	assert_int_equal(dns->line, 34);
+	assert_int_equal(dns->line, 35);
 	assert_int_equal(dns->n_ports, 4);
 	assert_port(dns, 0, IPPROTO_UDP, 53);
 	assert_port(dns, 1, IPPROTO_TCP, 53);
@@ -1105,10 +1326,82 @@ static void test_breaker_keys(void **state)
 	free(cfg);
 }
 
+/* [redis]: defaults, every key, and the per-service keys. */
+static void test_redis(void **state)
+{
+	struct adm_config *cfg;
+	char host[256] = "";
+
+	(void)state;
+	cfg = parse_ok(SVC("conn_limit = 10"));
+	assert_int_equal(cfg->redis.enabled, 0);
+	assert_int_equal(cfg->svcs[0].on_store_failure, ADM_SF_UNSET);
+	free(cfg);
+
+	cfg = parse_ok(REDIS(RSOCK));
+	assert_int_equal(cfg->redis.enabled, 1);
+	assert_string_equal(cfg->redis.socket, "/run/redis/redis.sock");
+	assert_string_equal(cfg->redis.cluster, "adm");
+	gethostname(host, sizeof(host) - 1);
+	if (strlen(host) < ADM_RS_NAME_MAX && !strchr(host, '/'))
+		assert_string_equal(cfg->redis.node, host);
+	assert_int_equal(cfg->redis.sync_interval_ms, 100);
+	assert_int_equal(cfg->redis.timeout_ms, 50);
+	assert_int_equal(cfg->redis.node_ttl_ms, 1000);
+	assert_int_equal(cfg->redis.on_store_failure, ADM_SF_LOCAL_SHARE);
+	free(cfg);
+
+	cfg = parse_ok("[redis]\nsentinels = s1:26379, [fd77::1]:26380\n"
+		       "master_name = mymaster\ncluster = shop\nnode = n-1.a\n"
+		       "password_file = /etc/adm/redis.pw\nuser = adm\n"
+		       "sync_interval_ms = 250\ntimeout_ms = 40\n"
+		       "on_store_failure = closed\n"
+		       "[service web]\nports = 80\nconn_limit = 500\n"
+		       "cluster_conn_rate = 50/s\non_store_failure = open\n"
+		       "[service api]\nports = 81\ncluster_conn_rate = 600/m\n");
+	assert_int_equal(cfg->redis.n_sentinels, 2);
+	assert_string_equal(cfg->redis.sentinels[0], "s1");
+	assert_int_equal(cfg->redis.sentinel_ports[0], 26379);
+	assert_string_equal(cfg->redis.sentinels[1], "fd77::1");
+	assert_int_equal(cfg->redis.sentinel_ports[1], 26380);
+	assert_string_equal(cfg->redis.master_name, "mymaster");
+	assert_string_equal(cfg->redis.cluster, "shop");
+	assert_string_equal(cfg->redis.node, "n-1.a");
+	assert_string_equal(cfg->redis.password_file, "/etc/adm/redis.pw");
+	assert_string_equal(cfg->redis.user, "adm");
+	assert_int_equal(cfg->redis.sync_interval_ms, 250);
+	assert_int_equal(cfg->redis.timeout_ms, 40);
+	assert_int_equal(cfg->redis.node_ttl_ms, 2500);
+	assert_int_equal(cfg->redis.on_store_failure, ADM_SF_CLOSED);
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.count, 50);
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.period_ns, NS_PER_SEC);
+	assert_int_equal(cfg->svcs[0].on_store_failure, ADM_SF_OPEN);
+	assert_int_equal(cfg->svcs[1].cluster_conn_rate.count, 600);
+	assert_int_equal(cfg->svcs[1].cluster_conn_rate.period_ns, NS_PER_MIN);
+	assert_int_equal(cfg->svcs[1].on_store_failure, ADM_SF_UNSET);
+	free(cfg);
+
+	cfg = parse_ok(REDIS2("host = redis.internal", "port = 6380"));
+	assert_string_equal(cfg->redis.host, "redis.internal");
+	assert_int_equal(cfg->redis.port, 6380);
+	free(cfg);
+	cfg = parse_ok(REDIS("host = 10.77.0.1"));
+	assert_int_equal(cfg->redis.port, 6379);
+	free(cfg);
+	/* [redis] after the services: the per-service keys still need it only somewhere */
+	cfg = parse_ok("[service web]\nports = 80\ncluster_conn_rate = 5/s\n[redis]\n" RSOCK "\n");
+	assert_int_equal(cfg->svcs[0].cluster_conn_rate.count, 5);
+	free(cfg);
+	assert_string_equal(adm_store_failure_name(ADM_SF_LOCAL_SHARE), "local-share");
+	assert_string_equal(adm_store_failure_name(99), "?");
+}
+
 static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_breaker_keys),
+	cmocka_unit_test(test_redis),
 	cmocka_unit_test(test_metrics_listen),
 	cmocka_unit_test(test_control_keys),
+	cmocka_unit_test(test_mariadb),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_minimal),
 	cmocka_unit_test(test_full),

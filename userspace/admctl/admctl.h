@@ -25,6 +25,8 @@ struct ctl {
 	char pin_root[PATH_MAX];
 	char socket[ADM_CTL_PATH_MAX];	/* admd's control socket */
 	int json;			/* --json: machine-readable output */
+	int cluster;			/* --cluster: act on every node (through Redis) */
+	char config[PATH_MAX];		/* -c FILE, "" if not given */
 };
 
 /*
@@ -60,6 +62,8 @@ int ctl_module_write(struct ctl *ctl, const char *cmd, json_t *req);
 
 /* --ttl D: 0 with *ms set (0 when ttl is NULL), or EXIT_USAGE (said why). */
 int ctl_parse_ttl(const char *cmd, const char *ttl, json_int_t *ms);
+/* admctl --cluster COMMAND ... (cmd_cluster.c) */
+int do_cluster(struct ctl *ctl, int argc, char **argv);
 
 /* ---------------------------------------------------------------- common.c */
 

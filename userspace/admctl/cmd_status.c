@@ -52,6 +52,38 @@ static void duration(long long s, char *buf, size_t len)
 		snprintf(buf, len, "%lldm%02llds", s / SEC_PER_MIN, s % SEC_PER_MIN);
 }
 
+/* "cluster: off", or the store, the nodes and each service's mode and share. */
+static void print_cluster(json_t *cl)
+{
+	const char *name;
+	json_t *v;
+
+	if (!json_is_object(cl))
+		return;
+	if (!strcmp(str(cl, "state"), "off")) {
+		printf("  cluster: off (no [redis] section: local limits)\n");
+		return;
+	}
+	printf("  cluster '%s', node '%s': %s, store %s, %lld live nodes, round %.1f ms\n",
+	       str(cl, "cluster"), str(cl, "node"), str(cl, "state"), str(cl, "store"),
+	       num(cl, "live_nodes"), json_number_value(json_object_get(cl, "last_round_ms")));
+	if (json_is_string(json_object_get(cl, "last_error")))
+		printf("    last error %.0f s ago: %s\n",
+		       json_number_value(json_object_get(cl, "last_error_ago_s")),
+		       str(cl, "last_error"));
+	json_object_foreach(json_object_get(cl, "services"), name, v) {
+		printf("    %-16s %s for %.0f s (on_store_failure %s)", name, str(v, "mode"),
+		       json_number_value(json_object_get(v, "mode_for_s")),
+		       str(v, "on_store_failure"));
+		if (json_is_integer(json_object_get(v, "enforced")))
+			printf(", enforcing %lld of conn_limit %lld (cluster live %lld)",
+			       num(v, "enforced"), num(v, "conn_limit"), num(v, "cluster_live"));
+		else if (json_is_string(json_object_get(v, "enforced")))
+			printf(", refusing every new connection");
+		printf("\n");
+	}
+}
+
 static void print_admd(json_t *st)
 {
 	json_t *admd = json_object_get(st, "admd");
@@ -80,6 +112,32 @@ static void print_admd(json_t *st)
 	       num(ev, "drained"), num(ctl, "records"));
 	if (json_is_string(json_object_get(admd, "metrics")))
 		printf("  metrics http://%s/metrics\n", str(admd, "metrics"));
+	print_cluster(json_object_get(st, "cluster"));
+}
+
+/* The log pipeline (admd's spool and mariadb modules), when admd runs. */
+static void print_logs(json_t *st)
+{
+	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb");
+
+	if (!json_is_object(sp))
+		return;
+	printf("logs: spool %s, %lld of %lld MiB, %lld queued, %lld dropped%s%s\n",
+	       str(sp, "dir"), num(sp, "bytes") >> 20, num(sp, "max_bytes") >> 20,
+	       num(sp, "queued"), num(sp, "dropped_queue_full") + num(sp, "dropped_spool_full"),
+	       json_is_false(json_object_get(sp, "writing")) ? ", NOT WRITING: " : "",
+	       json_is_false(json_object_get(sp, "writing")) ? str(sp, "error") : "");
+	if (!json_is_true(json_object_get(db, "configured"))) {
+		printf("      no [mariadb] server: the spool is a rotating local log\n");
+		return;
+	}
+	printf("      MariaDB %s %s: %lld rows (%.0f/s), oldest unsent %.1f s, %lld retries, %lld dead letters%s%s\n",
+	       str(db, "server"), json_is_true(json_object_get(db, "up")) ? "up" : "DOWN",
+	       num(db, "rows"), json_real_value(json_object_get(db, "rows_per_sec")),
+	       json_real_value(json_object_get(db, "oldest_unsent_seconds")),
+	       num(db, "retries"), num(db, "dead_letters"),
+	       json_object_get(db, "error") ? "; " : "",
+	       json_object_get(db, "error") ? str(db, "error") : "");
 }
 
 static void print_status(json_t *st)
@@ -92,6 +150,7 @@ static void print_status(json_t *st)
 	       str(st, "pin_root"), num(st, "degrade"),
 	       json_is_true(json_object_get(json_object_get(st, "socket_layer"), "attached")) ?
 	       "attached" : "NOT attached");
+	print_logs(st);
 	printf("interfaces:\n");
 	if (!json_array_size(json_object_get(st, "interfaces")))
 		printf("  (none: adm judges no traffic; 'admctl attach IFACE')\n");

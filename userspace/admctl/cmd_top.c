@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * admctl top: the heaviest sources, straight from the per-source maps:
- *   conns  live connections (adm_src_conc, counted by the socket layer)
- *   rate   how far a source's GCRA TAT runs ahead of now (adm_rate): the
- *          further ahead, the more of its burst it has used up
+ *   conns  live connections (adm_src, counted by the socket layer)
+ *   rate   how far a source's GCRA TAT runs ahead of now (SYN: adm_src and
+ *          adm_rate; packets: adm_pkt_rate): the further ahead, the more
+ *          of its burst it has used up
  *   drops  refusals since the source's last sampled event (adm_evsample):
  *          a window of at most about a second per source
  */
@@ -35,15 +36,22 @@ static const char *const by_names[TOP__MAX] = {
 	[TOP_DROPS] = "drops", [TOP_RATE] = "rate", [TOP_CONNS] = "conns",
 };
 
-static const char *const by_maps[TOP__MAX] = {
-	[TOP_DROPS] = ADM_MAP_EVSAMPLE, [TOP_RATE] = ADM_MAP_RATE,
-	[TOP_CONNS] = ADM_MAP_SRC_CONC,
+/* The maps each ranking reads, and how their values are laid out. */
+enum top_map { TM_NONE = 0, TM_EVSAMPLE, TM_SRC, TM_RATE, TM_PKT };
+#define TOP_MAPS_MAX	3
+
+static const struct { const char *name; enum top_map kind; } by_maps[TOP__MAX][TOP_MAPS_MAX] = {
+	[TOP_DROPS] = { { ADM_MAP_EVSAMPLE, TM_EVSAMPLE } },
+	[TOP_RATE] = { { ADM_MAP_SRC, TM_SRC }, { ADM_MAP_RATE, TM_RATE },
+		       { ADM_MAP_PKT_RATE, TM_PKT } },
+	[TOP_CONNS] = { { ADM_MAP_SRC, TM_SRC } },
 };
 
 struct top_row {
 	struct adm_fp_key key;
 	__u64 value;		/* what rows are sorted by */
 	__u64 extra;		/* drops: seconds since the last event */
+	int pkt;		/* rate: a packet-rate TAT (else SYN) */
 };
 
 struct top_ctx {
@@ -103,7 +111,7 @@ static void src_text(const struct top_ctx *t, const struct adm_fp_key *k,
 }
 
 static int add_row(struct top_ctx *t, const struct adm_fp_key *k, __u64 value,
-		   __u64 extra)
+		   __u64 extra, int pkt)
 {
 	if ((t->only && k->service != t->only) || k->service >= ADM_MAX_SERVICES)
 		return 0;
@@ -119,12 +127,13 @@ static int add_row(struct top_ctx *t, const struct adm_fp_key *k, __u64 value,
 	t->rows[t->n].key = *k;
 	t->rows[t->n].value = value;
 	t->rows[t->n].extra = extra;
+	t->rows[t->n].pkt = pkt;
 	t->n++;
 	return 0;
 }
 
-/* Every entry of the map that ranks, into t->rows. */
-static int collect(struct top_ctx *t, int fd)
+/* Every entry of the map (laid out as `kind`) that ranks, into t->rows. */
+static int collect(struct top_ctx *t, int fd, enum top_map kind)
 {
 	struct adm_fp_key key, next, *prev = NULL;
 	__u64 now_s = t->now / NS_PER_SEC;
@@ -134,7 +143,10 @@ static int collect(struct top_ctx *t, int fd)
 		union {
 			__u64 u64;
 			struct adm_evsample ev;
+			struct adm_src src;
+			struct adm_src_tat tat;
 		} v;
+		__u64 tat;
 
 		key = next;
 		prev = &key;
@@ -142,17 +154,19 @@ static int collect(struct top_ctx *t, int fd)
 			continue;	/* gone meanwhile (LRU) */
 		switch (t->by) {
 		case TOP_CONNS:
-			if (v.u64)
-				rc = add_row(t, &key, v.u64, 0);
+			if (v.src.live)
+				rc = add_row(t, &key, v.src.live, 0, 0);
 			break;
 		case TOP_RATE:
-			if (v.u64 > t->now)
-				rc = add_row(t, &key, v.u64 - t->now, 0);
+			tat = kind == TM_SRC ? v.src.syn_tat :
+			      kind == TM_RATE ? v.tat.tat : v.u64;
+			if (tat > t->now)
+				rc = add_row(t, &key, tat - t->now, 0, kind == TM_PKT);
 			break;
 		case TOP_DROPS:
 			if (v.ev.count && v.ev.second + TOP_DROPS_WINDOW_S >= now_s)
 				rc = add_row(t, &key, v.ev.count,
-					     now_s > v.ev.second ? now_s - v.ev.second : 0);
+					     now_s > v.ev.second ? now_s - v.ev.second : 0, 0);
 			break;
 		default:
 			break;
@@ -178,7 +192,7 @@ static const struct adm_gcra *row_gcra(const struct top_ctx *t,
 {
 	const struct adm_service *s = &t->svc[r->key.service];
 
-	return r->key.sig == ADM_SIG_PKT ? &s->pkt : &s->syn;
+	return r->pkt ? &s->pkt : &s->syn;
 }
 
 static json_t *row_json(const struct top_ctx *t, const struct top_row *r)
@@ -200,10 +214,7 @@ static json_t *row_json(const struct top_ctx *t, const struct top_row *r)
 	case TOP_RATE: {
 		const struct adm_gcra *g = row_gcra(t, r);
 
-		json_object_set_new(o, "kind", json_string(r->key.sig == ADM_SIG_PKT ?
-							   "pkt" : "syn"));
-		if (r->key.sig && r->key.sig != ADM_SIG_PKT)
-			json_object_set_new(o, "sig", json_integer(r->key.sig));
+		json_object_set_new(o, "kind", json_string(r->pkt ? "pkt" : "syn"));
 		json_object_set_new(o, "ahead_ms", json_integer((json_int_t)(r->value / NS_PER_MS)));
 		json_object_set_new(o, "tokens_used", g->emission_ns ?
 			json_integer((json_int_t)((r->value + g->emission_ns - 1) / g->emission_ns)) :
@@ -266,7 +277,7 @@ static void print_rows(const struct top_ctx *t, size_t n)
 			else
 				snprintf(used, sizeof(used), "(rate off)");
 			printf("%-44s %-16s %4s %10.1fms %16s\n", src, name,
-			       r->key.sig == ADM_SIG_PKT ? "pkt" : "syn",
+			       r->pkt ? "pkt" : "syn",
 			       (double)r->value / NS_PER_MS, used);
 		}
 	}
@@ -339,15 +350,22 @@ int do_top(struct ctl *ctl, int argc, char **argv)
 		ret = ctl_open_fail(ctl, ADM_MAP_SERVICES, rc);
 		goto out;
 	}
-	fd = adm_map_open(ctl->pin_root, by_maps[t->by], 1);
-	if (fd < 0) {
-		ret = ctl_open_fail(ctl, by_maps[t->by], fd);
-		goto out;
-	}
 	t->now = adm_mono_ns();
-	if (collect(t, fd)) {
-		fprintf(stderr, "admctl top: out of memory reading %s\n", by_maps[t->by]);
-		goto out;
+	for (i = 0; i < TOP_MAPS_MAX && by_maps[t->by][i].name; i++) {
+		const char *map = by_maps[t->by][i].name;
+
+		fd = adm_map_open(ctl->pin_root, map, 1);
+		if (fd < 0) {
+			ret = ctl_open_fail(ctl, map, fd);
+			goto out;
+		}
+		rc = collect(t, fd, by_maps[t->by][i].kind);
+		close(fd);
+		fd = -1;
+		if (rc) {
+			fprintf(stderr, "admctl top: out of memory reading %s\n", map);
+			goto out;
+		}
 	}
 	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
 	if (n > t->n)

@@ -57,7 +57,7 @@ static const struct command commands[] = {
 	{ "attach", run_attach, "attach IFACE [--force]               admd attaches its XDP program to IFACE" },
 	{ "detach", run_detach, "detach IFACE                         admd detaches from IFACE" },
 	{ "reload", do_reload, "reload                               admd re-reads its config (as SIGHUP)" },
-	{ "logs", do_logs, "logs tail [-n N] [--follow]          decisions and audit records from admd" },
+	{ "logs", do_logs, "logs tail|query                      decision and audit records (MariaDB or spool)" },
 };
 
 static void usage(FILE *f)
@@ -65,7 +65,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-"Usage: admctl [-c FILE | --pin-root DIR] [--socket PATH] [--json] COMMAND [ARGS]\n"
+"Usage: admctl [-c FILE | --pin-root DIR] [--socket PATH] [--json] [--cluster] COMMAND [ARGS]\n"
 "\n"
 "Reads and steers the adm data plane through its pinned maps, and asks\n"
 "admd for what only the daemon can do (status, attach, detach, reload, logs).\n"
@@ -80,6 +80,8 @@ static void usage(FILE *f)
 "      --pin-root DIR  pin root (default " ADM_DEFAULT_PIN_ROOT ")\n"
 "      --socket PATH   admd's control socket (default " ADM_CTL_DIR "/<basename of the pin root>" ADM_CTL_SUFFIX ")\n"
 "  -j, --json          machine-readable output\n"
+"      --cluster       block, allow, breaker, degrade, limits for every node ([redis]);\n"
+"                      'admctl --cluster block --help'\n"
 "  -h, --help          this text; 'admctl COMMAND --help' for a command\n"
 "\n"
 "Examples:\n"
@@ -88,6 +90,7 @@ static void usage(FILE *f)
 "  admctl block add 203.0.113.0/24 --ttl 10m\n"
 "  admctl limits set web new_conn_rate 50/s\n"
 "  admctl --pin-root /sys/fs/bpf/adm-test allow list --json\n"
+"  admctl --cluster block add 203.0.113.0/24 --ttl 10m\n"
 "\n"
 "Writes (limits set, block, allow, breaker, mode, degrade) are made by admd\n"
 "while it runs; with admd down admctl makes them itself. Every write is an\n"
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			ctl.json = 1;
+		} else if (!strcmp(a, "--cluster")) {
+			ctl.cluster = 1;
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
 			if (!(cfg_path = take_value(argc, argv, &i)))
 				return EXIT_USAGE;
@@ -162,6 +167,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		snprintf(ctl.pin_root, sizeof(ctl.pin_root), "%s", cfg->pin_root);
+		snprintf(ctl.config, sizeof(ctl.config), "%s", cfg_path);
 		if (!socket && adm_ctl_path(cfg, ctl.socket, sizeof(ctl.socket)))
 			ctl.socket[0] = '\0';
 		free(cfg);
@@ -186,6 +192,8 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
+	if (ctl.cluster)
+		return do_cluster(&ctl, argc, argv);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (!strcmp(cmd, commands[c].name))
 			return commands[c].run(&ctl, argc, argv);

@@ -19,11 +19,13 @@
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "cluster.h"
 #include "ctlproto.h"
 #include "events.h"
 #include "host.h"
 #include "loader.h"
 #include "log.h"
+#include "logpipe.h"
 #include "mapstatus.h"
 #include "metrics.h"
 #include "pins.h"
@@ -39,11 +41,14 @@ static const struct admd_module *const modules[] = {
 	&core_module,
 	&ctl_module,
 	&log_module,
+	&spool_module,
+	&mariadb_module,
 	&ld_module,
 	&bk_module,	/* before wr_module: it serves breaker and degrade (manual overrides) */
 	&wr_module,
 	&sk_module,
 	&ev_module,
+	&rs_module,
 	&mx_module,
 	NULL
 };
@@ -119,6 +124,7 @@ static void usage(FILE *f)
 "Usage: admd -c FILE [-i IFACE]... [--shadow] [--force] [-v]\n"
 "       admd --cleanup -c FILE\n"
 "       admd --check -c FILE\n"
+"       admd --replay-spool DIR -c FILE\n"
 "\n"
 "Loads the adm XDP admission-control program, pins its maps under the\n"
 "config's pin_root, attaches it to the configured interfaces and writes\n"
@@ -133,6 +139,9 @@ static void usage(FILE *f)
 "      --force         replace an XDP program adm did not attach\n"
 "      --check         validate the config and exit (0 valid, 2 invalid)\n"
 "      --cleanup       detach from every interface, remove all pins (resets state)\n"
+"      --replay-spool DIR  send the log spool in DIR (another node's, an earlier\n"
+"                      install's) to the config's [mariadb]; DIR is not changed,\n"
+"                      rows already there are not inserted twice\n"
 "  -v, --verbose       debug logging, including libbpf and the verifier\n"
 "  -h, --help          this text\n"
 "\n"
@@ -151,11 +160,12 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'K' },
+		{ "replay-spool", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *path = NULL, *cli_ifaces[ADM_MAX_IFACES];
+	const char *path = NULL, *cli_ifaces[ADM_MAX_IFACES], *replay = NULL;
 	int n_cli = 0, shadow = 0, cleanup = 0, check = 0, verbose = 0, force = 0;
 	struct admd ad = { .started_ns = adm_mono_ns(), .mods = modules };
 	struct adm_config *cfg = NULL;
@@ -184,6 +194,7 @@ int main(int argc, char **argv)
 		case 'F': force = 1; break;
 		case 'C': cleanup = 1; break;
 		case 'K': check = 1; break;
+		case 'R': replay = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -202,6 +213,8 @@ int main(int argc, char **argv)
 	if (verbose)
 		adm_log_level = ADM_LOG_DEBUG;
 	adm_log_libbpf(verbose);
+	if (replay)
+		return mdb_replay(path, replay);
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)

@@ -51,10 +51,10 @@ static void help(struct buf *b, const char *name, const char *type,
 
 /* The maps whose occupancy is exported. */
 static const struct { const char *name; long max; } occ_maps[] = {
-	{ ADM_MAP_RATE, ADM_MAX_SOURCES },
-	{ ADM_MAP_PREFIX_RATE, ADM_MAX_PREFIXES },
-	{ ADM_MAP_VERIFIED, ADM_MAX_VERIFIED },
-	{ ADM_MAP_SRC_CONC, ADM_MAX_SOURCES },
+	{ ADM_MAP_SRC, ADM_MAX_SOURCES },
+	{ ADM_MAP_RATE, ADM_MAX_RATE_SOURCES },
+	{ ADM_MAP_PKT_RATE, ADM_MAX_RATE_SOURCES },
+	{ ADM_MAP_GLOBAL_BLOCK, ADM_MAX_GBLOCK },
 	{ ADM_MAP_ALLOW, ADM_MAX_CIDRS },
 	{ ADM_MAP_DENY, ADM_MAX_CIDRS },
 };

@@ -232,7 +232,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		goto fail;
 	}
 	sk->conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_CONC, 0);
-	sk->src_conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_CONC, 0);
+	sk->src_conc_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC, 0);
 	sk->recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_RECOUNT, 0);
 	sk->src_recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_RECOUNT, 0);
 	sk->meta_fd = adm_map_open(cfg->pin_root, ADM_MAP_META, 0);
@@ -332,8 +332,20 @@ static void consider_source(struct sk_layer *sk, const struct adm_fp_key *key,
 			continue;
 		fix = same_sign_min(sk->src_pending[i].drift, drift);
 		if (fix) {
-			live += fix;
-			bpf_map_update_elem(sk->src_conc_fd, key, &live, BPF_ANY);
+			struct adm_src src = {};
+
+			/*
+			 * adm_src is one entry per source: the write carries
+			 * the SYN state read here, which the data plane may
+			 * advance meanwhile (a TAT microseconds old, a few
+			 * hits lost). A source with live sockets completed a
+			 * handshake, so creating its entry is right.
+			 */
+			bpf_map_lookup_elem(sk->src_conc_fd, key, &src);
+			src.live = (__u32)(live + fix);
+			if (!src.verified_s)
+				src.verified_s = (__u32)(adm_mono_ns() / 1000000000ULL);
+			bpf_map_update_elem(sk->src_conc_fd, key, &src, BPF_ANY);
 			fixed[key->service] += fix > 0 ? fix : -fix;
 			now[*n].drift = 0;
 		}
@@ -346,7 +358,7 @@ static void consider_source(struct sk_layer *sk, const struct adm_fp_key *key,
 /*
  * Correct per-source counters whose drift repeated across two passes.
  * Both maps are read with batch lookups (SK_BATCH entries a syscall), so a
- * pass over a full adm_src_conc costs milliseconds, not a syscall per
+ * pass over a full adm_src costs milliseconds, not a syscall per
  * entry. Sources with a counter are checked against the tally; sources in
  * the tally without a counter (evicted, or never counted) after that.
  */
@@ -356,33 +368,36 @@ static void reconcile_sources(struct sk_layer *sk, __u64 *fixed,
 	struct src_drift *now = calloc(SK_MAX_PENDING_SRC, sizeof(*now));
 	struct adm_fp_key *keys = calloc(SK_BATCH, sizeof(*keys));
 	__u64 *vals = calloc(SK_BATCH, sizeof(*vals));
+	struct adm_src *srcs = calloc(SK_BATCH, sizeof(*srcs));
 	int n = 0, pass, fd;
 	__u32 count, i, tok;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
-	if (!now || !keys || !vals)
+	if (!now || !keys || !vals || !srcs)
 		goto out;
 	for (pass = 0; pass < 2; pass++) {
 		fd = pass ? sk->src_recount_fd : sk->src_conc_fd;
 		for (int first = 1, rc = 0; !rc; first = 0) {
 			count = SK_BATCH;
+			/* adm_src values are struct adm_src, the tally's counts. */
 			rc = bpf_map_lookup_batch(fd, first ? NULL : &tok, &tok, keys,
-						  vals, &count, &opts);
+						  pass ? (void *)vals : (void *)srcs, &count, &opts);
 			if (rc && errno != ENOENT)
 				break;
 			for (i = 0; i < count; i++) {
+				struct adm_src src = {};
 				__u64 other = 0;
 
-				if (!pass) {	/* vals: counters */
-					if (!vals[i])
+				if (!pass) {	/* srcs: counters */
+					if (!srcs[i].live)
 						continue;	/* stale entry: the tally has none either, or pass 2 sees it */
 					bpf_map_lookup_elem(sk->src_recount_fd, &keys[i], &other);
-					consider_source(sk, &keys[i], vals[i], other, now, &n,
+					consider_source(sk, &keys[i], srcs[i].live, other, now, &n,
 							fixed, done0);
 				} else {	/* vals: tallies */
-					if (!bpf_map_lookup_elem(sk->src_conc_fd, &keys[i], &other) && other)
+					if (!bpf_map_lookup_elem(sk->src_conc_fd, &keys[i], &src) && src.live)
 						continue;	/* seen in the first pass */
-					consider_source(sk, &keys[i], other, vals[i], now, &n,
+					consider_source(sk, &keys[i], src.live, vals[i], now, &n,
 							fixed, done0);
 				}
 			}
@@ -394,6 +409,7 @@ out:
 	free(now);
 	free(keys);
 	free(vals);
+	free(srcs);
 }
 
 int sk_reconcile(struct sk_layer *sk)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The allow and deny lists and their adm_global words (prefix adm_cidr_); see cidr.h. */
+/* The allow and deny lists: adds, deletes, expiry sweep, adm_global marks. */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "cidr.h"
+#include "clock.h"
 #include "pins.h"
 
 static __u64 *list_word(struct adm_global *g, int allow)
@@ -56,18 +58,47 @@ static void unmark_if_empty(struct adm_global *g, int allow, int list_fd)
 				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+int adm_cidr_expire_fd(int list_fd, __u64 now_ns)
+{
+	struct adm_lpm_key *keys, k, *prev = NULL;
+	struct adm_cidr_val v;
+	int n = 0, i, deleted = 0;
+
+	keys = calloc(ADM_MAX_CIDRS, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* Collect first, delete after: deleting under get_next_key restarts the walk. */
+	while (n < ADM_MAX_CIDRS && !bpf_map_get_next_key(list_fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n];
+		if (!bpf_map_lookup_elem(list_fd, &k, &v) && v.expires_ns &&
+		    v.expires_ns <= now_ns)
+			n++;
+	}
+	for (i = 0; i < n; i++)
+		if (!bpf_map_delete_elem(list_fd, &keys[i]))
+			deleted++;
+	free(keys);
+	return deleted;
+}
+
 int adm_cidr_add_fd(int list_fd, int global_fd, int allow,
 		    const struct adm_lpm_key *key, __u64 expires_ns)
 {
-	struct adm_cidr_val v = { .expires_ns = expires_ns };
+	struct adm_cidr_val v = { .expires_ns = expires_ns,
+				  .prefixlen = key->prefixlen };
 	struct adm_global *g = global_map(global_fd);
 	int ret = 0;
 
 	if (!g)
 		return -errno;
-	if (bpf_map_update_elem(list_fd, key, &v, BPF_ANY))
+	if (bpf_map_update_elem(list_fd, key, &v, BPF_ANY)) {
 		ret = -errno;
-	else
+		/* Full: expired entries make room before the add gives up. */
+		if (ret == -ENOSPC && adm_cidr_expire_fd(list_fd, adm_mono_ns()) > 0)
+			ret = bpf_map_update_elem(list_fd, key, &v, BPF_ANY) ? -errno : 0;
+	}
+	if (!ret)
 		mark(g, allow);
 	global_unmap(g);
 	return ret;
@@ -130,6 +161,7 @@ int adm_cidr_sweep(const char *root)
 		ret = open_pair(root, allow, &lfd, &gfd);
 		if (ret)
 			return ret;
+		adm_cidr_expire_fd(lfd, adm_mono_ns());
 		g = global_map(gfd);
 		if (g) {
 			unmark_if_empty(g, allow, lfd);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "util.h"
 
@@ -55,6 +56,32 @@
 #define CFG_RECONCILE_MS_MIN	10
 #define CFG_RECONCILE_MS_MAX	60000
 #define CFG_MAX_SVCS		(ADM_MAX_SERVICES - 1)	/* id 0 = no service */
+#define CFG_RS_PORT		6379	/* [redis] port */
+#define CFG_RS_CLUSTER		"adm"	/* [redis] cluster */
+#define CFG_RS_INTERVAL_MS	100	/* [redis] sync_interval_ms */
+#define CFG_RS_INTERVAL_MIN	10
+#define CFG_RS_INTERVAL_MAX	10000
+#define CFG_RS_TIMEOUT_MS	50	/* [redis] timeout_ms */
+#define CFG_RS_TIMEOUT_MIN	1
+#define CFG_RS_TIMEOUT_MAX	10000
+#define CFG_RS_TTL_INTERVALS	10	/* default node_ttl_ms: 10 intervals ... */
+#define CFG_RS_TTL_MIN_MS	1000	/* ... and at least 1 s */
+#define CFG_RS_TTL_MAX_MS	600000
+#define CFG_RS_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define CFG_RS_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:"
+
+#define CFG_DB_PORT		3306
+#define CFG_DB_BATCH_ROWS	1000
+#define CFG_DB_BATCH_ROWS_MAX	100000
+#define CFG_DB_BATCH_MS		200
+#define CFG_DB_BATCH_MS_MAX	60000
+#define CFG_DB_SPOOL_MB		1024
+#define CFG_DB_SPOOL_MB_MIN	16		/* two segments and the audit reserve */
+#define CFG_DB_SPOOL_MB_MAX	1048576		/* 1 TiB */
+#define CFG_DB_CONNECT_MS	5000
+#define CFG_DB_IO_MS		10000
+#define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
+#define CFG_DB_TIMEOUT_MS_MAX	600000
 
 /* Breaker, adaptive limit (struct adm_brk_config). */
 #define CFG_NS_PER_MS		1000000ULL
@@ -149,6 +176,7 @@ struct cfg_ctx {
 	.off = offsetof(type, member), .size = sizeof(((type *)0)->member)
 #define ADM_FIELD(member)	CFG_FIELD(struct adm_config, member)
 #define SVC_FIELD(member)	CFG_FIELD(struct adm_svc_config, member)
+#define DB_FIELD(member)	CFG_FIELD(struct adm_config, mariadb.member)
 
 static void __attribute__((format(printf, 3, 4)))
 set_msg(char *buf, size_t len, const char *fmt, ...)
@@ -463,6 +491,43 @@ static int parse_listen(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return -1;
 }
 
+/* MariaDB user and database names: 1..64 of [A-Za-z0-9_$-]. */
+static int parse_db_name(struct cfg_ctx *ctx, const struct cfg_key *k,
+			 void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size &&
+	    value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789_$-")] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a name");
+	allowed(ctx, "1..%zu characters [A-Za-z0-9_$-]", k->size - 1);
+	return -1;
+}
+
+/* Host names and numeric addresses: 1..255 of [A-Za-z0-9.:-]. */
+static int parse_host(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[0] != '-' &&
+	    value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789.:-")] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a host name or address");
+	allowed(ctx, "a host name or numeric address of 1..%zu characters [A-Za-z0-9.:-]",
+		k->size - 1);
+	return -1;
+}
+
 static const char *proto_name(__u8 proto)
 {
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
@@ -753,6 +818,98 @@ static void check_depends(struct cfg_ctx *ctx)
 	}
 }
 
+/* Names (cluster, node, master_name, user): 1..63 of [A-Za-z0-9_.-]. */
+static int parse_name(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[strspn(value, CFG_RS_NAME_CHARS)] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, len >= k->size ? "too long" : "not a name");
+	allowed(ctx, "1..%zu characters [A-Za-z0-9_.-]", k->size - 1);
+	return -1;
+}
+
+/* A host name or numeric address (IPv6 without brackets). */
+static int parse_rs_host(struct cfg_ctx *ctx, const struct cfg_key *k,
+		      void *field, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len && len < k->size && value[strspn(value, CFG_RS_HOST_CHARS)] == '\0') {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, len >= k->size ? "too long" : "not a host name or address");
+	allowed(ctx, "a host name or numeric address of 1..%zu characters "
+		"[A-Za-z0-9_.:-]", k->size - 1);
+	return -1;
+}
+
+/* One "HOST:PORT" or "[ADDR6]:PORT" of a sentinels list into slot i. */
+static int add_sentinel(struct cfg_ctx *ctx, const char *item)
+{
+	struct adm_redis_config *rc = &ctx->cfg->redis;
+	const char *colon = strrchr(item, ':'), *host = item;
+	size_t hlen;
+	__u64 port;
+
+	if (!colon || adm_parse_u64(colon + 1, CFG_PORT_MIN, CFG_PORT_MAX, &port)) {
+		problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+		return -1;
+	}
+	hlen = colon - item;
+	if (hlen >= 2 && item[0] == '[' && item[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if (!hlen || hlen >= ADM_RS_HOST_MAX || strspn(host, CFG_RS_HOST_CHARS) < hlen) {
+		problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+		return -1;
+	}
+	if (rc->n_sentinels >= ADM_RS_MAX_SENTINELS) {
+		problem(ctx, "more than %d sentinels", ADM_RS_MAX_SENTINELS);
+		return -1;
+	}
+	memcpy(rc->sentinels[rc->n_sentinels], host, hlen);
+	rc->sentinels[rc->n_sentinels][hlen] = '\0';
+	rc->sentinel_ports[rc->n_sentinels++] = port;
+	return 0;
+}
+
+/* "HOST:PORT, HOST:PORT": 1..ADM_RS_MAX_SENTINELS Sentinels. */
+static int parse_sentinels(struct cfg_ctx *ctx, const struct cfg_key *k,
+			   void *field, const char *value)
+{
+	const char *item = value, *comma;
+	char text[ADM_RS_HOST_MAX + 16];
+
+	(void)k;
+	(void)field;
+	allowed(ctx, "1..%d HOST:PORT or [ADDR6]:PORT separated by commas, "
+		"port 1..65535", ADM_RS_MAX_SENTINELS);
+	ctx->cfg->redis.n_sentinels = 0;
+	for (;;) {
+		comma = strchrnul(item, ',');
+		if (copy_trimmed(item, comma, text, sizeof(text))) {
+			problem(ctx, "'%.*s' is not HOST:PORT", CFG_SHOW_MAX, item);
+			return -1;
+		}
+		if (!*text) {
+			problem(ctx, "empty item in the list");
+			return -1;
+		}
+		if (add_sentinel(ctx, text))
+			return -1;
+		if (!*comma)
+			return 0;
+		item = comma + 1;
+	}
+}
+
 static const char *mode_name(unsigned int v)
 {
 	static const char *const names[] = {
@@ -799,9 +956,195 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
 };
 
+/* [redis] keys the end-of-section checks refer to by index. */
+enum {
+	RK_SOCKET,
+	RK_HOST,
+	RK_PORT,
+	RK_SENTINELS,
+	RK_MASTER_NAME,
+	RK_CLUSTER,
+	RK_NODE,
+	RK_PASSWORD_FILE,
+	RK_USER,
+	RK_SYNC_INTERVAL_MS,
+	RK_TIMEOUT_MS,
+	RK_NODE_TTL_MS,
+	RK_ON_STORE_FAILURE,
+	RK__MAX,
+};
+
+#define RS_FIELD(member)	ADM_FIELD(redis.member)
+
+static const struct cfg_key redis_keys[RK__MAX] = {
+	[RK_SOCKET] = { .name = "socket", .parse = parse_path, RS_FIELD(socket) },
+	[RK_HOST] = { .name = "host", .parse = parse_rs_host, RS_FIELD(host) },
+	[RK_PORT] = { .name = "port", .parse = parse_num, RS_FIELD(port),
+		      .min = CFG_PORT_MIN, .max = CFG_PORT_MAX },
+	[RK_SENTINELS] = { .name = "sentinels", .parse = parse_sentinels,
+			   RS_FIELD(sentinels) },
+	[RK_MASTER_NAME] = { .name = "master_name", .parse = parse_name,
+			     RS_FIELD(master_name) },
+	[RK_CLUSTER] = { .name = "cluster", .parse = parse_name,
+			 RS_FIELD(cluster) },
+	[RK_NODE] = { .name = "node", .parse = parse_name, RS_FIELD(node) },
+	[RK_PASSWORD_FILE] = { .name = "password_file", .parse = parse_path,
+			       RS_FIELD(password_file) },
+	[RK_USER] = { .name = "user", .parse = parse_name, RS_FIELD(user) },
+	[RK_SYNC_INTERVAL_MS] = { .name = "sync_interval_ms", .parse = parse_num,
+				  RS_FIELD(sync_interval_ms),
+				  .min = CFG_RS_INTERVAL_MIN,
+				  .max = CFG_RS_INTERVAL_MAX },
+	[RK_TIMEOUT_MS] = { .name = "timeout_ms", .parse = parse_num,
+			    RS_FIELD(timeout_ms), .min = CFG_RS_TIMEOUT_MIN,
+			    .max = CFG_RS_TIMEOUT_MAX },
+	[RK_NODE_TTL_MS] = { .name = "node_ttl_ms", .parse = parse_num,
+			     RS_FIELD(node_ttl_ms), .min = CFG_RS_TTL_MIN_MS,
+			     .max = CFG_RS_TTL_MAX_MS },
+	[RK_ON_STORE_FAILURE] = { .name = "on_store_failure", .parse = parse_enum,
+				  RS_FIELD(on_store_failure),
+				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
+				  .names = adm_store_failure_name },
+};
+
+/* A [redis] key that must (not) come with another one. */
+static void redis_key_error(struct cfg_ctx *ctx, int key, const char *prob,
+			    const char *allow)
+{
+	char what[CFG_MSG_MAX];
+
+	set_msg(what, sizeof(what), "[redis] %s", redis_keys[key].name);
+	cfg_error(ctx, ctx->key_line[key], what, prob, allow);
+}
+
+#define RS_WHERE_ALLOWED "socket = PATH, host = HOST (and port), or sentinels " \
+			 "= HOST:PORT,... with master_name: exactly one"
+
+/* End of [redis]: one way to reach Redis, and defaults that depend on keys. */
+static void redis_end(struct cfg_ctx *ctx)
+{
+	struct adm_redis_config *rc = &ctx->cfg->redis;
+	const int *kl = ctx->key_line;
+	char what[CFG_MSG_MAX];
+	int ways = !!kl[RK_SOCKET] + !!kl[RK_HOST] + !!kl[RK_SENTINELS];
+
+	rc->enabled = 1;
+	if (ways == 0) {
+		set_msg(what, sizeof(what), "[redis]");
+		cfg_error(ctx, ctx->sec_line, what, "no socket, host or sentinels",
+			  RS_WHERE_ALLOWED);
+		return;
+	}
+	if (ways > 1) {
+		redis_key_error(ctx, kl[RK_SENTINELS] ? RK_SENTINELS : RK_HOST,
+				"set together with another way to reach Redis",
+				RS_WHERE_ALLOWED);
+		return;
+	}
+	if (kl[RK_PORT] && !kl[RK_HOST]) {
+		redis_key_error(ctx, RK_PORT, "set without host",
+				"port together with host");
+		return;
+	}
+	if (kl[RK_SENTINELS] && !kl[RK_MASTER_NAME]) {
+		redis_key_error(ctx, RK_SENTINELS, "set without master_name",
+				"sentinels together with master_name = NAME");
+		return;
+	}
+	if (kl[RK_MASTER_NAME] && !kl[RK_SENTINELS]) {
+		redis_key_error(ctx, RK_MASTER_NAME, "set without sentinels",
+				"master_name together with sentinels = HOST:PORT,...");
+		return;
+	}
+	if (kl[RK_USER] && !kl[RK_PASSWORD_FILE]) {
+		redis_key_error(ctx, RK_USER, "set without password_file",
+				"user together with password_file = PATH");
+		return;
+	}
+	if (!kl[RK_PORT])
+		rc->port = CFG_RS_PORT;
+	if (!kl[RK_CLUSTER])
+		strcpy(rc->cluster, CFG_RS_CLUSTER);
+	if (!kl[RK_NODE]) {
+		char host[HOST_NAME_MAX + 1] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		host[strspn(host, CFG_RS_NAME_CHARS)] = '\0';
+		snprintf(rc->node, sizeof(rc->node), "%s", *host ? host : "node");
+	}
+	if (!kl[RK_SYNC_INTERVAL_MS])
+		rc->sync_interval_ms = CFG_RS_INTERVAL_MS;
+	if (!kl[RK_TIMEOUT_MS])
+		rc->timeout_ms = CFG_RS_TIMEOUT_MS;
+	if (!kl[RK_ON_STORE_FAILURE])
+		rc->on_store_failure = ADM_SF_LOCAL_SHARE;
+	if (!kl[RK_NODE_TTL_MS]) {
+		rc->node_ttl_ms = CFG_RS_TTL_INTERVALS * rc->sync_interval_ms;
+		if (rc->node_ttl_ms < CFG_RS_TTL_MIN_MS)
+			rc->node_ttl_ms = CFG_RS_TTL_MIN_MS;
+	} else if (rc->node_ttl_ms < 3 * rc->sync_interval_ms) {
+		problem(ctx, "shorter than 3 sync intervals (%u ms)",
+			3 * rc->sync_interval_ms);
+		allowed(ctx, "%u..%u ms (at least 3 x sync_interval_ms)",
+			3 * rc->sync_interval_ms > CFG_RS_TTL_MIN_MS ?
+			3 * rc->sync_interval_ms : CFG_RS_TTL_MIN_MS,
+			CFG_RS_TTL_MAX_MS);
+		redis_key_error(ctx, RK_NODE_TTL_MS, ctx->problem, ctx->allowed);
+		return;
+	}
+	if (rc->timeout_ms >= rc->sync_interval_ms * 10ULL) {
+		problem(ctx, "not below 10 sync intervals (%u ms)",
+			10 * rc->sync_interval_ms);
+		allowed(ctx, "%u..%u ms", CFG_RS_TIMEOUT_MIN,
+			10 * rc->sync_interval_ms - 1);
+		redis_key_error(ctx, RK_TIMEOUT_MS, ctx->problem, ctx->allowed);
+	}
+}
+
+/* After the file: cluster keys of a service need a [redis] section. */
+static void redis_final(struct cfg_ctx *ctx);
+
 static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
+
+/* [mariadb] keys the end-of-section check refers to by index. */
+enum {
+	DK_SOCKET,
+	DK_HOST,
+	DK_PORT,
+	DK_USER,
+	DK_PASSWORD_FILE,
+	DK_DATABASE,
+	DK__MAX,
+};
+
+static const struct cfg_key mariadb_keys[] = {
+	[DK_SOCKET] = { .name = "socket", .parse = parse_path, DB_FIELD(socket) },
+	[DK_HOST] = { .name = "host", .parse = parse_host, DB_FIELD(host) },
+	[DK_PORT] = { .name = "port", .parse = parse_num, DB_FIELD(port),
+		      .min = CFG_PORT_MIN, .max = CFG_PORT_MAX },
+	[DK_USER] = { .name = "user", .parse = parse_db_name, DB_FIELD(user) },
+	[DK_PASSWORD_FILE] = { .name = "password_file", .parse = parse_path,
+			       DB_FIELD(password_file) },
+	[DK_DATABASE] = { .name = "database", .parse = parse_db_name,
+			  DB_FIELD(database) },
+	{ .name = "batch_rows", .parse = parse_num, DB_FIELD(batch_rows),
+	  .min = 1, .max = CFG_DB_BATCH_ROWS_MAX },
+	{ .name = "batch_ms", .parse = parse_num, DB_FIELD(batch_ms),
+	  .min = 1, .max = CFG_DB_BATCH_MS_MAX },
+	{ .name = "spool_dir", .parse = parse_path, DB_FIELD(spool_dir) },
+	{ .name = "spool_max_mb", .parse = parse_num, DB_FIELD(spool_max_mb),
+	  .min = CFG_DB_SPOOL_MB_MIN, .max = CFG_DB_SPOOL_MB_MAX },
+	{ .name = "connect_timeout_ms", .parse = parse_num,
+	  DB_FIELD(connect_timeout_ms), .min = CFG_DB_TIMEOUT_MS_MIN,
+	  .max = CFG_DB_TIMEOUT_MS_MAX },
+	{ .name = "io_timeout_ms", .parse = parse_num, DB_FIELD(io_timeout_ms),
+	  .min = CFG_DB_TIMEOUT_MS_MIN, .max = CFG_DB_TIMEOUT_MS_MAX },
+};
+
+static void mariadb_end(struct cfg_ctx *ctx);
+static void mariadb_final(struct cfg_ctx *ctx);
 
 /*
  * A once-only section: its keys (fields are members of struct adm_config,
@@ -824,6 +1167,11 @@ static const struct cfg_section_def cfg_sections[] = {
 	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
 	{ .name = "metrics", .keys = metrics_keys,
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
+	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
+	  .end = redis_end, .final = redis_final },
+	{ .name = "mariadb", .keys = mariadb_keys,
+	  .n_keys = ADM_ARRAY_SIZE(mariadb_keys), .end = mariadb_end,
+	  .final = mariadb_final },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
@@ -850,6 +1198,7 @@ enum {
 	SK_UNVERIFIED_BURST,
 	SK_NEW_SOURCE_RATE,
 	SK_NEW_SOURCE_BURST,
+	SK_ON_UNVERIFIED,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
 	/* breaker module */
@@ -865,6 +1214,8 @@ enum {
 	SK_BRK_COOLDOWN,
 	SK_HALF_OPEN_PERMILLE,
 	SK_DEPENDS_ON,
+	SK_CLUSTER_CONN_RATE,
+	SK_ON_STORE_FAILURE,
 	SK__MAX,
 };
 
@@ -925,6 +1276,9 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_NEW_SOURCE_BURST] = { .name = "new_source_burst", .parse = parse_num,
 				  SVC_FIELD(new_source_burst),
 				  .min = 1, .max = ADM_BURST_MAX },
+	[SK_ON_UNVERIFIED] = { .name = "on_unverified", .parse = parse_enum,
+			       SVC_FIELD(on_unverified), .min = ADM_A_DROP,
+			       .max = ADM_A_REJECT, .names = adm_action_name },
 	[SK_IDLE_TIMEOUT] = { .name = "idle_timeout", .parse = parse_duration,
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
@@ -972,7 +1326,40 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 				    .min = 1, .max = CFG_BRK_PERMILLE_MAX },
 	[SK_DEPENDS_ON] = { .name = "depends_on", .parse = parse_svc_ref,
 			    SVC_FIELD(brk.depends_on) },
+	/* cluster, with [redis] */
+	[SK_CLUSTER_CONN_RATE] = { .name = "cluster_conn_rate", .parse = parse_rate,
+				   SVC_FIELD(cluster_conn_rate) },
+	[SK_ON_STORE_FAILURE] = { .name = "on_store_failure", .parse = parse_enum,
+				  SVC_FIELD(on_store_failure),
+				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
+				  .names = adm_store_failure_name },
 };
+
+/*
+ * Service lines of the cluster keys, for redis_final (a service section
+ * closes before [redis] may open, so the check runs after the file).
+ */
+static void redis_final(struct cfg_ctx *ctx)
+{
+	const struct adm_config *cfg = ctx->cfg;
+	char what[CFG_MSG_MAX];
+	int i;
+
+	if (cfg->redis.enabled)
+		return;
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *s = &cfg->svcs[i];
+		const char *key = s->cluster_conn_rate.count ? "cluster_conn_rate" :
+				  s->on_store_failure ? "on_store_failure" : NULL;
+
+		if (!key)
+			continue;
+		set_msg(what, sizeof(what), "[service %s] %s", s->name, key);
+		cfg_error(ctx, s->line, what, "set without a [redis] section",
+			  "cluster keys together with [redis]");
+		return;
+	}
+}
 
 _Static_assert(ADM_ARRAY_SIZE(adm_keys) <= CFG_MAX_KEYS, "key_line too small");
 _Static_assert(ADM_ARRAY_SIZE(svc_keys) <= CFG_MAX_KEYS, "key_line too small");
@@ -1112,6 +1499,101 @@ static void check_breaker(struct cfg_ctx *ctx)
 }
 
 /*
+ * verify = yes needs new_source_rate: it is the one budget that bounds
+ * never-verified sources in total (unverified_rate is per prefix, and a
+ * flood from random addresses meets a fresh prefix on most SYNs). A
+ * config that asks for protection must never mean "unlimited".
+ */
+static void check_verify_budget(struct cfg_ctx *ctx)
+{
+	char what[CFG_MSG_MAX];
+	int line = ctx->key_line[SK_VERIFY];
+
+	if (!line || !ctx->svc->verify || ctx->svc->new_source_rate.count)
+		return;
+	cfg_what_key(ctx, what, sizeof(what), svc_keys[SK_VERIFY].name, "yes");
+	problem(ctx, "without %s every never-verified source would be admitted unlimited",
+		svc_keys[SK_NEW_SOURCE_RATE].name);
+	allowed(ctx, "%s = yes together with %s = N/s or N/m (and optionally %s)",
+		svc_keys[SK_VERIFY].name, svc_keys[SK_NEW_SOURCE_RATE].name,
+		svc_keys[SK_UNVERIFIED_RATE].name);
+	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+/*
+ * [mariadb] as a whole: socket or host (not both) turns the drain on and
+ * then needs user and database; port only with host; the others alone
+ * configure the spool.
+ */
+static void mariadb_end(struct cfg_ctx *ctx)
+{
+	struct adm_mariadb_config *db = &ctx->cfg->mariadb;
+	char what[CFG_MSG_MAX];
+	int *kl = ctx->key_line;
+
+	db->line = ctx->sec_line;
+	db->password_file_line = kl[DK_PASSWORD_FILE];
+	if (kl[DK_SOCKET] && kl[DK_HOST]) {
+		set_msg(what, sizeof(what), "[mariadb] host = '%.*s'", CFG_SHOW_MAX,
+			db->host);
+		problem(ctx, "set together with socket (line %d)", kl[DK_SOCKET]);
+		cfg_error(ctx, kl[DK_HOST], what, ctx->problem,
+			  "socket (a unix socket) or host and port, not both");
+		return;
+	}
+	if (kl[DK_PORT] && !kl[DK_HOST]) {
+		set_msg(what, sizeof(what), "[mariadb] port = '%u'", db->port);
+		cfg_error(ctx, kl[DK_PORT], what, "set without host",
+			  "port together with host");
+		return;
+	}
+	db->enabled = kl[DK_SOCKET] || kl[DK_HOST];
+	if (!db->enabled && (kl[DK_USER] || kl[DK_DATABASE] || kl[DK_PASSWORD_FILE])) {
+		int at = kl[DK_USER] ? DK_USER : kl[DK_DATABASE] ? DK_DATABASE :
+							      DK_PASSWORD_FILE;
+
+		set_msg(what, sizeof(what), "[mariadb] %s", mariadb_keys[at].name);
+		cfg_error(ctx, kl[at], what, "set without socket or host",
+			  "socket = PATH or host = NAME to send the logs to MariaDB; "
+			  "without them only spool_dir, spool_max_mb and batch_ms apply");
+		return;
+	}
+	if (db->enabled && (!kl[DK_USER] || !kl[DK_DATABASE])) {
+		set_msg(what, sizeof(what), "[mariadb]");
+		problem(ctx, "required key '%s' is missing",
+			kl[DK_USER] ? "database" : "user");
+		cfg_error(ctx, ctx->sec_line, what, ctx->problem,
+			  "user = NAME and database = NAME with socket or host");
+	}
+}
+
+/* The spool's directory defaults to one per pin root, as the control socket. */
+static void mariadb_final(struct cfg_ctx *ctx)
+{
+	struct adm_mariadb_config *db = &ctx->cfg->mariadb;
+	const char *pin = ctx->cfg->pin_root, *base;
+	size_t blen;
+	int n;
+
+	if (db->spool_dir[0])
+		return;
+	blen = strlen(pin);
+	while (blen > 1 && pin[blen - 1] == '/')
+		blen--;
+	base = pin + blen;
+	while (base > pin && base[-1] != '/')
+		base--;
+	n = snprintf(db->spool_dir, sizeof(db->spool_dir), "%s/%.*s",
+		     ADM_SPOOL_DIR_BASE, (int)(pin + blen - base), base);
+	if (n < 0 || (size_t)n >= sizeof(db->spool_dir) || base == pin + blen) {
+		problem(ctx, "no default spool_dir for pin_root '%.*s'",
+			CFG_SHOW_MAX, pin);
+		cfg_error(ctx, 0, NULL, ctx->problem,
+			  "[mariadb] spool_dir = an absolute path");
+	}
+}
+
+/*
  * End of the current section: checks that need the whole section, and
  * defaults that depend on other keys (so the order of keys never matters).
  */
@@ -1140,6 +1622,7 @@ static void cfg_section_end(struct cfg_ctx *ctx)
 	check_burst(ctx, SK_NEW_SOURCE_BURST, SK_NEW_SOURCE_RATE,
 		    &svc->new_source_rate, svc->new_source_burst);
 	check_breaker(ctx);
+	check_verify_budget(ctx);
 	coarse = svc->fp_mode == ADM_FP_PREFIX;
 	if (!ctx->key_line[SK_IPV4_PREFIX])
 		svc->ipv4_prefix = coarse ? CFG_V4_PREFIX_COARSE : CFG_V4_PREFIX_IP;
@@ -1203,6 +1686,7 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	svc->line = ctx->line;
 	svc->on_rate = ADM_A_DROP;
 	svc->on_conn_full = ADM_A_DEFER;
+	svc->on_unverified = ADM_A_DROP;
 	svc->priority = ADM_PRIO_NORMAL;
 	svc->fp_mode = ADM_FP_IP;
 	svc->unv_ipv4_prefix = CFG_UNV_V4_PREFIX;
@@ -1409,6 +1893,12 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->shadow = 0;
 	cfg->reconcile_ms = CFG_RECONCILE_MS;
 	strcpy(cfg->metrics_listen, ADM_DEFAULT_METRICS);
+	cfg->mariadb.port = CFG_DB_PORT;
+	cfg->mariadb.batch_rows = CFG_DB_BATCH_ROWS;
+	cfg->mariadb.batch_ms = CFG_DB_BATCH_MS;
+	cfg->mariadb.spool_max_mb = CFG_DB_SPOOL_MB;
+	cfg->mariadb.connect_timeout_ms = CFG_DB_CONNECT_MS;
+	cfg->mariadb.io_timeout_ms = CFG_DB_IO_MS;
 }
 
 int adm_config_parse_string(const char *text, const char *name,
@@ -1524,6 +2014,18 @@ out:
 	if (f)
 		fclose(f);
 	return ret;
+}
+
+const char *adm_store_failure_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[ADM_SF_UNSET] = "unset",
+		[ADM_SF_LOCAL_SHARE] = "local-share",
+		[ADM_SF_OPEN] = "open",
+		[ADM_SF_CLOSED] = "closed",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
 }
 
 const struct adm_svc_config *adm_config_service(const struct adm_config *cfg,

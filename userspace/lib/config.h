@@ -22,10 +22,71 @@
 #define ADM_CTL_PATH_MAX	108	/* sizeof(sun_path), NUL included */
 #define ADM_GROUP_NAME_MAX	33	/* 32 characters, NUL */
 
+#define ADM_DB_NAME_MAX		65	/* MariaDB user, database: 64 characters, NUL */
+#define ADM_DB_HOST_MAX		256
+#define ADM_SPOOL_DIR_BASE	"/var/lib/adm/spool"
+
+/*
+ * [mariadb]: the log pipeline (userspace/admd/spool.c, mariadb.c). The
+ * spool always runs; with `socket` or `host` set (`enabled`) a writer
+ * drains it into MariaDB. Line numbers are kept for errors found at start
+ * (a password file readable by others).
+ */
+struct adm_mariadb_config {
+	int enabled;			/* socket or host given */
+	char socket[PATH_MAX];
+	char host[ADM_DB_HOST_MAX];
+	__u16 port;			/* default 3306 */
+	char user[ADM_DB_NAME_MAX];
+	char password_file[PATH_MAX];	/* "" = no password */
+	int password_file_line;
+	char database[ADM_DB_NAME_MAX];
+	__u32 batch_rows;		/* rows per INSERT, default 1000 */
+	__u32 batch_ms;			/* group commit and send period, default 200 */
+	char spool_dir[PATH_MAX];	/* default ADM_SPOOL_DIR_BASE/<basename of pin_root> */
+	__u32 spool_max_mb;		/* default 1024 */
+	__u32 connect_timeout_ms;	/* default 5000 */
+	__u32 io_timeout_ms;		/* default 10000 */
+	int line;			/* of the section header, 0: absent */
+};
+
 /* "N/s" or "N/m": count events per period. count == 0: no limit. */
 struct adm_rate {
 	__u64 count;
 	__u64 period_ns;
+};
+
+/* What a service does while the cluster store (Redis) is unreachable. */
+enum adm_store_failure {
+	ADM_SF_UNSET = 0,	/* per service: [redis] on_store_failure */
+	ADM_SF_LOCAL_SHARE,	/* keep the last known share of the global limit */
+	ADM_SF_OPEN,		/* local limits only (conn_limit on this node) */
+	ADM_SF_CLOSED,		/* refuse the service's new connections */
+	ADM_SF__MAX,
+};
+
+#define ADM_RS_MAX_SENTINELS	8
+#define ADM_RS_NAME_MAX		64	/* cluster, node, master_name, user: 63 characters */
+#define ADM_RS_HOST_MAX		256
+
+/* [redis]: cluster-wide limits (userspace/admd/cluster.c). */
+struct adm_redis_config {
+	int enabled;			/* the section is present */
+	char socket[ADM_CTL_PATH_MAX];	/* unix socket, or */
+	char host[ADM_RS_HOST_MAX];	/* host/port, or */
+	__u16 port;			/* default 6379 */
+	int n_sentinels;		/* sentinels + master_name */
+	char sentinels[ADM_RS_MAX_SENTINELS][ADM_RS_HOST_MAX];
+	__u16 sentinel_ports[ADM_RS_MAX_SENTINELS];
+	char master_name[ADM_RS_NAME_MAX];
+	char cluster[ADM_RS_NAME_MAX];	/* default "adm" */
+	char node[ADM_RS_NAME_MAX];	/* default: the hostname */
+	char password_file[PATH_MAX];	/* root-only; "" = no AUTH */
+	char user[ADM_RS_NAME_MAX];	/* ACL user, "" = default */
+	__u32 sync_interval_ms;		/* default 100 */
+	__u32 timeout_ms;		/* every Redis call, default 50 */
+	__u32 node_ttl_ms;		/* heartbeat TTL, default 10 intervals (>= 1000) */
+	__u8 on_store_failure;		/* enum adm_store_failure, default local-share */
 };
 
 enum adm_xdp_mode {
@@ -96,9 +157,13 @@ struct adm_svc_config {
 	__u32 unverified_burst;
 	struct adm_rate new_source_rate;	/* all unverified sources together */
 	__u32 new_source_burst;
+	__u8 on_unverified;		/* enum adm_action for refusals by the two budgets above */
 	__u64 idle_timeout_ns;		/* 0 = off */
 	__u64 max_lifetime_ns;		/* 0 = off */
 	struct adm_brk_config brk;
+	/* cluster ([redis]): conn_limit is then cluster-wide */
+	struct adm_rate cluster_conn_rate;	/* per source, across the nodes */
+	__u8 on_store_failure;		/* enum adm_store_failure, UNSET = [redis]'s */
 };
 
 struct adm_config {
@@ -113,10 +178,15 @@ struct adm_config {
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
+	struct adm_mariadb_config mariadb;
 	int force;			/* not a key: admd --force, replace foreign XDP programs */
+	struct adm_redis_config redis;
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };
+
+/* "local-share", "open", "closed"; "?" otherwise. */
+const char *adm_store_failure_name(unsigned int v);
 
 /* Fill *cfg with defaults (no interfaces, no services, enforce, default pin root). */
 void adm_config_defaults(struct adm_config *cfg);

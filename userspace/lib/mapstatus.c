@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,24 +115,25 @@ fail:
 /* ["80/tcp", "8000-8010/tcp", "53/udp"] of service id. */
 static json_t *service_ports(const __u32 *table, __u32 id)
 {
-	static const char *const proto[ADM_PORT_SLOTS] = {
-		[ADM_PORT_SLOT_TCP] = "tcp", [ADM_PORT_SLOT_UDP] = "udp",
+	static const struct { __u32 proto; const char *name; } protos[] = {
+		{ IPPROTO_TCP, "tcp" }, { IPPROTO_UDP, "udp" },
 	};
 	json_t *arr = json_array();
 	char text[PORT_TEXT_MAX];
-	__u32 slot, p, lo;
+	__u32 i, pr, p, lo;
 
-	for (slot = 0; table && slot < ADM_PORT_SLOTS; slot++) {
+	for (i = 0; table && i < ADM_ARRAY_SIZE(protos); i++) {
+		pr = protos[i].proto;
 		for (p = 0; p <= 0xffff; p++) {
-			if (table[slot << 16 | p] != id)
+			if (table[adm_port_key(pr, p)] != id)
 				continue;
 			lo = p;
-			while (p < 0xffff && table[slot << 16 | (p + 1)] == id)
+			while (p < 0xffff && table[adm_port_key(pr, p + 1)] == id)
 				p++;
 			if (lo == p)
-				snprintf(text, sizeof(text), "%u/%s", lo, proto[slot]);
+				snprintf(text, sizeof(text), "%u/%s", lo, protos[i].name);
 			else
-				snprintf(text, sizeof(text), "%u-%u/%s", lo, p, proto[slot]);
+				snprintf(text, sizeof(text), "%u-%u/%s", lo, p, protos[i].name);
 			json_array_append_new(arr, json_string(text));
 		}
 	}

@@ -39,6 +39,7 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 	out->priority = sc->priority;
 	out->on_rate = sc->on_rate;
 	out->on_conn_full = sc->on_conn_full;
+	out->on_unverified = sc->on_unverified;
 	out->fp_conn_limit = sc->fp_conn_limit;
 	out->syn = adm_rate_to_gcra_dp(&sc->new_conn_rate, sc->new_conn_burst);
 	out->pkt = adm_rate_to_gcra_dp(&sc->pkt_rate, sc->pkt_burst);
@@ -112,10 +113,7 @@ static int write_ports(int fd, const struct adm_config *cfg, char *err,
 		const struct adm_svc_config *sc = &cfg->svcs[s];
 
 		for (p = 0; p < sc->n_ports; p++) {
-			__u32 slot = sc->port_proto[p] == IPPROTO_UDP ?
-				     ADM_PORT_SLOT_UDP : ADM_PORT_SLOT_TCP;
-
-			vals[slot << 16 | sc->ports[p]] = sc->id;
+			vals[adm_port_key(sc->port_proto[p], sc->ports[p])] = sc->id;
 		}
 	}
 	if (bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
@@ -135,7 +133,7 @@ out:
  * service id leaves behind that a new service must not inherit.
  */
 static const char *const per_source_maps[] = {
-	ADM_MAP_RATE, ADM_MAP_PREFIX_RATE, ADM_MAP_SRC_CONC, ADM_MAP_VERIFIED,
+	ADM_MAP_SRC, ADM_MAP_RATE, ADM_MAP_PKT_RATE, ADM_MAP_GLOBAL_BLOCK,
 };
 
 /* Delete every entry of service `id` from the per-source maps. */

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The data plane's cost of the log pipeline: ns per packet of adm_xdp on
+# the refusal path (a SYN flood from 4096 sources against a 1/s service,
+# every refusal sampled into the ring buffer up to the event budget) with
+# the pipeline draining (admd -> spool -> a MariaDB started for the run)
+# vs stopped (admd SIGSTOPped: nothing drains, the ring buffer fills),
+# alternating, ROUNDS each, from the kernel's BPF run-time statistics.
+#   tests/bench/logs_dataplane.sh OUT.json
+# Prints each round and the median per mode; the spread between rounds of
+# one mode is the noise the difference must be compared with.
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=tests/e2e/mariadb.sh
+. "$(dirname "$0")/../e2e/mariadb.sh"
+
+OUT=${1:-$BUILD/bench/logs_dataplane.json}
+ROUNDS=${ROUNDS:-3}
+FLOOD_N=${FLOOD_N:-300000}
+FLOOD_PPS=${FLOOD_PPS:-60000}
+PORT=8080
+SYNFLOOD="$BUILD/tests/e2e/tools/synflood"
+
+e2e_init "$ADMD" "$SYNFLOOD"
+e2e_topology
+db_init "$E2E_TMP/db"
+db_start
+mariadb --no-defaults -S "$DB_SOCK" -uroot -e 'CREATE DATABASE adm'
+CONF="$E2E_TMP/adm.conf"
+cat >"$CONF" <<EOF
+[adm]
+interfaces = $E2E_SRV_IF
+pin_root = $E2E_PIN
+cgroup = $E2E_CGROUP
+[metrics]
+listen = off
+[mariadb]
+socket = $DB_SOCK
+user = root
+database = adm
+spool_dir = $E2E_TMP/spool
+batch_ms = 50
+[service web]
+ports = $PORT
+new_conn_rate = 1/s
+new_conn_burst = 1
+on_rate = drop
+EOF
+e2e_admd_start "$CONF"
+
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+trap '[ -n "$E2E_ADMD_PID" ] && kill -CONT "$E2E_ADMD_PID" 2>/dev/null; sysctl -qw kernel.bpf_stats_enabled="$stats_was"; db_stop; e2e_cleanup' EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+
+# "run_cnt run_time_ns" of this run's adm_xdp (by id: other runs on the
+# host load programs of the same name).
+prog_stats() {
+	local id
+	id=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" |
+		jq -r '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id')
+	bpftool prog show id "$id" -j 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+}
+
+mac=$(ip -n "$E2E_NS_SRV" -j link show dev "$E2E_SRV_IF" | jq -r '.[0].address')
+declare -A res=([draining]="" [stopped]="")
+for ((r = 1; r <= ROUNDS; r++)); do
+	for mode in draining stopped; do
+		if [ "$mode" = stopped ]; then kill -STOP "$E2E_ADMD_PID"; else kill -CONT "$E2E_ADMD_PID"; fi
+		read -r c0 t0 < <(prog_stats)
+		in_cli "$SYNFLOOD" -i "$E2E_CLI_IF" --dst-mac "$mac" -d "$E2E_SRV4:$PORT" \
+			--src-net 10.77.64.0/20 -n "$FLOOD_N" --pps "$FLOOD_PPS" --max-seconds 30 \
+			--seed "$r" >/dev/null 2>&1 || true
+		read -r c1 t1 < <(prog_stats)
+		ns=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", c ? t / c : 0 }')
+		res[$mode]+="$ns "
+		echo "round $r $mode: $((c1 - c0)) packets, $ns ns/packet"
+	done
+done
+kill -CONT "$E2E_ADMD_PID"
+rows=$(mariadb --no-defaults -S "$DB_SOCK" -uroot -N -B adm -e 'SELECT COUNT(*) FROM adm_decisions')
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { tr ' ' '\n' | grep . | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print hi - lo }'; }
+d=$(echo "${res[draining]}" | median); s=$(echo "${res[stopped]}" | median)
+ds=$(echo "${res[draining]}" | spread); ss=$(echo "${res[stopped]}" | spread)
+printf '{"draining_ns": [%s], "stopped_ns": [%s], "draining_median": %s, "stopped_median": %s, "draining_spread": %s, "stopped_spread": %s, "rows_written": %s}\n' \
+	"$(echo "${res[draining]}" | xargs | tr ' ' ',')" "$(echo "${res[stopped]}" | xargs | tr ' ' ',')" \
+	"$d" "$s" "$ds" "$ss" "$rows" >"$OUT"
+echo "adm_xdp refusal path: draining $d ns/packet (spread $ds), stopped $s ns/packet (spread $ss); $rows decision rows written"
+tap_ok "logs data-plane bench ran"
+tap_plan_done

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * adm_xdp against an adversary who reads the code (issue 9), through
+ * BPF_PROG_TEST_RUN: random-source SYN floods from the whole IPv4 space
+ * and from a whole IPv6 /32 (strangers stay within their budget, verified
+ * clients keep passing, no per-packet insert, no verified state evicted),
+ * a spoofed packet flood that must not evict SYN state, the per-CPU RST
+ * budget, the cluster global block and the per-source SYN hit counts.
+ * The packets never leave the kernel's test run.
+ *
+ * TAP, one line per case; without the privilege to load BPF, one SKIP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "adm/adm.h"
+#include "adm_xdp.skel.h"
+#include "harness.h"
+#include "pkt.h"
+#include "srchits.h"
+
+#define SVC_ID		1
+#define SVC_PORT	80
+#define VERIFIED_N	50		/* verified clients during a flood */
+#define FLOOD_N		200000		/* spoofed SYNs per flood case */
+#define CLIENT_EVERY	100		/* one verified client SYN per this many flood SYNs */
+#define PKT_FLOOD_N	(ADM_MAX_SOURCES + ADM_MAX_SOURCES / 4)
+#define HOUR_NS		(3600ULL * H_NS_PER_SEC)
+#define MINUTE_NS	(60ULL * H_NS_PER_SEC)
+
+#define RATE(count, period_ns, burst) {					\
+	.emission_ns = (period_ns) / (count),				\
+	.tau_ns = ((burst) - 1ULL) * ((period_ns) / (count)),		\
+}
+#define PER_SEC(n, burst)	RATE(n, H_NS_PER_SEC, burst)
+#define PER_MIN(n, burst)	RATE(n, MINUTE_NS, burst)
+
+/* The shipped example's stranger budgets (scripts/adm.conf.example), on_rate reject. */
+#define NEWSRC_RATE	500
+#define NEWSRC_BURST	1000
+static const struct adm_service example_verify = {
+	.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
+	.ipv4_prefix = 32, .ipv6_prefix = 64, .priority = ADM_PRIO_NORMAL,
+	.on_rate = ADM_A_REJECT, .on_conn_full = ADM_A_DEFER,
+	.on_unverified = ADM_A_DROP,
+	.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+	.syn = PER_SEC(1000, 1000),
+	.unv_prefix = PER_SEC(50, 100),
+	.new_sources = PER_SEC(NEWSRC_RATE, NEWSRC_BURST),
+};
+
+/* xorshift64*: a deterministic stream of source addresses (seed in the TAP output). */
+static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static __u64 rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* Run one SYN (or ACK) from text address src; the XDP action or -errno. */
+static int run_from(struct h_ctx *h, int family, const char *src, __u8 flags,
+		    __u16 dport)
+{
+	static struct h_result r;
+	struct pkt_spec p = {
+		.family = family, .src = src, .tcp_flags = flags, .dport = dport,
+		.seq = 1, .ack = flags & PKT_TCP_ACK ? 2 : 0,
+	};
+	__u8 f[PKT_MAX_LEN];
+	int len = pkt_build(&p, f, sizeof(f), NULL, NULL, 0), err;
+
+	if (len <= 0)
+		return -EINVAL;
+	err = h_run(h, h->xdp_fd, f, len, 1, &r);
+	return err ? err : (int)r.action;
+}
+
+/* Entries of every LRU hash map but adm_evsample (sampling is bounded per CPU-second). */
+static int lru_entries(struct h_ctx *h)
+{
+	struct bpf_map *map;
+	int n = 0, c;
+
+	bpf_object__for_each_map(map, h->skel->obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_LRU_HASH ||
+		    !strcmp(bpf_map__name(map), ADM_MAP_EVSAMPLE))
+			continue;
+		c = h_map_count(h, bpf_map__name(map));
+		if (c < 0)
+			return c;
+		n += c;
+	}
+	return n;
+}
+
+static __u64 stat_packets(struct h_ctx *h, __u32 verdict, __u32 reason)
+{
+	struct adm_stat s = {};
+
+	h_stat(h, SVC_ID, verdict, reason, &s);
+	return s.packets;
+}
+
+static void client_addr(int family, int i, char *buf, size_t len)
+{
+	if (family == 4)
+		snprintf(buf, len, "10.77.%d.%d", 200 + i / 200, 1 + i % 200);
+	else
+		snprintf(buf, len, "fd77:1:%x::%x", 0x100 + i, i + 1);
+}
+
+/*
+ * issue 9 item 2: a SYN flood from random sources, the whole IPv4 space
+ * (family 4) or one IPv6 /32 (family 6), at a verify service with the
+ * example's stranger budgets, while VERIFIED_N verified clients connect.
+ */
+static bool test_random_flood(struct h_ctx *h, int family)
+{
+	char src[INET6_ADDRSTRLEN], what[160];
+	__u64 t0, secs_x1000, admitted, bound, seed = rng_state;
+	int i, c = 0, rc, before, after, client_ok = 0, client_n = 0;
+	struct adm_fp_key k;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &example_verify),
+		       "write service"))
+		return false;
+	for (i = 0; i < VERIFIED_N; i++) {
+		client_addr(family, i, src, sizeof(src));
+		if (!ASSERT_OK(h_fp_key(&example_verify, SVC_ID, src, &k), "client key") ||
+		    !ASSERT_OK(h_set_verified(h, &k, h_now_ns()), "mark client verified"))
+			return false;
+	}
+	before = lru_entries(h);
+	t0 = h_now_ns();
+	for (i = 0; i < FLOOD_N; i++) {
+		__u64 r = rng();
+		__u32 a[4];
+
+		if (family == 4) {
+			a[0] = (__u32)r;
+			inet_ntop(AF_INET, a, src, sizeof(src));
+		} else {
+			a[0] = htonl(0xfd770000);	/* fd77::/32, the rest random */
+			a[1] = (__u32)r;
+			a[2] = (__u32)(r >> 32);
+			a[3] = (__u32)rng();
+			inet_ntop(AF_INET6, a, src, sizeof(src));
+		}
+		rc = run_from(h, family, src, PKT_TCP_SYN, SVC_PORT);
+		if (rc < 0 || (rc != XDP_PASS && rc != XDP_DROP)) {
+			snprintf(what, sizeof(what), "flood SYN %d from %s: XDP_PASS or XDP_DROP", i, src);
+			return ASSERT_ACTION(rc < 0 ? 99 : rc, XDP_DROP, what);
+		}
+		if (i % CLIENT_EVERY == 0) {
+			client_addr(family, c, src, sizeof(src));
+			c = (c + 1) % VERIFIED_N;
+			client_n++;
+			client_ok += run_from(h, family, src, PKT_TCP_SYN, SVC_PORT) == XDP_PASS;
+		}
+	}
+	secs_x1000 = (h_now_ns() - t0) / H_NS_PER_MS + 1;
+	after = lru_entries(h);
+	admitted = stat_packets(h, ADM_V_PASS, ADM_R_NONE) - client_ok;
+	/* new_source_rate x elapsed + burst, 20 ms of slack for the coarse clock. */
+	bound = NEWSRC_BURST + NEWSRC_RATE * secs_x1000 / 1000 + NEWSRC_RATE / 50 + 1;
+	tap_diag("IPv%d flood: %d SYNs in %.2f s (seed %#llx): %llu strangers admitted "
+		 "(bound %llu), %d of %d verified SYNs admitted, %llu refused by prefix, "
+		 "%llu by new sources, %llu rejected", family, FLOOD_N,
+		 secs_x1000 / 1000.0, (unsigned long long)seed,
+		 (unsigned long long)admitted, (unsigned long long)bound, client_ok,
+		 client_n, (unsigned long long)stat_packets(h, ADM_V_DROP, ADM_R_RATE_PREFIX_UNVERIFIED),
+		 (unsigned long long)stat_packets(h, ADM_V_DROP, ADM_R_RATE_NEW_SOURCES),
+		 (unsigned long long)(stat_packets(h, ADM_V_REJECT, ADM_R_RATE_PREFIX_UNVERIFIED) +
+				      stat_packets(h, ADM_V_REJECT, ADM_R_RATE_NEW_SOURCES)));
+	ok &= ASSERT_TRUE(admitted <= bound, "strangers admitted within new_source_rate x time + burst");
+	ok &= ASSERT_EQ(client_ok, client_n, "every verified client SYN admitted");
+	ok &= ASSERT_EQ(after, before, "no per-source entry inserted or evicted by the flood");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_SRC), VERIFIED_N, "verified entries all still there");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_REJECT, ADM_R_RATE_PREFIX_UNVERIFIED) +
+			stat_packets(h, ADM_V_REJECT, ADM_R_RATE_NEW_SOURCES), 0,
+			"no RST toward a spoofed source");
+	return ok;
+}
+
+/*
+ * issue 9 item 4: a spoofed packet flood at a pkt_rate service, more
+ * sources than ADM_MAX_SOURCES, must not give a source its SYN burst back.
+ */
+static bool test_pkt_flood_isolation(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE, .fp_mode = ADM_FP_IP, .ipv4_prefix = 32,
+		.ipv6_prefix = 64, .on_rate = ADM_A_DROP, .on_conn_full = ADM_A_DEFER,
+		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+		.syn = PER_MIN(1, 1), .pkt = PER_SEC(1000, 1000),
+	};
+	const char *verified = "10.77.1.1", *known = "10.77.1.2";
+	char src[INET_ADDRSTRLEN];
+	struct adm_fp_key k;
+	bool ok = true;
+	int i, rc;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, verified, &k), "key") ||
+	    !ASSERT_OK(h_set_verified(h, &k, h_now_ns()), "mark verified"))
+		return false;
+	/* Both spend their one SYN: the verified one (adm_src), the other (adm_rate). */
+	ok &= ASSERT_ACTION(run_from(h, 4, verified, PKT_TCP_SYN, SVC_PORT), XDP_PASS, "verified SYN 1");
+	ok &= ASSERT_ACTION(run_from(h, 4, known, PKT_TCP_SYN, SVC_PORT), XDP_PASS, "known SYN 1");
+	ok &= ASSERT_ACTION(run_from(h, 4, verified, PKT_TCP_SYN, SVC_PORT), XDP_DROP, "verified SYN 2");
+	ok &= ASSERT_ACTION(run_from(h, 4, known, PKT_TCP_SYN, SVC_PORT), XDP_DROP, "known SYN 2");
+	for (i = 0; ok && i < PKT_FLOOD_N; i++) {
+		__u32 a = (__u32)rng();
+
+		inet_ntop(AF_INET, &a, src, sizeof(src));
+		rc = run_from(h, 4, src, PKT_TCP_ACK, SVC_PORT);
+		if (rc != XDP_PASS)
+			ok &= ASSERT_ACTION(rc < 0 ? 99 : rc, XDP_PASS, "flood ACK admitted (one per source)");
+	}
+	tap_diag("%d spoofed ACKs; adm_pkt_rate holds %d entries", PKT_FLOOD_N,
+		 h_map_count(h, ADM_MAP_PKT_RATE));
+	ok &= ASSERT_ACTION(run_from(h, 4, verified, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "after the flood the verified source's SYN is still over its rate");
+	ok &= ASSERT_ACTION(run_from(h, 4, known, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "after the flood the known source's SYN is still over its rate");
+	return ok;
+}
+
+/*
+ * issue 9 item 6: at most ADM_RST_PER_SEC REJECT replies per CPU per
+ * second; the rest are dropped and counted.
+ */
+static bool test_rst_budget(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE, .ipv4_prefix = 32, .ipv6_prefix = 64,
+		.on_rate = ADM_A_REJECT, .on_conn_full = ADM_A_REJECT,
+	};
+	const struct adm_state open = { .breaker = ADM_BRK_OPEN };
+	const int extra = 5, n = ADM_RST_PER_SEC + extra;
+	struct adm_rstbudget *b = NULL;
+	cpu_set_t saved, one;
+	__u32 zero = 0;
+	int i, cpu, tx = 0, drop = 0, rc, fd;
+	__u64 second;
+	bool ok = false;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_set_state(h, SVC_ID, &open), "open the breaker"))
+		return false;
+	cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved) ? -errno : 0, "get affinity") ||
+	    !ASSERT_OK(sched_setaffinity(0, sizeof(one), &one) ? -errno : 0, "pin to one CPU"))
+		return false;
+	b = calloc(h->ncpus, sizeof(*b));
+	if (!ASSERT_TRUE(b != NULL, "allocate per-CPU values"))
+		goto out;
+	h_sleep_ns(H_NS_PER_SEC - h_now_ns() % H_NS_PER_SEC + 20 * H_NS_PER_MS);
+	second = h_now_ns() / H_NS_PER_SEC;
+	for (i = 0; i < n; i++) {
+		rc = run_from(h, 4, "10.77.1.1", PKT_TCP_SYN, SVC_PORT);
+		tx += rc == XDP_TX;
+		drop += rc == XDP_DROP;
+	}
+	ok = ASSERT_EQ(h_now_ns() / H_NS_PER_SEC, second, "all in one second");
+	ok &= ASSERT_EQ(tx, ADM_RST_PER_SEC, "RSTs sent (XDP_TX)");
+	ok &= ASSERT_EQ(drop, extra, "refusals past the budget dropped");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_REJECT, ADM_R_BREAKER_OPEN), ADM_RST_PER_SEC,
+			"counted reject/breaker_open");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_BREAKER_OPEN), extra,
+			"counted drop/breaker_open");
+	fd = h_map_fd(h, ADM_MAP_RSTBUDGET);
+	ok &= ASSERT_OK(fd < 0 ? fd : bpf_map_lookup_elem(fd, &zero, b) ? -errno : 0,
+			"read adm_rstbudget");
+	ok &= ASSERT_EQ(b[cpu].suppressed, extra, "adm_rstbudget.suppressed on the pinned CPU");
+out:
+	sched_setaffinity(0, sizeof(saved), &saved);
+	free(b);
+	return ok;
+}
+
+/*
+ * The cluster contract: adm_global_block is read only once its writer set
+ * adm_global.gblock_word; a live entry refuses with global_block and the
+ * service's on_rate; an expired one does not.
+ */
+static bool test_global_block(struct h_ctx *h)
+{
+	struct adm_service svc = example_verify;
+	struct adm_gblock until = { .until_ns = h_now_ns() + HOUR_NS };
+	struct adm_gblock gone = { .until_ns = h_now_ns() - H_NS_PER_SEC };
+	struct adm_global *g = NULL;
+	struct adm_fp_key k1, k2;
+	int gfd = h_map_fd(h, ADM_MAP_GLOBAL), bfd = h_map_fd(h, ADM_MAP_GLOBAL_BLOCK);
+	__u32 zero = 0;
+	bool ok = true;
+
+	svc.on_rate = ADM_A_DEFER;
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.1.1", &k1), "key 1") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.1.2", &k2), "key 2") ||
+	    !ASSERT_OK(h_set_verified(h, &k1, h_now_ns()), "verified 1") ||
+	    !ASSERT_OK(h_set_verified(h, &k2, h_now_ns()), "verified 2") ||
+	    !ASSERT_OK(bpf_map_update_elem(bfd, &k1, &until, BPF_ANY) ? -errno : 0, "block 1") ||
+	    !ASSERT_OK(bpf_map_update_elem(bfd, &k2, &gone, BPF_ANY) ? -errno : 0, "expired block 2"))
+		return false;
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.1.1", PKT_TCP_SYN, SVC_PORT), XDP_PASS,
+			    "flag clear: the map is not read");
+	g = calloc(1, sizeof(*g));
+	if (!ASSERT_TRUE(g && !bpf_map_lookup_elem(gfd, &zero, g), "read adm_global"))
+		goto out;
+	g->gblock_word |= ADM_CIDR_MAYBE;
+	ok &= ASSERT_OK(bpf_map_update_elem(gfd, &zero, g, BPF_ANY) ? -errno : 0, "set gblock_word");
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.1.1", PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "blocked source refused");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DEFER, ADM_R_GLOBAL_BLOCK), 1,
+			"counted defer/global_block (on_rate)");
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.1.2", PKT_TCP_SYN, SVC_PORT), XDP_PASS,
+			    "expired block admits");
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.1.1", PKT_TCP_ACK, SVC_PORT), XDP_PASS,
+			    "established flow of a blocked source passes");
+out:
+	free(g);
+	return ok;
+}
+
+/* The cluster contract: syn_hits counts every SYN charged to a source. */
+static bool test_syn_hits(struct h_ctx *h)
+{
+	struct adm_service svc = example_verify;
+	struct adm_src src = {};
+	struct adm_src_tat tat = {};
+	struct adm_fp_key kv, kn;
+	bool ok = true;
+	int i;
+
+	svc.flags = ADM_SVC_ACTIVE;	/* no verify: strangers get adm_rate entries */
+	svc.syn = (struct adm_gcra)PER_MIN(1, 2);
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.1.1", &kv), "key v") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.1.2", &kn), "key n") ||
+	    !ASSERT_OK(h_set_verified(h, &kv, h_now_ns()), "verified"))
+		return false;
+	for (i = 0; i < 3; i++) {
+		run_from(h, 4, "10.77.1.1", PKT_TCP_SYN, SVC_PORT);
+		run_from(h, 4, "10.77.1.2", PKT_TCP_SYN, SVC_PORT);
+	}
+	run_from(h, 4, "10.77.1.1", PKT_TCP_ACK, SVC_PORT);
+	ok &= ASSERT_OK(bpf_map_lookup_elem(h->fd_src, &kv, &src) ? -errno : 0, "read adm_src");
+	ok &= ASSERT_EQ(src.syn_hits, 3, "adm_src.syn_hits: admitted and refused SYNs, no ACK");
+	ok &= ASSERT_OK(bpf_map_lookup_elem(h_map_fd(h, ADM_MAP_RATE), &kn, &tat) ? -errno : 0,
+			"read adm_rate");
+	ok &= ASSERT_EQ(tat.syn_hits, 3, "adm_rate.syn_hits");
+	{
+		struct adm_src_hits sh;
+		struct adm_src_delta *d = NULL;
+		size_t n = 0, cap = 0, i;
+		__u64 sum_v = 0, sum_n = 0;
+
+		ok &= ASSERT_OK(adm_src_hits_init(&sh, ADM_MAX_SOURCES), "adm_src_hits_init");
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, h->fd_src, h_map_fd(h, ADM_MAP_RATE), 0,
+						  NULL, 0, &d, &n, &cap), "adm_src_hits_read");
+		for (i = 0; i < n; i++) {
+			if (!memcmp(&d[i].key, &kv, sizeof(kv)))
+				sum_v += d[i].delta;
+			if (!memcmp(&d[i].key, &kn, sizeof(kn)))
+				sum_n += d[i].delta;
+		}
+		ok &= ASSERT_EQ(sum_v, 3, "adm_src_hits_read: the verified source's hits (adm_src)");
+		ok &= ASSERT_EQ(sum_n, 3, "adm_src_hits_read: the other source's hits (adm_rate)");
+		n = 0;
+		run_from(h, 4, "10.77.1.2", PKT_TCP_SYN, SVC_PORT);
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, h->fd_src, h_map_fd(h, ADM_MAP_RATE), 0,
+						  NULL, 0, &d, &n, &cap), "adm_src_hits_read again");
+		ok &= ASSERT_EQ(n, 1, "adm_src_hits_read: only the source with a new SYN, once");
+		ok &= ASSERT_EQ(n ? d[0].delta : 0, 1, "adm_src_hits_read: its delta is 1");
+		free(d);
+		adm_src_hits_free(&sh);
+	}
+	return ok;
+}
+
+int main(void)
+{
+	struct h_ctx h;
+	char why[256];
+	int err;
+
+	err = h_open(&h, why, sizeof(why));
+	if (err == H_SKIP) {
+		tap_plan(1);
+		tap_skip("adm_xdp loads", "no BPF privilege (%s; run as root or with "
+			 "CAP_BPF and CAP_NET_ADMIN)", why);
+		return 0;
+	}
+	tap_plan(7);
+	if (err) {
+		tap_diag("%s", why);
+		tap_result(false, "adm_xdp loads");
+		return 1;
+	}
+	tap_result(true, "adm_xdp loads");
+	tap_result(test_random_flood(&h, 4),
+		   "flood: random sources from the whole IPv4 space: strangers within budget, "
+		   "verified clients pass, no insert, no RST");
+	tap_result(test_random_flood(&h, 6),
+		   "flood: random sources from a whole IPv6 /32: the same");
+	tap_result(test_pkt_flood_isolation(&h),
+		   "flood: a spoofed packet flood does not give any source its SYN burst back");
+	tap_result(test_rst_budget(&h),
+		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
+	tap_result(test_global_block(&h),
+		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
+	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted, "
+		   "adm_src_hits_read sees them");
+	err = tap_failures() ? 1 : 0;
+	h_close(&h);
+	return err;
+}
