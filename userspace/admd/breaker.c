@@ -945,8 +945,14 @@ static void bk_cmd_breaker(struct admd *ad, struct ctl_req *r)
 		ctl_fail(r, "breaker %s refused: %s", action, err);
 		return;
 	}
-	ctl_audit_init(r, &a, "breaker %s %s%s", action, one ? one->name : "every service",
-		       ttl ? " --ttl" : "");
+	/* The writer's wording (userspace/lib/ops.c), so audit readers see one form. */
+	if (state == ADM_BRK_HALF_OPEN)
+		ctl_audit_init(r, &a, "breaker half-open %s --permille %u%s",
+			       one ? one->name : "every service", permille,
+			       ttl ? " --ttl" : "");
+	else
+		ctl_audit_init(r, &a, "breaker %s %s%s", action,
+			       one ? one->name : "every service", ttl ? " --ttl" : "");
 	for (id = 1; id < ADM_MAX_SERVICES; id++) {
 		struct bk_svc *s = &bk.svc[id];
 		int changed;
