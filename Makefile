@@ -167,6 +167,7 @@ test: test-build
 # (test_logs.sh).
 soak: test-build
 	$(Q)CHURN_S=300 BUILD=$(BUILD) bash tests/e2e/test_lifecycle.sh
+	$(Q)STEADY_S=60 BUILD=$(BUILD) bash tests/e2e/test_breaker.sh
 	$(Q)REDIS_OUTAGE_S=30 BUILD=$(BUILD) bash tests/e2e/test_cluster.sh
 	$(Q)LOGS_VOLUME=1000000 LOGS_OUTAGE_S=60 BUILD=$(BUILD) bash tests/e2e/test_logs.sh
 

@@ -9,7 +9,8 @@
  * source's adm_src entry (live connections, verified time, the SYN state
  * the data plane reads) is created here and only here.
  * Every take and release is bracketed by adm_chg_begun/adm_chg_done for
- * admd's socket table recount.
+ * admd's socket table recount. Services with ADM_SVC_LATENCY also get
+ * their request latency measured (lib/latency.h).
  */
 #include <linux/bpf.h>
 #include <linux/socket.h>
@@ -19,6 +20,7 @@
 #include "adm/adm.h"
 #include "adm_maps.h"
 #include "lib/fingerprint.h"
+#include "lib/latency.h"
 #include "lib/pending.h"
 #include "lib/service.h"
 
@@ -240,6 +242,7 @@ int adm_sockops(struct bpf_sock_ops *skops)
 			adm_release(skops);
 		break;
 	}
+	adm_lat_cb(skops);	/* request latency (breaker module), lib/latency.h */
 	return 1;
 }
 

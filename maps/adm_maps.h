@@ -229,5 +229,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_recount SEC(".maps");
 
+/* service id -> request latency count, sum, histogram, per CPU (sockops; breaker module reads). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct adm_lat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_lat SEC(".maps");
+
+/* socket -> service and pending request of a measured connection (sockops). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct adm_sk_lat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_sk_lat SEC(".maps");
 
 #endif /* ADM_MAPS_H */

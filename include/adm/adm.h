@@ -78,6 +78,8 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_RECOUNT		"adm_recount"
 #define ADM_MAP_GLOBAL		"adm_global"
 #define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
+#define ADM_MAP_LAT		"adm_lat"
+#define ADM_MAP_SK_LAT		"adm_sk_lat"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -146,6 +148,7 @@ enum adm_breaker {
 /* adm_services value flags (owner: admd policy writer). */
 #define ADM_SVC_ACTIVE		(1U << 0)	/* slot in use */
 #define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
+#define ADM_SVC_LATENCY		(1U << 2)	/* sockops measures request latency (breaker module) */
 
 /*
  * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,
@@ -422,5 +425,70 @@ struct adm_event {
 	__u32 count;		/* decisions this record stands for (>= 1) */
 	__u32 addr[4];		/* source, IPv4-mapped for IPv4 */
 };
+
+/*
+ * Request latency measured by sockops (owner: the breaker module): per
+ * connection, from the first payload byte in after the last response to
+ * the first payload byte out. adm_lat[service id] is per CPU and only
+ * grows; admd takes differences between reads.
+ *
+ * Histogram buckets in units of 1024 ns ("us"): 0..3 one unit each, then 4
+ * buckets per power of two (a bucket is at most 25% of its value wide),
+ * up to ADM_LAT_BUCKETS - 1, which holds everything above.
+ */
+#define ADM_LAT_SHIFT		10	/* ns -> bucket units */
+#define ADM_LAT_SUB		4	/* buckets per power of two */
+#define ADM_LAT_BUCKETS		128
+struct adm_lat {
+	__u64 count;		/* answered requests */
+	__u64 sum_ns;
+	__u64 unanswered;	/* connections closed with a request pending */
+	__u64 hist[ADM_LAT_BUCKETS];
+};
+
+/* adm_sk_lat: a measured connection's service and pending request. */
+struct adm_sk_lat {
+	__u32 service;
+	__u32 pad;
+	__u64 req_ns;		/* bpf_ktime_get_ns() of the pending request, 0 = none */
+};
+
+/* Index of the highest set bit of v (v != 0), without a loop. */
+static inline __u32 adm_lat_msb(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r;
+}
+
+static inline __u32 adm_lat_bucket(__u64 ns)
+{
+	__u64 u = ns >> ADM_LAT_SHIFT;
+	__u32 msb, idx;
+
+	if (u < ADM_LAT_SUB)
+		return (__u32)u;
+	msb = adm_lat_msb(u);
+	idx = (msb - 1) * ADM_LAT_SUB + (__u32)((u >> (msb - 2)) & (ADM_LAT_SUB - 1));
+	return idx < ADM_LAT_BUCKETS ? idx : ADM_LAT_BUCKETS - 1;
+}
+
+/* Upper bound (ns, exclusive) of bucket idx < ADM_LAT_BUCKETS - 1. */
+static inline __u64 adm_lat_bucket_end(__u32 idx)
+{
+	__u32 msb, sub;
+
+	if (idx < ADM_LAT_SUB)
+		return (__u64)(idx + 1) << ADM_LAT_SHIFT;
+	msb = idx / ADM_LAT_SUB + 1;
+	sub = idx % ADM_LAT_SUB;
+	return ((__u64)(ADM_LAT_SUB + sub + 1) << (msb - 2)) << ADM_LAT_SHIFT;
+}
 
 #endif /* ADM_ADM_H */

@@ -15,7 +15,8 @@
 #       reload puts the config file's value back;
 #   (f) reload (SIGHUP and admctl reload) keeps buckets and counters; an
 #       invalid config is refused and the policy kept;
-#   (g) breaker open / half-open / close; breaker auto says it is not built;
+#   (g) breaker open / half-open / close; breaker auto on a service without
+#       signals says so;
 #   (h) degrade 1 sheds a sheddable service, not a critical one;
 #   (i) mode shadow refuses nothing and counts would_*;
 #   (j) attach/detach through admd; a foreign XDP program is refused,
@@ -30,6 +31,7 @@
 # Each scenario uses its own client addresses (10.77.0.10-40), so no
 # scenario sees another's rate state.
 
+E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-300}	# admd lives the whole file: ~2-4 min on a loaded machine
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -266,7 +268,14 @@ scenario_bad_input() {
 	bad 2 "breaker half-open --permille garbage" breaker half-open web --permille half
 	bad 2 "breaker close: unknown service" breaker close nope
 	bad 2 "breaker auto: unknown service" breaker auto nope
-	bad 1 "breaker auto (not built: operation fails)" breaker auto web
+	bad 1 "breaker auto: web has no signal (operation fails)" breaker auto web
+	bad 2 "breaker open --ttl garbage" breaker open web --ttl soon
+	bad 2 "breaker open --ttl 0" breaker open web --ttl 0
+	bad 2 "breaker auto --ttl" breaker auto web --ttl 5m
+	bad 2 "degrade --ttl without a level" degrade --ttl 5m
+	bad 2 "pressure: unknown service" pressure nope 2
+	bad 2 "pressure 4" pressure web 4
+	bad 2 "pressure without a level" pressure web
 	# mode, degrade
 	bad 2 "mode: unknown mode" mode fast
 	bad 2 "mode shadow: unknown service" mode shadow nope
@@ -296,7 +305,7 @@ scenario_bad_input() {
 scenario_bad_input
 help_all() {
 	local c out="$E2E_TMP/help.out" rc
-	for c in status stats top limits block allow breaker mode degrade attach detach reload logs; do
+	for c in status stats top limits block allow breaker mode degrade pressure attach detach reload logs; do
 		rc=0
 		in_srv "$ADMCTL" "$c" --help >"$out" 2>&1 || rc=$?
 		tap_assert "(a) admctl $c --help: exit 0, usage and examples on stdout" "$(head -5 "$out")" \
@@ -304,11 +313,11 @@ help_all() {
 	done
 }
 help_all
-# the sentence of breaker auto, exactly
+# the sentence of breaker auto on a service without signals, exactly
 actl breaker auto web >/dev/null 2>"$E2E_TMP/auto.err" || :
-tap_assert "(a) breaker auto: 'automatic breakers are not built yet; the breaker stays under manual control'" \
+tap_assert "(a) breaker auto: 'web has no breaker signal ... to follow'" \
 	"$(cat "$E2E_TMP/auto.err")" \
-	"$(cat "$E2E_TMP/auto.err")" = "admctl breaker auto: automatic breakers are not built yet; the breaker stays under manual control" || :
+	"$(cat "$E2E_TMP/auto.err")" = "admctl breaker auto: web has no breaker signal (breaker_latency, breaker_accept_queue, breaker_pressure or breaker_probe) to follow; 'admctl breaker close web' closes it" || :
 
 # ---------------------------------------------------------------- (b) status
 

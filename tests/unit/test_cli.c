@@ -39,12 +39,13 @@ struct live_bad {
 };
 
 static const struct live_bad live_bad[] = {
-	{ "conn_limit", "-1", "[service web] conn_limit = '-1': not a decimal number; allowed: 0..10000000" },
-	{ "conn_limit", "10000001", "[service web] conn_limit = '10000001': out of range; allowed: 0..10000000" },
-	{ "conn_limit", "99999999999999999999", "[service web] conn_limit = '99999999999999999999': out of range; allowed: 0..10000000" },
-	{ "conn_limit", "lots", "[service web] conn_limit = 'lots': not a decimal number; allowed: 0..10000000" },
-	{ "conn_limit", "+5", "[service web] conn_limit = '+5': not a decimal number; allowed: 0..10000000" },
-	{ "conn_limit", "1e3", "[service web] conn_limit = '1e3': not a decimal number; allowed: 0..10000000" },
+	{ "conn_limit", "-1", "[service web] conn_limit = '-1': not a decimal number; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "10000001", "[service web] conn_limit = '10000001': out of range; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "99999999999999999999", "[service web] conn_limit = '99999999999999999999': out of range; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "lots", "[service web] conn_limit = 'lots': not a decimal number; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "+5", "[service web] conn_limit = '+5': not a decimal number; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "1e3", "[service web] conn_limit = '1e3': not a decimal number; allowed: 0..10000000 or auto" },
+	{ "conn_limit", "auto", "[service web] conn_limit = 'auto' cannot change live; set it in the config file and run 'admctl reload'" },
 	{ "fp_conn_limit", "1000001", "[service web] fp_conn_limit = '1000001': out of range; allowed: 0..1000000" },
 	{ "new_conn_rate", "0/s", "[service web] new_conn_rate = '0/s': out of range; allowed: N/s or N/m (also N/sec, N/min) with N 1..1000000000, or off" },
 	{ "new_conn_rate", "20", "[service web] new_conn_rate = '20': not a rate; allowed: N/s or N/m (also N/sec, N/min) with N 1..1000000000, or off" },

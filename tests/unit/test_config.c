@@ -44,6 +44,10 @@
 			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
 			"unverified_rate, unverified_burst, new_source_rate, " \
 			"new_source_burst, on_unverified, idle_timeout, max_lifetime, " \
+			"conn_limit_min, conn_limit_max, breaker_latency, " \
+			"breaker_accept_queue, breaker_pressure, breaker_probe, " \
+			"probe_interval, probe_timeout, breaker_window, " \
+			"breaker_cooldown, half_open_permille, depends_on, " \
 			"cluster_conn_rate, on_store_failure"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
@@ -207,13 +211,96 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":5: [service dns2] ports = '50-60/udp': 53/udp already belongs "
 	  "to [service dns] (line 1); allowed: each port in one service only" },
 
+	/* breaker module: adaptive limit, signals, dependencies */
+	{ "conn_limit: Auto", SVC("conn_limit = Auto"),
+	  NAME ":3: [service web] conn_limit = 'Auto': not a decimal number; "
+	  "allowed: 0..10000000 or auto" },
+	{ "conn_limit_min without auto", SVC2("conn_limit = 10", "conn_limit_min = 5"),
+	  NAME ":4: [service web] conn_limit_min = '5': set without conn_limit = "
+	  "auto; allowed: together with conn_limit = auto" },
+	{ "conn_limit_max without auto", SVC("conn_limit_max = 50"),
+	  NAME ":3: [service web] conn_limit_max = '50': set without conn_limit = "
+	  "auto; allowed: together with conn_limit = auto" },
+	{ "conn_limit_min: zero", SVC2("conn_limit = auto", "conn_limit_min = 0"),
+	  NAME ":4: [service web] conn_limit_min = '0': out of range; "
+	  "allowed: 1..10000000" },
+	{ "conn_limit_min above max",
+	  "[service web]\nports = 80\nconn_limit = auto\nconn_limit_max = 10\n"
+	  "conn_limit_min = 20\n",
+	  NAME ":5: [service web] conn_limit_min = '20': conn_limit_min above "
+	  "conn_limit_max; allowed: conn_limit_min <= conn_limit_max (here 20 > 10)" },
+	{ "breaker_latency: zero", SVC("breaker_latency = 0"),
+	  NAME ":3: [service web] breaker_latency = '0': out of range; allowed: a "
+	  "duration 1ms..60s (N followed by ms, s, m or h)" },
+	{ "breaker_latency: 2m", SVC("breaker_latency = 2m"),
+	  NAME ":3: [service web] breaker_latency = '2m': out of range; allowed: a "
+	  "duration 1ms..60s (N followed by ms, s, m or h)" },
+	{ "breaker_latency: garbage", SVC("breaker_latency = slow"),
+	  NAME ":3: [service web] breaker_latency = 'slow': not a duration; "
+	  "allowed: a duration 1ms..60s" },
+	{ "breaker_accept_queue: zero", SVC("breaker_accept_queue = 0"),
+	  NAME ":3: [service web] breaker_accept_queue = '0': out of range; "
+	  "allowed: 1..1000000" },
+	{ "breaker_pressure: 4", SVC("breaker_pressure = 4"),
+	  NAME ":3: [service web] breaker_pressure = '4': out of range; "
+	  "allowed: 1..3" },
+	{ "half_open_permille: 1000",
+	  SVC2("breaker_pressure = 2", "half_open_permille = 1000"),
+	  NAME ":4: [service web] half_open_permille = '1000': out of range; "
+	  "allowed: 1..999" },
+	{ "breaker_window: 100ms", SVC2("breaker_pressure = 2", "breaker_window = 100ms"),
+	  NAME ":4: [service web] breaker_window = '100ms': out of range; "
+	  "allowed: a duration 250ms..1h" },
+	{ "breaker_cooldown: 2h", SVC2("breaker_pressure = 2", "breaker_cooldown = 2h"),
+	  NAME ":4: [service web] breaker_cooldown = '2h': out of range; "
+	  "allowed: a duration 1s..1h" },
+	{ "breaker_window without a signal", SVC("breaker_window = 3s"),
+	  NAME ":3: [service web] breaker_window = '3s': set without a breaker "
+	  "signal; allowed: together with breaker_latency, breaker_accept_queue, "
+	  "breaker_pressure or breaker_probe" },
+	{ "breaker_probe: kind", SVC("breaker_probe = udp:10.0.0.1:53"),
+	  NAME ":3: [service web] breaker_probe = 'udp:10.0.0.1:53': unknown "
+	  "probe kind; allowed: tcp:ADDR:PORT or http://ADDR:PORT/PATH" },
+	{ "breaker_probe: host name", SVC("breaker_probe = http://localhost:80/"),
+	  NAME ":3: [service web] breaker_probe = 'http://localhost:80/': not an "
+	  "ADDR:PORT; allowed: tcp:ADDR:PORT" },
+	{ "breaker_probe: port 0", SVC("breaker_probe = tcp:10.0.0.1:0"),
+	  "breaker_probe = 'tcp:10.0.0.1:0': not an ADDR:PORT" },
+	{ "breaker_probe: path with a space",
+	  SVC("breaker_probe = http://10.0.0.1:80/a b"),
+	  "breaker_probe = 'http://10.0.0.1:80/a b': not a probe path" },
+	{ "probe_timeout without a probe", SVC("probe_timeout = 1s"),
+	  NAME ":3: [service web] probe_timeout = '1s': set without breaker_probe" },
+	{ "probe_timeout not below interval",
+	  "[service web]\nports = 80\nbreaker_probe = tcp:10.0.0.1:80\n"
+	  "probe_interval = 1s\nprobe_timeout = 1s\n",
+	  NAME ":5: [service web] probe_timeout = '1s': probe_timeout not below "
+	  "probe_interval; allowed: probe_timeout < probe_interval" },
+	{ "probe_timeout: 5ms", SVC2("breaker_probe = tcp:10.0.0.1:80", "probe_timeout = 5ms"),
+	  NAME ":4: [service web] probe_timeout = '5ms': out of range; allowed: a "
+	  "duration 10ms..60s" },
+	{ "depends_on: itself", SVC("depends_on = web"),
+	  NAME ":3: [service web] depends_on = 'web': a service cannot depend on "
+	  "itself; allowed: the name of another [service NAME]" },
+	{ "depends_on: bad name", SVC("depends_on = a.b"),
+	  NAME ":3: [service web] depends_on = 'a.b': not a service name" },
+	{ "depends_on: unknown",
+	  "[service web]\nports = 80\ndepends_on = db\n[service api]\nports = 81\n",
+	  NAME ":3: [service web] depends_on = 'db': unknown service; allowed: api" },
+	{ "depends_on: cycle",
+	  "[service web]\nports = 80\ndepends_on = api\n"
+	  "[service api]\nports = 81\ndepends_on = db\n"
+	  "[service db]\nports = 82\ndepends_on = api\n",
+	  NAME ":6: [service api] depends_on = 'db': depends_on cycle: api -> db "
+	  "-> api; allowed: dependencies without a cycle" },
+
 	/* numbers */
 	{ "conn_limit: negative", SVC("conn_limit = -1"),
 	  NAME ":3: [service web] conn_limit = '-1': not a decimal number; "
 	  "allowed: 0..10000000" },
 	{ "conn_limit: above max", SVC("conn_limit = 10000001"),
 	  NAME ":3: [service web] conn_limit = '10000001': out of range; "
-	  "allowed: 0..10000000" },
+	  "allowed: 0..10000000 or auto" },
 	{ "conn_limit: overflow", SVC("conn_limit = 99999999999999999999"),
 	  NAME ":3: [service web] conn_limit = '99999999999999999999': out of "
 	  "range; allowed: 0..10000000" },
@@ -1174,6 +1261,71 @@ static void test_error_buffer(void **state)
 	free(cfg);
 }
 
+/* The breaker module's keys: values, defaults, resolved dependencies. */
+static void test_breaker_keys(void **state)
+{
+	struct adm_config *cfg;
+	const struct adm_svc_config *web, *db;
+
+	(void)state;
+	cfg = parse_ok("[service db]\nports = 3306\nbreaker_probe = tcp:10.77.0.1:3306\n"
+		       "[service web]\nports = 80\nconn_limit = auto\n"
+		       "conn_limit_min = 4\nconn_limit_max = 64\n"
+		       "breaker_latency = 200ms\nbreaker_accept_queue = 50\n"
+		       "breaker_pressure = 2\n"
+		       "breaker_probe = http://[fd77::1]:8080/health\n"
+		       "probe_interval = 2s\nprobe_timeout = 300ms\n"
+		       "breaker_window = 3s\nbreaker_cooldown = 20s\n"
+		       "half_open_permille = 250\ndepends_on = db\n");
+	db = adm_config_service(cfg, "db");
+	web = adm_config_service(cfg, "web");
+	assert_non_null(db);
+	assert_non_null(web);
+	assert_int_equal(web->brk.conn_limit_auto, 1);
+	assert_int_equal(web->conn_limit, 0);
+	assert_int_equal(web->brk.conn_limit_min, 4);
+	assert_int_equal(web->brk.conn_limit_max, 64);
+	assert_int_equal(web->brk.latency_ns, 200000000ULL);
+	assert_int_equal(web->brk.accept_queue, 50);
+	assert_int_equal(web->brk.pressure, 2);
+	assert_int_equal(web->brk.probe_kind, ADM_PROBE_HTTP);
+	assert_string_equal(web->brk.probe_addr, "[fd77::1]:8080");
+	assert_string_equal(web->brk.probe_path, "/health");
+	assert_int_equal(web->brk.probe_interval_ns, 2 * NS_PER_SEC);
+	assert_int_equal(web->brk.probe_timeout_ns, 300000000ULL);
+	assert_int_equal(web->brk.window_ns, 3 * NS_PER_SEC);
+	assert_int_equal(web->brk.cooldown_ns, 20 * NS_PER_SEC);
+	assert_int_equal(web->brk.half_open_permille, 250);
+	assert_int_equal(web->brk.depends_idx, (__u32)(db - cfg->svcs) + 1);
+	/* Defaults. */
+	assert_int_equal(db->brk.probe_kind, ADM_PROBE_TCP);
+	assert_string_equal(db->brk.probe_addr, "10.77.0.1:3306");
+	assert_int_equal(db->brk.conn_limit_auto, 0);
+	assert_int_equal(db->brk.probe_interval_ns, NS_PER_SEC);
+	assert_int_equal(db->brk.probe_timeout_ns, NS_PER_SEC / 2);
+	assert_int_equal(db->brk.window_ns, 5 * NS_PER_SEC);
+	assert_int_equal(db->brk.cooldown_ns, 10 * NS_PER_SEC);
+	assert_int_equal(db->brk.half_open_permille, 100);
+	assert_int_equal(db->brk.depends_idx, 0);
+	free(cfg);
+	/* conn_limit = auto alone: bounds 2..1000; a short probe interval
+	 * brings the default timeout down to half of it. */
+	cfg = parse_ok(SVC2("conn_limit = auto", "breaker_probe = http://10.0.0.1:80\n"
+			    "probe_interval = 200ms"));
+	assert_int_equal(cfg->svcs[0].brk.conn_limit_min, 2);
+	assert_int_equal(cfg->svcs[0].brk.conn_limit_max, 1000);
+	assert_string_equal(cfg->svcs[0].brk.probe_path, "/");
+	assert_int_equal(cfg->svcs[0].brk.probe_timeout_ns, 100000000ULL);
+	free(cfg);
+	/* A dependency chain without a cycle, declared before its target. */
+	cfg = parse_ok("[service a]\nports = 1\ndepends_on = b\n"
+		       "[service b]\nports = 2\ndepends_on = c\n"
+		       "[service c]\nports = 3\n");
+	assert_int_equal(cfg->svcs[0].brk.depends_idx, 2);
+	assert_int_equal(cfg->svcs[1].brk.depends_idx, 3);
+	free(cfg);
+}
+
 /* [redis]: defaults, every key, and the per-service keys. */
 static void test_redis(void **state)
 {
@@ -1245,6 +1397,7 @@ static void test_redis(void **state)
 }
 
 static const struct CMUnitTest fixed_tests[] = {
+	cmocka_unit_test(test_breaker_keys),
 	cmocka_unit_test(test_redis),
 	cmocka_unit_test(test_metrics_listen),
 	cmocka_unit_test(test_control_keys),

@@ -43,6 +43,25 @@ int do_degrade(struct ctl *ctl, int argc, char **argv);
 int do_attach(struct ctl *ctl, int detach, int argc, char **argv);
 int do_reload(struct ctl *ctl, int argc, char **argv);
 int do_logs(struct ctl *ctl, int argc, char **argv);
+int do_pressure(struct ctl *ctl, int argc, char **argv);
+
+/* ---------------------------------------------------------- cmd_breaker.c */
+
+#define CTL_NO_MODULE	(-100)	/* admd unreachable, or without the module */
+#define CTL_TTL_MIN_NS	1000000000ULL			/* --ttl 1s.. */
+#define CTL_TTL_MAX_NS	(7ULL * 24 * 3600 * 1000000000ULL)	/* ..7d */
+
+/*
+ * Ask admd to do `req` (stolen), a write one of its modules serves. Prints
+ * the audit record it answers with; EXIT_OK, EXIT_USAGE or EXIT_FAIL (admd
+ * refused, said why, "usage" in its answer telling which), or
+ * CTL_NO_MODULE (admd unreachable or without that command; nothing
+ * printed, the caller may fall back).
+ */
+int ctl_module_write(struct ctl *ctl, const char *cmd, json_t *req);
+
+/* --ttl D: 0 with *ms set (0 when ttl is NULL), or EXIT_USAGE (said why). */
+int ctl_parse_ttl(const char *cmd, const char *ttl, json_int_t *ms);
 /* admctl --cluster COMMAND ... (cmd_cluster.c) */
 int do_cluster(struct ctl *ctl, int argc, char **argv);
 

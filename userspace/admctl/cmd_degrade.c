@@ -16,7 +16,7 @@ static void degrade_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: admctl degrade [--json]\n"
-"       admctl degrade LEVEL\n"
+"       admctl degrade LEVEL [--ttl D]\n"
 "\n"
 "Shed load by priority, on the next packet. At LEVEL (0..%d) new connections\n"
 "of services with a priority below LEVEL are refused (RST, reason degraded):\n"
@@ -27,9 +27,15 @@ static void degrade_usage(FILE *f)
 "The level applies to every service, also to those a reload adds later, and\n"
 "survives reloads and admd restarts. Without LEVEL: the current level.\n"
 "admd makes the change while it runs; with admd down admctl makes it.\n"
+"While admd runs it also raises a service's level on its own: to the\n"
+"highest pressure an application reports ('admctl pressure'), and to 2\n"
+"(1) while the service its depends_on names has an open (half-open)\n"
+"breaker; the level set here is the floor. --ttl D (needs admd): back to\n"
+"0 after D.\n"
 "\n"
 "Examples:\n"
 "  admctl degrade 1\n"
+"  admctl degrade 2 --ttl 15m\n"
 "  admctl degrade 0\n"
 "  admctl degrade --json\n", ADM_DEGRADE_MAX);
 }
@@ -69,7 +75,12 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	__u64 level;
 	__u32 id;
 
-	rc = ctl_args(ctl, "degrade", argc, argv, 1, NULL, pos, 1, &n_pos);
+	const char *ttl = NULL;
+	const struct ctl_opt opts[] = { { .name = "ttl", .value = &ttl }, {} };
+	json_int_t ttl_ms = 0;
+	json_t *req;
+
+	rc = ctl_args(ctl, "degrade", argc, argv, 1, opts, pos, 1, &n_pos);
 	if (rc == CTL_ARGS_HELP) {
 		degrade_usage(stdout);
 		return EXIT_OK;
@@ -79,6 +90,23 @@ int do_degrade(struct ctl *ctl, int argc, char **argv)
 	if (n_pos && adm_parse_u64(pos[0], 0, ADM_DEGRADE_MAX, &level))
 		return ctl_usage_error("degrade", "level '%s' is not a number 0..%d",
 				       pos[0], ADM_DEGRADE_MAX);
+	if (ttl && !n_pos)
+		return ctl_usage_error("degrade", "--ttl goes with a LEVEL");
+	rc = ctl_parse_ttl("degrade", ttl, &ttl_ms);
+	if (rc)
+		return rc;
+	if (n_pos && ttl_ms) {
+		/* A TTL: the breaker module's manual level (needs admd). */
+		req = json_pack("{s:s, s:I, s:I}", "cmd", "degrade", "level",
+				(json_int_t)level, "ttl_ms", ttl_ms);
+		rc = ctl_module_write(ctl, "degrade", req);
+		if (rc == CTL_NO_MODULE) {
+			fprintf(stderr, "admctl degrade: --ttl needs admd (its breaker module), which is not reachable at %s; nothing changed\n",
+				ctl->socket);
+			return EXIT_FAIL;
+		}
+		return rc;
+	}
 	if (n_pos) {
 		/* The write path: admd applies it while it runs (ctl_op). */
 		op.level = (__u32)level;

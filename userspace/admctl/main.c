@@ -50,9 +50,10 @@ static const struct command commands[] = {
 			    "                                       drop new traffic from CIDR" },
 	{ "allow", run_allow, "allow add|del|list ...               the same for the allow list (allow wins)" },
 	{ "breaker", do_breaker, "breaker show|open|close|half-open|auto [SERVICE]\n"
-			       "                                       circuit breaker, manual control" },
+			       "                                       circuit breaker: manual override or automatic" },
 	{ "mode", do_mode, "mode [enforce|shadow [SERVICE]]      refuse, or only count would-be refusals" },
-	{ "degrade", do_degrade, "degrade [LEVEL]                      shed services by priority (0..3)" },
+	{ "degrade", do_degrade, "degrade [LEVEL] [--ttl D]            shed services by priority (0..3)" },
+	{ "pressure", do_pressure, "pressure SERVICE LEVEL [--ttl D]     the application reports its load (0..3)" },
 	{ "attach", run_attach, "attach IFACE [--force]               admd attaches its XDP program to IFACE" },
 	{ "detach", run_detach, "detach IFACE                         admd detaches from IFACE" },
 	{ "reload", do_reload, "reload                               admd re-reads its config (as SIGHUP)" },

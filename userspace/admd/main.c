@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "admd.h"
+#include "breaker.h"
 #include "clock.h"
 #include "config.h"
 #include "control.h"
@@ -43,6 +44,7 @@ static const struct admd_module *const modules[] = {
 	&spool_module,
 	&mariadb_module,
 	&ld_module,
+	&bk_module,	/* before wr_module: it serves breaker and degrade (manual overrides) */
 	&wr_module,
 	&sk_module,
 	&ev_module,

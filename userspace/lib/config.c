@@ -34,7 +34,7 @@
 #include "util.h"
 
 #define CFG_FILE_MAX		(1 << 20)	/* bytes in a config file */
-#define CFG_MAX_KEYS		32		/* keys in one section's table */
+#define CFG_MAX_KEYS		48		/* keys in one section's table */
 #define CFG_SHOW_MAX		64		/* characters of a value quoted in an error */
 #define CFG_MSG_MAX		256		/* one part of an error message */
 #define CFG_PORT_ITEM_MAX	32		/* "65535-65535/udp" and then some */
@@ -82,6 +82,30 @@
 #define CFG_DB_IO_MS		10000
 #define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
 #define CFG_DB_TIMEOUT_MS_MAX	600000
+
+/* Breaker, adaptive limit (struct adm_brk_config). */
+#define CFG_NS_PER_MS		1000000ULL
+#define CFG_NS_PER_S		(1000 * CFG_NS_PER_MS)
+#define CFG_NS_PER_H		(3600 * CFG_NS_PER_S)
+#define CFG_CONN_AUTO_MIN	2	/* conn_limit_min default */
+#define CFG_CONN_AUTO_MAX	1000	/* conn_limit_max default */
+#define CFG_BRK_LATENCY_MIN	CFG_NS_PER_MS
+#define CFG_BRK_LATENCY_MAX	(60 * CFG_NS_PER_S)
+#define CFG_BRK_QUEUE_MAX	1000000
+#define CFG_BRK_WINDOW		(5 * CFG_NS_PER_S)
+#define CFG_BRK_WINDOW_MIN	(250 * CFG_NS_PER_MS)	/* one breaker tick */
+#define CFG_BRK_COOLDOWN	(10 * CFG_NS_PER_S)
+#define CFG_BRK_COOLDOWN_MIN	CFG_NS_PER_S
+#define CFG_BRK_PERIOD_MAX	CFG_NS_PER_H
+#define CFG_BRK_PERMILLE	100
+#define CFG_BRK_PERMILLE_MAX	999
+#define CFG_PROBE_INTERVAL	CFG_NS_PER_S
+#define CFG_PROBE_INTERVAL_MIN	(100 * CFG_NS_PER_MS)
+#define CFG_PROBE_TIMEOUT	(500 * CFG_NS_PER_MS)
+#define CFG_PROBE_TIMEOUT_MIN	(10 * CFG_NS_PER_MS)
+#define CFG_PROBE_TIMEOUT_MAX	(60 * CFG_NS_PER_S)
+#define CFG_PROBE_TCP		"tcp:"
+#define CFG_PROBE_HTTP		"http://"
 
 #define CFG_MODE_ENFORCE	0	/* [adm] mode values, stored in cfg->shadow */
 #define CFG_MODE_SHADOW		1
@@ -626,6 +650,174 @@ static int parse_ports(struct cfg_ctx *ctx, const struct cfg_key *k,
 	}
 }
 
+/* conn_limit: N (0: unlimited) or "auto" (the breaker module adapts it). */
+static int parse_conn_limit(struct cfg_ctx *ctx, const struct cfg_key *k,
+			    void *field, const char *value)
+{
+	if (!strcmp(value, "auto")) {
+		ctx->svc->brk.conn_limit_auto = 1;
+		store_uint(field, k->size, 0);
+		return 0;
+	}
+	if (!parse_num(ctx, k, field, value))
+		return 0;
+	allowed(ctx, "%llu..%llu or auto", (unsigned long long)k->min,
+		(unsigned long long)k->max);
+	return -1;
+}
+
+/* "1h", "30s", "250ms": the shortest exact form of ns. */
+static void fmt_duration(__u64 ns, char *buf, size_t len)
+{
+	if (ns && !(ns % CFG_NS_PER_H))
+		set_msg(buf, len, "%lluh", (unsigned long long)(ns / CFG_NS_PER_H));
+	else if (ns && !(ns % CFG_NS_PER_S))
+		set_msg(buf, len, "%llus", (unsigned long long)(ns / CFG_NS_PER_S));
+	else
+		set_msg(buf, len, "%llums", (unsigned long long)(ns / CFG_NS_PER_MS));
+}
+
+/* Durations within [k->min, k->max] ns; "off" only when k->min is 0. */
+static int parse_duration_range(struct cfg_ctx *ctx, const struct cfg_key *k,
+				void *field, const char *value)
+{
+	char lo[CFG_SHOW_MAX], hi[CFG_SHOW_MAX];
+	__u64 ns = 0;
+
+	fmt_duration(k->min, lo, sizeof(lo));
+	fmt_duration(k->max, hi, sizeof(hi));
+	if (parse_duration(ctx, k, &ns, value))
+		goto bad;
+	if (ns >= k->min && ns <= k->max && (ns || !k->min)) {
+		memcpy(field, &ns, sizeof(ns));
+		return 0;
+	}
+	problem(ctx, "out of range");
+bad:
+	allowed(ctx, "a duration %s..%s (N followed by ms, s, m or h)", lo, hi);
+	return -1;
+}
+
+/* breaker_probe: "tcp:ADDR:PORT" or "http://ADDR:PORT/PATH" (numeric address). */
+static int parse_probe(struct cfg_ctx *ctx, const struct cfg_key *k,
+		       void *field, const char *value)
+{
+	struct adm_brk_config *b = field;
+	struct sockaddr_storage ss;
+	char addr[ADM_PROBE_ADDR_MAX];
+	const char *rest, *slash;
+	size_t alen;
+
+	(void)k;
+	allowed(ctx, "tcp:ADDR:PORT or http://ADDR:PORT/PATH with a numeric "
+		"address ([ADDR6] for IPv6), port 1..65535, a path of at most %d "
+		"characters", ADM_PROBE_PATH_MAX - 1);
+	if (!strncmp(value, CFG_PROBE_TCP, strlen(CFG_PROBE_TCP))) {
+		rest = value + strlen(CFG_PROBE_TCP);
+		b->probe_kind = ADM_PROBE_TCP;
+		slash = rest + strlen(rest);
+		b->probe_path[0] = '\0';
+	} else if (!strncmp(value, CFG_PROBE_HTTP, strlen(CFG_PROBE_HTTP))) {
+		rest = value + strlen(CFG_PROBE_HTTP);
+		b->probe_kind = ADM_PROBE_HTTP;
+		slash = strchrnul(rest, '/');
+		if (strlen(slash) >= ADM_PROBE_PATH_MAX ||
+		    slash[strcspn(slash, " \t\r\n")]) {
+			problem(ctx, "not a probe path");
+			return -1;
+		}
+		snprintf(b->probe_path, sizeof(b->probe_path), "%s",
+			 *slash ? slash : "/");
+	} else {
+		problem(ctx, "unknown probe kind");
+		return -1;
+	}
+	alen = slash - rest;
+	if (alen >= sizeof(addr)) {
+		problem(ctx, "not an ADDR:PORT");
+		return -1;
+	}
+	memcpy(addr, rest, alen);
+	addr[alen] = '\0';
+	if (adm_parse_hostport(addr, &ss)) {
+		problem(ctx, "not an ADDR:PORT");
+		return -1;
+	}
+	strcpy(b->probe_addr, addr);
+	return 0;
+}
+
+static int svc_name_ok(const char *name);
+
+/* depends_on: a service name (checked against the file once it is read). */
+static int parse_svc_ref(struct cfg_ctx *ctx, const struct cfg_key *k,
+			 void *field, const char *value)
+{
+	if (svc_name_ok(value) && strlen(value) < k->size) {
+		strcpy(field, value);
+		return 0;
+	}
+	problem(ctx, "not a service name");
+	allowed(ctx, "the name of another [service NAME]: 1..%d characters "
+		"[A-Za-z0-9_-]", ADM_SVC_NAME_MAX - 1);
+	return -1;
+}
+
+/*
+ * After the whole file: every depends_on names a service of the file, and
+ * following them never comes back to where it started.
+ */
+static void check_depends(struct cfg_ctx *ctx)
+{
+	struct adm_config *cfg = ctx->cfg;
+	char what[CFG_MSG_MAX], path[ADM_ERR_MAX], names[ADM_ERR_MAX];
+	size_t used;
+	int i, j, hops;
+
+	for (i = 0; i < cfg->n_svcs && !ctx->failed; i++) {
+		struct adm_brk_config *b = &cfg->svcs[i].brk;
+		const struct adm_svc_config *dep;
+
+		if (!b->depends_on[0])
+			continue;
+		dep = adm_config_service(cfg, b->depends_on);
+		if (dep) {
+			b->depends_idx = (__u32)(dep - cfg->svcs) + 1;
+			continue;
+		}
+		set_msg(what, sizeof(what), "[service %s] depends_on = '%s'",
+			cfg->svcs[i].name, b->depends_on);
+		used = 0;
+		names[0] = '\0';
+		for (j = 0; j < cfg->n_svcs && used < sizeof(names); j++)
+			if (j != i)
+				used += snprintf(names + used, sizeof(names) - used,
+						 "%s%s", used ? ", " : "", cfg->svcs[j].name);
+		cfg_error(ctx, b->depends_line, what, "unknown service",
+			  used ? names : "(no other service)");
+	}
+	for (i = 0; i < cfg->n_svcs && !ctx->failed; i++) {
+		const struct adm_svc_config *s = &cfg->svcs[i];
+
+		used = snprintf(path, sizeof(path), "%s", s->name);
+		for (hops = 0; s->brk.depends_idx && hops < cfg->n_svcs; hops++) {
+			s = &cfg->svcs[s->brk.depends_idx - 1];	/* resolved above */
+			if (used < sizeof(path))
+				used += snprintf(path + used, sizeof(path) - used,
+						 " -> %s", s->name);
+			if (s == &cfg->svcs[i])
+				break;
+		}
+		if (s != &cfg->svcs[i] || !hops)
+			continue;
+		set_msg(what, sizeof(what), "[service %s] depends_on = '%s'",
+			cfg->svcs[i].name, cfg->svcs[i].brk.depends_on);
+		problem(ctx, "depends_on cycle: %s", path);
+		cfg_error(ctx, cfg->svcs[i].brk.depends_line, what, ctx->problem,
+			  "dependencies without a cycle");
+	}
+}
+
 /* Names (cluster, node, master_name, user): 1..63 of [A-Za-z0-9_.-]. */
 static int parse_name(struct cfg_ctx *ctx, const struct cfg_key *k,
 		      void *field, const char *value)
@@ -1009,6 +1201,19 @@ enum {
 	SK_ON_UNVERIFIED,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
+	/* breaker module */
+	SK_CONN_LIMIT_MIN,
+	SK_CONN_LIMIT_MAX,
+	SK_BRK_LATENCY,
+	SK_BRK_ACCEPT_QUEUE,
+	SK_BRK_PRESSURE,
+	SK_BRK_PROBE,
+	SK_PROBE_INTERVAL,
+	SK_PROBE_TIMEOUT,
+	SK_BRK_WINDOW,
+	SK_BRK_COOLDOWN,
+	SK_HALF_OPEN_PERMILLE,
+	SK_DEPENDS_ON,
 	SK_CLUSTER_CONN_RATE,
 	SK_ON_STORE_FAILURE,
 	SK__MAX,
@@ -1017,7 +1222,7 @@ enum {
 static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_PORTS] = { .name = "ports", .parse = parse_ports,
 		       SVC_FIELD(ports) },
-	[SK_CONN_LIMIT] = { .name = "conn_limit", .parse = parse_num,
+	[SK_CONN_LIMIT] = { .name = "conn_limit", .parse = parse_conn_limit,
 			    SVC_FIELD(conn_limit),
 			    .min = 0, .max = CFG_CONN_LIMIT_MAX },
 	[SK_FP_CONN_LIMIT] = { .name = "fp_conn_limit", .parse = parse_num,
@@ -1078,6 +1283,49 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
 			      SVC_FIELD(max_lifetime_ns) },
+	/* breaker module: adaptive limit, breaker signals, dependency */
+	[SK_CONN_LIMIT_MIN] = { .name = "conn_limit_min", .parse = parse_num,
+				SVC_FIELD(brk.conn_limit_min),
+				.min = 1, .max = CFG_CONN_LIMIT_MAX },
+	[SK_CONN_LIMIT_MAX] = { .name = "conn_limit_max", .parse = parse_num,
+				SVC_FIELD(brk.conn_limit_max),
+				.min = 1, .max = CFG_CONN_LIMIT_MAX },
+	[SK_BRK_LATENCY] = { .name = "breaker_latency",
+			     .parse = parse_duration_range,
+			     SVC_FIELD(brk.latency_ns),
+			     .min = CFG_BRK_LATENCY_MIN, .max = CFG_BRK_LATENCY_MAX },
+	[SK_BRK_ACCEPT_QUEUE] = { .name = "breaker_accept_queue",
+				  .parse = parse_num, SVC_FIELD(brk.accept_queue),
+				  .min = 1, .max = CFG_BRK_QUEUE_MAX },
+	[SK_BRK_PRESSURE] = { .name = "breaker_pressure", .parse = parse_num,
+			      SVC_FIELD(brk.pressure),
+			      .min = 1, .max = ADM_DEGRADE_MAX },
+	[SK_BRK_PROBE] = { .name = "breaker_probe", .parse = parse_probe,
+			   SVC_FIELD(brk) },
+	[SK_PROBE_INTERVAL] = { .name = "probe_interval",
+				.parse = parse_duration_range,
+				SVC_FIELD(brk.probe_interval_ns),
+				.min = CFG_PROBE_INTERVAL_MIN,
+				.max = CFG_BRK_PERIOD_MAX },
+	[SK_PROBE_TIMEOUT] = { .name = "probe_timeout",
+			       .parse = parse_duration_range,
+			       SVC_FIELD(brk.probe_timeout_ns),
+			       .min = CFG_PROBE_TIMEOUT_MIN,
+			       .max = CFG_PROBE_TIMEOUT_MAX },
+	[SK_BRK_WINDOW] = { .name = "breaker_window",
+			    .parse = parse_duration_range,
+			    SVC_FIELD(brk.window_ns),
+			    .min = CFG_BRK_WINDOW_MIN, .max = CFG_BRK_PERIOD_MAX },
+	[SK_BRK_COOLDOWN] = { .name = "breaker_cooldown",
+			      .parse = parse_duration_range,
+			      SVC_FIELD(brk.cooldown_ns),
+			      .min = CFG_BRK_COOLDOWN_MIN, .max = CFG_BRK_PERIOD_MAX },
+	[SK_HALF_OPEN_PERMILLE] = { .name = "half_open_permille",
+				    .parse = parse_num,
+				    SVC_FIELD(brk.half_open_permille),
+				    .min = 1, .max = CFG_BRK_PERMILLE_MAX },
+	[SK_DEPENDS_ON] = { .name = "depends_on", .parse = parse_svc_ref,
+			    SVC_FIELD(brk.depends_on) },
 	/* cluster, with [redis] */
 	[SK_CLUSTER_CONN_RATE] = { .name = "cluster_conn_rate", .parse = parse_rate,
 				   SVC_FIELD(cluster_conn_rate) },
@@ -1142,6 +1390,112 @@ static void check_burst(struct cfg_ctx *ctx, int burst_key, int rate_key,
 	allowed(ctx, "%s together with %s = N/s or N/m",
 		svc_keys[burst_key].name, svc_keys[rate_key].name);
 	cfg_error(ctx, line, what, ctx->problem, ctx->allowed);
+}
+
+static void text_line(const char *text, int line, char *buf, size_t len);
+
+/* The value key `key` of the current section was given, as written. */
+static void text_of_key(const struct cfg_ctx *ctx, int key, char *buf, size_t len)
+{
+	char line[CFG_MSG_MAX];
+	const char *eq;
+
+	text_line(ctx->text, ctx->key_line[key], line, sizeof(line));
+	eq = strpbrk(line, "=:");
+	if (!eq || copy_trimmed(eq + 1, eq + 1 + strlen(eq + 1), buf, len))
+		set_msg(buf, len, "%s", line);
+}
+
+/* Key `key` at its line names a problem with the value it was set to. */
+static void key_problem(struct cfg_ctx *ctx, int key, const char *value,
+			const char *prob, const char *allow)
+{
+	char what[CFG_MSG_MAX];
+
+	cfg_what_key(ctx, what, sizeof(what), svc_keys[key].name, value);
+	cfg_error(ctx, ctx->key_line[key], what, prob, allow);
+}
+
+/* The breaker module's keys of a service: checks across keys, defaults. */
+static void check_breaker(struct cfg_ctx *ctx)
+{
+	struct adm_brk_config *b = &ctx->svc->brk;
+	static const int needs_signal[] = {
+		SK_BRK_WINDOW, SK_BRK_COOLDOWN, SK_HALF_OPEN_PERMILLE,
+	};
+	static const int needs_probe[] = { SK_PROBE_INTERVAL, SK_PROBE_TIMEOUT };
+	int signal = b->latency_ns || b->accept_queue || b->pressure ||
+		     b->probe_kind;
+	char v[CFG_MSG_MAX];
+	size_t i;
+
+	for (i = 0; i < ADM_ARRAY_SIZE(needs_signal); i++)
+		if (ctx->key_line[needs_signal[i]] && !signal) {
+			text_of_key(ctx, needs_signal[i], v, sizeof(v));
+			key_problem(ctx, needs_signal[i], v,
+				    "set without a breaker signal",
+				    "together with breaker_latency, breaker_accept_queue, "
+				    "breaker_pressure or breaker_probe");
+		}
+	for (i = 0; i < ADM_ARRAY_SIZE(needs_probe); i++)
+		if (ctx->key_line[needs_probe[i]] && !b->probe_kind) {
+			text_of_key(ctx, needs_probe[i], v, sizeof(v));
+			key_problem(ctx, needs_probe[i], v, "set without breaker_probe",
+				    "together with breaker_probe = tcp:ADDR:PORT or "
+				    "http://ADDR:PORT/PATH");
+		}
+	if (!b->conn_limit_auto) {
+		if (ctx->key_line[SK_CONN_LIMIT_MIN]) {
+			text_of_key(ctx, SK_CONN_LIMIT_MIN, v, sizeof(v));
+			key_problem(ctx, SK_CONN_LIMIT_MIN, v, "set without conn_limit = auto",
+				    "together with conn_limit = auto");
+		}
+		if (ctx->key_line[SK_CONN_LIMIT_MAX]) {
+			text_of_key(ctx, SK_CONN_LIMIT_MAX, v, sizeof(v));
+			key_problem(ctx, SK_CONN_LIMIT_MAX, v, "set without conn_limit = auto",
+				    "together with conn_limit = auto");
+		}
+	}
+	if (!ctx->key_line[SK_CONN_LIMIT_MIN])
+		b->conn_limit_min = CFG_CONN_AUTO_MIN;
+	if (!ctx->key_line[SK_CONN_LIMIT_MAX])
+		b->conn_limit_max = b->conn_limit_min > CFG_CONN_AUTO_MAX ?
+				    b->conn_limit_min : CFG_CONN_AUTO_MAX;
+	if (b->conn_limit_min > b->conn_limit_max) {
+		int key = ctx->key_line[SK_CONN_LIMIT_MAX] > ctx->key_line[SK_CONN_LIMIT_MIN] ?
+			  SK_CONN_LIMIT_MAX : SK_CONN_LIMIT_MIN;
+		char allow[CFG_MSG_MAX];
+
+		text_of_key(ctx, key, v, sizeof(v));
+		set_msg(allow, sizeof(allow), "conn_limit_min <= conn_limit_max "
+			"(here %llu > %llu)", (unsigned long long)b->conn_limit_min,
+			(unsigned long long)b->conn_limit_max);
+		key_problem(ctx, key, v, "conn_limit_min above conn_limit_max", allow);
+	}
+	if (!ctx->key_line[SK_PROBE_INTERVAL])
+		b->probe_interval_ns = CFG_PROBE_INTERVAL;
+	if (!ctx->key_line[SK_PROBE_TIMEOUT])
+		b->probe_timeout_ns = b->probe_interval_ns < CFG_PROBE_TIMEOUT * 2 ?
+				      b->probe_interval_ns / 2 : CFG_PROBE_TIMEOUT;
+	if (b->probe_kind && b->probe_timeout_ns >= b->probe_interval_ns) {
+		int key = ctx->key_line[SK_PROBE_TIMEOUT] ? SK_PROBE_TIMEOUT :
+			  SK_PROBE_INTERVAL;
+
+		text_of_key(ctx, key, v, sizeof(v));
+		key_problem(ctx, key, v, "probe_timeout not below probe_interval",
+			    "probe_timeout < probe_interval");
+	}
+	if (!ctx->key_line[SK_BRK_WINDOW])
+		b->window_ns = CFG_BRK_WINDOW;
+	if (!ctx->key_line[SK_BRK_COOLDOWN])
+		b->cooldown_ns = CFG_BRK_COOLDOWN;
+	if (!ctx->key_line[SK_HALF_OPEN_PERMILLE])
+		b->half_open_permille = CFG_BRK_PERMILLE;
+	if (ctx->key_line[SK_DEPENDS_ON] && !strcmp(b->depends_on, ctx->svc->name))
+		key_problem(ctx, SK_DEPENDS_ON, b->depends_on,
+			    "a service cannot depend on itself",
+			    "the name of another [service NAME]");
+	b->depends_line = ctx->key_line[SK_DEPENDS_ON];
 }
 
 /*
@@ -1267,6 +1621,7 @@ static void cfg_section_end(struct cfg_ctx *ctx)
 		    &svc->unverified_rate, svc->unverified_burst);
 	check_burst(ctx, SK_NEW_SOURCE_BURST, SK_NEW_SOURCE_RATE,
 		    &svc->new_source_rate, svc->new_source_burst);
+	check_breaker(ctx);
 	check_verify_budget(ctx);
 	coarse = svc->fp_mode == ADM_FP_PREFIX;
 	if (!ctx->key_line[SK_IPV4_PREFIX])
@@ -1599,6 +1954,8 @@ int adm_config_parse_string(const char *text, const char *name,
 	for (i = 0; i < ADM_ARRAY_SIZE(cfg_sections) && !ctx->failed; i++)
 		if (cfg_sections[i].final)
 			cfg_sections[i].final(ctx);
+	if (!ctx->failed)
+		check_depends(ctx);
 	if (!ctx->failed && !cfg->n_svcs) {
 		problem(ctx, "no [service NAME] section");
 		allowed(ctx, "1..%d [service NAME] sections", CFG_MAX_SVCS);

@@ -17,7 +17,7 @@
 #define ADM_MAX_IFACES		16
 #define ADM_MAX_SVC_PORTS	64
 #define ADM_SVC_NAME_MAX	32
-#define ADM_ERR_MAX		512
+#define ADM_ERR_MAX		1024	/* the longest: an unknown key with its section's key list */
 #define ADM_DEFAULT_METRICS	"127.0.0.1:9110"
 #define ADM_CTL_PATH_MAX	108	/* sizeof(sun_path), NUL included */
 #define ADM_GROUP_NAME_MAX	33	/* 32 characters, NUL */
@@ -95,6 +95,41 @@ enum adm_xdp_mode {
 	ADM_XDP_GENERIC,
 };
 
+/* breaker_probe = tcp:ADDR:PORT or http://ADDR:PORT/PATH */
+enum adm_probe_kind {
+	ADM_PROBE_NONE = 0,
+	ADM_PROBE_TCP,
+	ADM_PROBE_HTTP,
+};
+
+#define ADM_PROBE_ADDR_MAX	64	/* "[ADDR6]:PORT" */
+#define ADM_PROBE_PATH_MAX	128
+
+/*
+ * A service's automatic breaker, adaptive limit and dependency (the
+ * breaker module, userspace/admd/breaker.c). A signal is on when its
+ * threshold is set; the breaker is automatic when any signal is on.
+ */
+struct adm_brk_config {
+	int conn_limit_auto;		/* conn_limit = auto */
+	__u64 conn_limit_min;		/* default 2 */
+	__u64 conn_limit_max;		/* default 1000 */
+	__u64 latency_ns;		/* breaker_latency: p90 over a tick above it is bad; 0 off */
+	__u64 accept_queue;		/* breaker_accept_queue: listen queue depth; 0 off */
+	__u32 pressure;			/* breaker_pressure: app level >= it is bad; 0 off */
+	__u8 probe_kind;		/* enum adm_probe_kind */
+	char probe_addr[ADM_PROBE_ADDR_MAX];
+	char probe_path[ADM_PROBE_PATH_MAX];	/* http: "/..." */
+	__u64 probe_interval_ns;	/* default 1 s */
+	__u64 probe_timeout_ns;		/* default 500 ms, below the interval */
+	__u64 window_ns;		/* breaker_window, default 5 s */
+	__u64 cooldown_ns;		/* breaker_cooldown, default 10 s */
+	__u32 half_open_permille;	/* default 100 */
+	char depends_on[ADM_SVC_NAME_MAX];	/* "" = none */
+	__u32 depends_idx;		/* 1 + its index in svcs[] (not its id: policy assigns ids) */
+	int depends_line;
+};
+
 struct adm_svc_config {
 	char name[ADM_SVC_NAME_MAX];	/* from [service NAME] */
 	__u32 id;			/* 1.., in file order */
@@ -125,6 +160,7 @@ struct adm_svc_config {
 	__u8 on_unverified;		/* enum adm_action for refusals by the two budgets above */
 	__u64 idle_timeout_ns;		/* 0 = off */
 	__u64 max_lifetime_ns;		/* 0 = off */
+	struct adm_brk_config brk;
 	/* cluster ([redis]): conn_limit is then cluster-wide */
 	struct adm_rate cluster_conn_rate;	/* per source, across the nodes */
 	__u8 on_store_failure;		/* enum adm_store_failure, UNSET = [redis]'s */

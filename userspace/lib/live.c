@@ -126,6 +126,12 @@ int adm_live_parse(const char *svc_name, enum adm_live_key key,
 		goto out;
 	}
 	sc = &cfg->svcs[0];
+	if (key == ADM_LIVE_CONN_LIMIT && sc->brk.conn_limit_auto) {
+		snprintf(err, errlen,
+			 "[service %s] conn_limit = 'auto' cannot change live; set it in the config file and run 'admctl reload'",
+			 svc_name);
+		goto out;
+	}
 	switch (key) {
 	case ADM_LIVE_CONN_LIMIT: v.num = sc->conn_limit; break;
 	case ADM_LIVE_FP_CONN_LIMIT: v.num = sc->fp_conn_limit; break;

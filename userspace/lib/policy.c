@@ -12,6 +12,23 @@
 #include "policy.h"
 #include "util.h"
 
+/*
+ * The limit a policy write stores: conn_limit, or for conn_limit = auto
+ * the breaker module's current one (kept across reloads) clamped into
+ * conn_limit_min..conn_limit_max (conn_limit_min for a new service).
+ */
+static __u64 policy_conn_limit(const struct adm_svc_config *sc,
+			       const struct adm_conc *conc)
+{
+	__u64 cur = __atomic_load_n(&conc->limit, __ATOMIC_RELAXED);
+
+	if (!sc->brk.conn_limit_auto)
+		return sc->conn_limit;
+	if (cur < sc->brk.conn_limit_min)
+		return sc->brk.conn_limit_min;
+	return cur > sc->brk.conn_limit_max ? sc->brk.conn_limit_max : cur;
+}
+
 void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -28,6 +45,8 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 	out->pkt = adm_rate_to_gcra_dp(&sc->pkt_rate, sc->pkt_burst);
 	if (sc->verify)
 		out->flags |= ADM_SVC_VERIFY;
+	if (sc->brk.latency_ns || sc->brk.conn_limit_auto)
+		out->flags |= ADM_SVC_LATENCY;	/* the breaker module's signal */
 	out->unv_ipv4_prefix = sc->unv_ipv4_prefix;
 	out->unv_ipv6_prefix = sc->unv_ipv6_prefix;
 	out->unv_prefix = adm_rate_to_gcra_dp(&sc->unverified_rate, sc->unverified_burst);
@@ -272,7 +291,8 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 		adm_policy_service(sc, &svc);
 		if (bpf_map_update_elem(f.services, &id, &svc, BPF_ANY))
 			goto map_err;
-		__atomic_store_n(&conc[id].limit, sc->conn_limit, __ATOMIC_RELAXED);
+		__atomic_store_n(&conc[id].limit, policy_conn_limit(sc, &conc[id]),
+				 __ATOMIC_RELAXED);
 		bpf_map_lookup_elem(f.state, &id, &st);
 		st.shadow = cfg->shadow ? 1 : 0;
 		if (bpf_map_update_elem(f.state, &id, &st, BPF_ANY))

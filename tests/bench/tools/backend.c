@@ -11,7 +11,7 @@
  *   backend -l ADDR:PORT [-w WORKERS] [--service-ms MS] [--jitter-ms MS]
  *           [--dist uniform|exp|lognormal] [--sigma S] [--contention F]
  *           [--http [--keepalive-ms MS] [--body-bytes N]]
- *           [--max-seconds N] [--ready-file F]
+ *           [--max-seconds N] [--ready-file F] [--service-file F]
  *
  * Protocol: by default read a request line (whatever arrives first) and
  * answer "ok\n". --http: read an HTTP/1.x request head (and a
@@ -27,6 +27,9 @@
  * (default 0.5). --jitter-ms is added in every case. Then multiplied by
  * (1 + F * (busy workers - 1)) with --contention F: the seed service's row
  * locks, where each request in flight slows the others.
+ * --service-file F: F holds a number, the service time in ms; it is read
+ * every 100 ms and replaces --service-ms, so a test changes the backend's
+ * speed while it runs (a missing or unreadable file changes nothing).
  * Prints served/failed counts on exit.
  */
 #include <arpa/inet.h>
@@ -71,6 +74,7 @@ static struct {
 	long body_bytes;
 	int max_seconds;
 	const char *ready_file;
+	const char *service_file;
 } opt = {
 	.workers = 8, .service_ms = 20, .sigma = 0.5, .max_seconds = 300,
 	.keepalive_ms = BK_DEFAULT_KEEPALIVE_MS, .body_bytes = 3,
@@ -79,6 +83,34 @@ static struct {
 static char *reply_body;	/* --http: body_bytes of "ok\n" repeated */
 
 static int lfd = -1;
+static atomic_long service_us = -1;	/* from --service-file; -1: opt.service_ms */
+#define BK_SERVICE_FILE_POLL_US	100000
+
+/* The mean service time in ms now: --service-file's, else --service-ms. */
+static double svc_ms(void)
+{
+	long us = atomic_load(&service_us);
+
+	return us >= 0 ? us / US_PER_MS : opt.service_ms;
+}
+
+/* Re-read --service-file every 100 ms until the process ends. */
+static void *service_file_poll(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		FILE *f = fopen(opt.service_file, "r");
+		double ms;
+
+		if (f) {
+			if (fscanf(f, "%lf", &ms) == 1 && ms >= 0)
+				atomic_store(&service_us, (long)(ms * US_PER_MS));
+			fclose(f);
+		}
+		usleep(BK_SERVICE_FILE_POLL_US);
+	}
+	return NULL;
+}
 static atomic_int busy;
 static atomic_long served, failed;
 
@@ -131,19 +163,19 @@ static double service_time(unsigned int *seed)
 
 	switch (opt.dist) {
 	case DIST_EXP:
-		ms = -opt.service_ms * log(unif(seed));
+		ms = -svc_ms() * log(unif(seed));
 		break;
 	case DIST_LOGNORMAL: {
 		/* Box-Muller; mu chosen so that the mean is service_ms. */
 		double z = sqrt(-2.0 * log(unif(seed))) * cos(2.0 * M_PI * unif(seed));
-		double mu = log(opt.service_ms > 0 ? opt.service_ms : 1e-9) -
-			    opt.sigma * opt.sigma / 2.0;
+		double mean = svc_ms();
+		double mu = log(mean > 0 ? mean : 1e-9) - opt.sigma * opt.sigma / 2.0;
 
-		ms = opt.service_ms > 0 ? exp(mu + opt.sigma * z) : 0;
+		ms = mean > 0 ? exp(mu + opt.sigma * z) : 0;
 		break;
 	}
 	default:
-		ms = opt.service_ms;
+		ms = svc_ms();
 		break;
 	}
 	return ms + opt.jitter_ms * unif(seed);
@@ -353,7 +385,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: backend -l ADDR:PORT [-w WORKERS] [--service-ms MS] [--jitter-ms MS]\n"
 		   "               [--dist uniform|exp|lognormal] [--sigma S] [--contention F]\n"
 		   "               [--http [--keepalive-ms MS] [--body-bytes N]]\n"
-		   "               [--max-seconds N] [--ready-file F]\n");
+		   "               [--max-seconds N] [--ready-file F] [--service-file F]\n");
 }
 
 int main(int argc, char **argv)
@@ -371,6 +403,7 @@ int main(int argc, char **argv)
 		{ "body-bytes", required_argument, NULL, 'B' },
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "ready-file", required_argument, NULL, 'r' },
+		{ "service-file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -408,6 +441,7 @@ int main(int argc, char **argv)
 		case 'B': opt.body_bytes = atol(optarg); break;
 		case 'm': opt.max_seconds = atoi(optarg); break;
 		case 'r': opt.ready_file = optarg; break;
+		case 'F': opt.service_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -443,6 +477,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < opt.workers; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(long)(i + 1));
+	if (opt.service_file) {
+		pthread_t poller;	/* detached: ends with the process */
+
+		if (!pthread_create(&poller, NULL, service_file_poll, NULL))
+			pthread_detach(poller);
+	}
 	if (opt.ready_file) {
 		FILE *f = fopen(opt.ready_file, "w");
 

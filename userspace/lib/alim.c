@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The adaptive concurrency limit's gradient rule (alim.h).
+ */
+#include <string.h>
+#include "alim.h"
+
+static double alim_clamp(const struct alim *a, double v)
+{
+	if (v < (double)a->p.min)
+		return (double)a->p.min;
+	if (v > (double)a->p.max)
+		return (double)a->p.max;
+	return v;
+}
+
+void alim_init(struct alim *a, const struct alim_params *p, __u64 now)
+{
+	memset(a, 0, sizeof(*a));
+	a->p = *p;
+	a->limit = (double)p->min;
+	a->last_gradient = 1.0;
+	a->probed_ns = now;
+}
+
+void alim_set_params(struct alim *a, const struct alim_params *p)
+{
+	a->p = *p;
+	a->limit = alim_clamp(a, a->limit);
+}
+
+__u64 alim_limit(const struct alim *a)
+{
+	__u64 l = a->probe_ticks ? a->p.min : (__u64)a->limit;
+
+	return l ? l : 1;
+}
+
+/*
+ * A probe interval. Intervals that end with the live connections at the
+ * probe's limit are pooled until they hold ALIM_PROBE_SAMPLES requests:
+ * their mean becomes min_rtt. After ALIM_PROBE_TICKS_MAX intervals the
+ * probe ends (min_rtt kept if too little was seen).
+ */
+static void alim_probe_tick(struct alim *a, __u64 now, __u64 samples,
+			    __u64 mean_ns, __u64 live)
+{
+	a->probe_ticks--;
+	if (live <= a->p.min && samples && mean_ns) {
+		a->probe_samples += samples;
+		a->probe_sum_ns += (double)samples * (double)mean_ns;
+		if (a->probe_samples >= ALIM_PROBE_SAMPLES) {
+			a->min_rtt_ns = (__u64)(a->probe_sum_ns / (double)a->probe_samples);
+			a->probe_ticks = 0;
+		}
+	}
+	if (!a->probe_ticks)
+		a->probed_ns = now;
+}
+
+__u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
+		  __u64 live)
+{
+	double g, headroom, est;
+
+	if (a->probe_ticks) {
+		alim_probe_tick(a, now, samples, mean_ns, live);
+		return alim_limit(a);
+	}
+	/* Intervals are pooled until they hold enough requests for a mean. */
+	a->acc_samples += samples;
+	a->acc_sum_ns += (double)samples * (double)mean_ns;
+	if (a->acc_samples >= ALIM_MIN_SAMPLES) {
+		mean_ns = (__u64)(a->acc_sum_ns / (double)a->acc_samples);
+		a->acc_samples = 0;
+		a->acc_sum_ns = 0;
+		/*
+		 * At the minimum concurrency nothing queues: what is measured
+		 * there is the unloaded latency, even above the old min_rtt (a
+		 * backend slower for good is re-learned without a probe).
+		 */
+		if (!a->min_rtt_ns || mean_ns < a->min_rtt_ns ||
+		    (alim_limit(a) <= a->p.min && live <= a->p.min))
+			a->min_rtt_ns = mean_ns;
+		a->last_sample_ns = mean_ns;
+		a->updates++;
+		g = ALIM_TOLERANCE * (double)a->min_rtt_ns / (double)mean_ns;
+		if (g > 1.0)
+			g = 1.0;
+		if (g < ALIM_GRADIENT_MIN)
+			g = ALIM_GRADIENT_MIN;
+		a->last_gradient = g;
+		a->low_streak = g <= ALIM_GRADIENT_MIN ? a->low_streak + 1 : 0;
+		headroom = a->limit / ALIM_HEADROOM_DIV;
+		if (headroom < 1.0)
+			headroom = 1.0;
+		if (g >= 1.0) {
+			/* Slow start: +50% a step until the first sign of a queue. */
+			if (!a->queued && headroom < a->limit / 2)
+				headroom = a->limit / 2;
+			if ((double)live >= a->limit / 2)
+				a->limit = alim_clamp(a, a->limit + headroom);
+		} else {
+			if (g < ALIM_SLOW_START_EXIT)
+				a->queued = 1;
+			est = a->limit * g + headroom;
+			a->limit = alim_clamp(a, (1.0 - ALIM_SMOOTHING) * a->limit +
+						  ALIM_SMOOTHING * est);
+		}
+	}
+	if (now - a->probed_ns >= ALIM_PROBE_EVERY_NS ||
+	    a->low_streak >= ALIM_LOW_STREAK) {
+		a->low_streak = 0;
+		a->probe_ticks = ALIM_PROBE_TICKS_MAX;
+		a->probe_samples = 0;
+		a->probe_sum_ns = 0;
+		a->acc_samples = 0;
+		a->acc_sum_ns = 0;
+		a->probes++;
+	}
+	return alim_limit(a);
+}
