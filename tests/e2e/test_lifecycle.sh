@@ -304,8 +304,9 @@ scenario_drift_under_churn() {
 		"corrected $fixed of $rounds; corrections $cstart -> $c1" "$fixed" -eq "$rounds" || :
 	e2e_kill "$churn"
 	e2e_wait_for 5 "held live back to 0" held_is 0 || true
-	tap_assert "(h) when the churn ends: live 0, corrections exactly the drift injected ($injected)" \
-		"$(admctl status --json)" "$(held_live):$(( $(corrections) - cstart ))" = "0:$injected" || :
+	c1=$(( $(corrections) - cstart ))
+	tap_assert "(h) when the churn ends: live 0 (the counter is exact), at least the injected drift ($injected) corrected" \
+		"corrected $c1; $(admctl status --json)" "$(held_live)" = 0 -a "$c1" -ge "$injected" || :
 }
 
 scenario_failed_start
