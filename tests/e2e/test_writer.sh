@@ -143,10 +143,12 @@ scenario_burst_floor() {
 		"config $cfg/s, live $live/s, offered $offered/s" \
 		"$live" -ge $((cfg * 6 / 10)) -a "$live" -gt 400 || :
 	# A window of ~30 ms: the bound is the rate over the window plus the
-	# burst in force (1, raised to one clock tick of tolerance: 5 at 4 ms).
+	# burst in force (1, raised to one clock tick of tolerance: 5 at 4 ms),
+	# plus one coarse-clock tick (4 more) by which the data plane's window
+	# can exceed the client's. A burst of 50 (the file's) would be far over.
 	over=0
 	for ((r = 0; r < ROUNDS; r++)); do
-		v=$(jq -r --argjson rate "$RATE" '.ok - ((.elapsed_ms * $rate / 1000) | floor) - 6' \
+		v=$(jq -r --argjson rate "$RATE" '.ok - ((.elapsed_ms * $rate / 1000) | floor) - 10' \
 			"$E2E_TMP/a_live$r.json")
 		[ "$v" -gt "$over" ] && over=$v
 	done
