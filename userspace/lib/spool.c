@@ -310,6 +310,34 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Replace dir/name with text, durably and atomically: write name.tmp,
+ * fdatasync it, rename it over name, fsync dir. 0 or -errno (the old file
+ * is intact then).
+ */
+static int replace_file(const char *dir, const char *name, const char *text)
+{
+	char path[SPOOL_PATH_MAX], tmp[SPOOL_PATH_MAX + 8];
+	int fd, ret;
+
+	if (dir_file(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, text, strlen(text));
+	if (!ret && fdatasync(fd))
+		ret = -errno;
+	close(fd);
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (!ret)
+		ret = fsync_dir(dir);
+	return ret;
+}
+
 int spool_read_id(const char *dir, __u64 *id)
 {
 	char path[SPOOL_PATH_MAX], text[32];
@@ -336,8 +364,8 @@ int spool_read_id(const char *dir, __u64 *id)
 /* spool.id, made once with a random id. */
 static int ensure_id(const char *dir, __u64 *id)
 {
-	char path[SPOOL_PATH_MAX], tmp[SPOOL_PATH_MAX], text[32];
-	int fd, ret;
+	char text[32];
+	int ret;
 
 	ret = spool_read_id(dir, id);
 	if (ret != -ENOENT)
@@ -346,23 +374,8 @@ static int ensure_id(const char *dir, __u64 *id)
 		if (getrandom(id, sizeof(*id), 0) != sizeof(*id))
 			return -EIO;
 	} while (!*id);
-	if (dir_file(path, sizeof(path), dir, SPOOL_ID_FILE))
-		return -ENAMETOOLONG;
-	if (dir_file(tmp, sizeof(tmp), dir, SPOOL_ID_FILE ".tmp"))
-		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%016llx\n", (unsigned long long)*id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, text, strlen(text));
-	if (!ret && fsync(fd))
-		ret = -errno;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (!ret)
-		ret = fsync_dir(dir);
-	return ret;
+	return replace_file(dir, SPOOL_ID_FILE, text);
 }
 
 int spool_cursor_load(const char *dir, struct spool_pos *pos)
@@ -392,27 +405,11 @@ int spool_cursor_load(const char *dir, struct spool_pos *pos)
 
 int spool_cursor_store(const char *dir, const struct spool_pos *pos)
 {
-	char path[SPOOL_PATH_MAX], tmp[SPOOL_PATH_MAX], text[128];
-	int fd, ret;
+	char text[128];
 
-	if (dir_file(path, sizeof(path), dir, SPOOL_CURSOR_FILE))
-		return -ENAMETOOLONG;
-	if (dir_file(tmp, sizeof(tmp), dir, SPOOL_CURSOR_FILE ".tmp"))
-		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "adm spool cursor 1 seq=%llu off=%llu\n",
 		 (unsigned long long)pos->seq, (unsigned long long)pos->off);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, text, strlen(text));
-	if (!ret && fdatasync(fd))
-		ret = -errno;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (!ret)
-		ret = fsync_dir(dir);
-	return ret;
+	return replace_file(dir, SPOOL_CURSOR_FILE, text);
 }
 
 /* ---------------------------------------------------------------- scan */
