@@ -259,8 +259,11 @@ scenario_preexisting() {
 	e2e_kill "$E2E_BG_PID"
 }
 
-conc_live_hex() {	# the adm_conc value of `held`, as bpftool prints it
-	bpftool -j map lookup pinned "$E2E_PIN/adm_conc" key $(printf '%d 0 0 0' "$1") | jq -r '.value | join(" ")'
+conc_live() {	# adm_conc[id].live as the kernel holds it now (the low 32 bits)
+	local b
+	b=($(bpftool -j map lookup pinned "$E2E_PIN/adm_conc" key $(printf '%d 0 0 0' "$1") |
+		jq -r '.value[0:4][]'))
+	echo $((b[0] + 256 * (b[1] + 256 * (b[2] + 256 * b[3]))))
 }
 
 # Constant churn for CHURN_S seconds (8 here, 300 in `make soak`): one
@@ -269,7 +272,10 @@ conc_live_hex() {	# the adm_conc value of `held`, as bpftool prints it
 # pass that overlaps N takes and releases cannot tell drift of N or less
 # from them, so during the churn at least 7 - CHURN_CONC must be corrected
 # within 5 s, and the rest as soon as a pass overlaps none (after the churn
-# at the latest): in the end exactly what was injected.
+# at the latest). The injection itself is a read and a write from here, not
+# an atomic add: a take or release landing between them makes that round's
+# drift 7 +- CHURN_CONC. So in the end: live exactly 0, and corrections at
+# least the injected drift less CHURN_CONC per round.
 CHURN_CONC=2
 corrections() { admctl status --json | jq '.services[] | select(.name == "held") | .reconcile.corrections'; }
 
@@ -286,7 +292,7 @@ scenario_drift_under_churn() {
 	for ((r = 0; r < rounds; r++)); do
 		t=$(date +%s)
 		c0=$(corrections)
-		live=$(held_live)
+		live=$(conc_live "$id")
 		bpftool map update pinned "$E2E_PIN/adm_conc" key $(printf '%d 0 0 0' "$id") \
 			value $(printf '%d 0 0 0 0 0 0 0 5 0 0 0 0 0 0 0' $((live + 7))) 2>/dev/null || true
 		injected=$((injected + 7))
@@ -305,8 +311,8 @@ scenario_drift_under_churn() {
 	e2e_kill "$churn"
 	e2e_wait_for 5 "held live back to 0" held_is 0 || true
 	c1=$(( $(corrections) - cstart ))
-	tap_assert "(h) when the churn ends: live 0 (the counter is exact), at least the injected drift ($injected) corrected" \
-		"corrected $c1; $(admctl status --json)" "$(held_live)" = 0 -a "$c1" -ge "$injected" || :
+	tap_assert "(h) when the churn ends: live 0 (the counter is exact), the injected drift ($injected, less $CHURN_CONC per round in flight) corrected" \
+		"corrected $c1; $(admctl status --json)" "$(held_live)" = 0 -a "$c1" -ge $((injected - rounds * CHURN_CONC)) || :
 }
 
 scenario_failed_start
