@@ -175,11 +175,12 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 	if (!src) {
 		/*
 		 * A source of a service without verify was charged in
-		 * adm_rate before its first handshake: its bucket moves
-		 * into the new entry (no fresh burst for completing a
-		 * handshake), and the old entry goes.
+		 * its adm_rate partition before its first handshake: its
+		 * bucket moves into the new entry (no fresh burst for
+		 * completing a handshake), and the old entry goes.
 		 */
-		struct adm_src_tat *before = bpf_map_lookup_elem(&adm_rate, &fp);
+		void *part = bpf_map_lookup_elem(&adm_rate, &id);
+		struct adm_src_tat *before = part ? bpf_map_lookup_elem(part, &fp) : NULL;
 
 		/* Field by field: an initializer would become a .rodata.cst32 map. */
 		fresh.syn_tat = before ? before->tat : 0;
@@ -187,8 +188,8 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 		fresh.live = 1;
 		fresh.verified_s = now / ADM_NS_PER_SEC;
 		if (!bpf_map_update_elem(&adm_src, &fp, &fresh, BPF_NOEXIST)) {
-			if (before)
-				bpf_map_delete_elem(&adm_rate, &fp);
+			if (before && part)
+				bpf_map_delete_elem(part, &fp);
 			goto counted;
 		}
 		src = bpf_map_lookup_elem(&adm_src, &fp);	/* lost the race */

@@ -7,7 +7,8 @@
  *      adm_src entry (its GCRA; a never-verified source of a verify
  *      service: the stranger budgets, no insert), then global (live +
  *      pending handshakes) and per-source concurrency
- * other packets: optional per-source packet GCRA (adm_pkt_rate)
+ * other packets: optional per-source packet GCRA (the service's adm_pkt_rate
+ *      partition)
  * -> one exit that counts, samples, bounds RSTs and acts (verdict.h).
  */
 #include <linux/bpf.h>
@@ -64,28 +65,34 @@ static __always_inline int adm_cidr_hit(void *map, __u64 word,
 
 /*
  * Charge a SYN of a source with no adm_src entry, of a service without
- * verify, to its own bucket in adm_rate (created on first sight, which
- * conforms). Returns 1 if it conforms.
+ * verify, to its own bucket in the service's adm_rate partition (created
+ * on first sight, which conforms). Returns 1 if it conforms. A service
+ * with no partition keeps no such state: the policy writer creates the
+ * partition before it turns the rate on.
  */
-static __always_inline int adm_charge_new(const struct adm_fp_key *fp,
+static __always_inline int adm_charge_new(__u32 id, const struct adm_fp_key *fp,
 					  const struct adm_service *svc, __u64 now)
 {
 	struct adm_src_tat *e, fresh;
+	void *part;
 	int i;
 
 	if (!svc->syn.emission_ns)
 		return 1;
+	part = bpf_map_lookup_elem(&adm_rate, &id);
+	if (!part)
+		return 1;
 	/* Field by field: an initializer would become a .rodata.cst16 map. */
 	fresh.syn_hits = 1;
 	for (i = 0; i < 2; i++) {
-		e = bpf_map_lookup_elem(&adm_rate, fp);
+		e = bpf_map_lookup_elem(part, fp);
 		if (e) {
 			__sync_fetch_and_add(&e->syn_hits, 1);
 			return adm_gcra_charge(&e->tat, now, &svc->syn);
 		}
 		adm_gcra_conforms(0, now, svc->syn.emission_ns, svc->syn.tau_ns,
 				  &fresh.tat);
-		if (!bpf_map_update_elem(&adm_rate, fp, &fresh, BPF_NOEXIST))
+		if (!bpf_map_update_elem(part, fp, &fresh, BPF_NOEXIST))
 			return 1;
 		/* Lost the insert race: charge the entry the winner made. */
 	}
@@ -164,7 +171,7 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 		reason = adm_charge_stranger(id, svc, p, g, now);
 		if (reason != ADM_R_NONE)
 			return reason;
-	} else if (!adm_charge_new(&fp, svc, now)) {
+	} else if (!adm_charge_new(id, &fp, svc, now)) {
 		return ADM_R_RATE_SOURCE;
 	}
 
@@ -200,6 +207,7 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	struct adm_global *g;
 	__u32 reason, action, zero = 0;
 	__u64 now = 0;		/* read from the clock only when needed */
+	void *part;
 
 	if (!p)
 		return XDP_PASS;
@@ -229,13 +237,14 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 		return adm_finish(ctx, p, id, action, reason, st, now);
 	}
 
-	if (svc->pkt.emission_ns) {
+	/* The service's own packet-rate partition (none: no packet rate state). */
+	if (svc->pkt.emission_ns && (part = bpf_map_lookup_elem(&adm_pkt_rate, &id))) {
 		struct adm_fp_key fp;
 
 		if (!now)
 			now = adm_now();
 		adm_fingerprint(&fp, id, svc, p);
-		if (!adm_gcra_charge_key(&adm_pkt_rate, &fp, now, &svc->pkt))
+		if (!adm_gcra_charge_key(part, &fp, now, &svc->pkt))
 			return adm_finish(ctx, p, id, ADM_A_DROP,
 					  ADM_R_RATE_PACKET, st, now);
 	}

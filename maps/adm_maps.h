@@ -72,22 +72,47 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src SEC(".maps");
 
-/* (service, fingerprint, sig 0) -> SYN GCRA of a never-verified source of a service without verify (xdp). */
-struct {
+/*
+ * Per-service partitions: adm_rate and adm_pkt_rate are arrays indexed by
+ * service id whose slot holds that service's own LRU_HASH (created by
+ * userspace/lib/part.c, sized from the service's rate_sources and
+ * pkt_sources), so one service's spoofed sources evict only its own
+ * entries. An empty slot means the service keeps no such state. The inner
+ * declarations below are only the template the outer map is created with:
+ * the kernel checks type, key, value and flags of every inner map against
+ * it, not max_entries. Sizes, not types: a program that never touches
+ * the values gets only a forward declaration of their struct in its BTF.
+ */
+struct adm_rate_part {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_RATE_SOURCES);
-	__type(key, struct adm_fp_key);
-	__type(value, struct adm_src_tat);
+	__uint(max_entries, ADM_PART_TEMPLATE);
+	__uint(key_size, sizeof(struct adm_fp_key));
+	__uint(value_size, sizeof(struct adm_src_tat));
+};
+
+struct adm_pkt_part {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_PART_TEMPLATE);
+	__uint(key_size, sizeof(struct adm_fp_key));
+	__uint(value_size, sizeof(__u64));
+};
+
+/* service id -> its LRU (service, fingerprint, sig 0) -> SYN GCRA of a never-verified source of a service without verify (xdp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct adm_rate_part);
 } adm_rate SEC(".maps");
 
-/* (service, fingerprint, sig 0) -> packet GCRA TAT (pkt_rate), apart from SYN state (xdp). */
+/* service id -> its LRU (service, fingerprint, sig 0) -> packet GCRA TAT (pkt_rate), apart from SYN state (xdp). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ADM_MAX_RATE_SOURCES);
-	__type(key, struct adm_fp_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, ADM_MAX_SERVICES);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct adm_pkt_part);
 } adm_pkt_rate SEC(".maps");
 
 /*

@@ -19,8 +19,13 @@
 #define ADM_MAX_SOURCES		262144	/* adm_src entries (sources that completed a handshake) */
 #endif
 #ifndef ADM_MAX_RATE_SOURCES
-#define ADM_MAX_RATE_SOURCES	262144	/* adm_rate, adm_pkt_rate entries each */
+#define ADM_MAX_RATE_SOURCES	4194304	/* most entries of one service's adm_rate or adm_pkt_rate partition */
 #endif
+#ifndef ADM_RATE_SOURCES_DEFAULT
+#define ADM_RATE_SOURCES_DEFAULT 65536	/* a partition's entries unless configured */
+#endif
+#define ADM_RATE_SOURCES_MIN	1024	/* fewest entries of a partition */
+#define ADM_PART_TEMPLATE	64	/* entries of the inner map template libbpf creates at load */
 #ifndef ADM_MAX_EVSAMPLE
 #define ADM_MAX_EVSAMPLE	65536	/* adm_evsample entries */
 #endif

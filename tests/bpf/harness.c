@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -14,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "cidr.h"
+#include "part.h"
 #include "harness.h"
 #include "adm_xdp.skel.h"
 #include "adm_pass.skel.h"
@@ -230,11 +232,10 @@ static int zero_ports(struct h_ctx *h, const struct bpf_map *map)
  * Repeats until empty (an entry could be added by nobody here, but a
  * key that vanished meanwhile is fine).
  */
-static int empty_map(const struct bpf_map *map)
+static int empty_fd(int fd, size_t ksz, __u32 max)
 {
-	size_t ksz = bpf_map__key_size(map), n, i;
-	__u32 max = bpf_map__max_entries(map);
-	int fd = bpf_map__fd(map), err = 0;
+	size_t n, i;
+	int err = 0;
 	__u8 *keys;
 
 	if (!ksz || ksz > 256)
@@ -258,6 +259,23 @@ static int empty_map(const struct bpf_map *map)
 out:
 	free(keys);
 	return err;
+}
+
+static int empty_map(const struct bpf_map *map)
+{
+	return empty_fd(bpf_map__fd(map), bpf_map__key_size(map), bpf_map__max_entries(map));
+}
+
+static int empty_part(int fd, __u32 id, void *arg)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	(void)id;
+	(void)arg;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	return empty_fd(fd, info.key_size, info.max_entries);
 }
 
 int h_reset(struct h_ctx *h)
@@ -285,6 +303,10 @@ int h_reset(struct h_ctx *h)
 		case BPF_MAP_TYPE_LPM_TRIE:
 			err = empty_map(map);
 			break;
+		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+			/* Partitions stay (as their sizes), emptied. */
+			err = adm_part_each(bpf_map__fd(map), empty_part, NULL);
+			break;
 		case BPF_MAP_TYPE_RINGBUF:
 			err = ring_buffer__consume(h->rb);
 			err = err < 0 ? err : 0;
@@ -307,7 +329,14 @@ int h_add_service(struct h_ctx *h, __u32 id, __u8 proto, __u16 port,
 		  const struct adm_service *svc)
 {
 	__u32 key = adm_port_key(proto, port);
+	char err[256];
 
+	/* As the policy writer: the partitions a rate needs, before the service. */
+	if (adm_part_prepare(h_map_fd(h, ADM_MAP_RATE), h_map_fd(h, ADM_MAP_PKT_RATE), id,
+			     svc, 0, 0, err, sizeof(err))) {
+		fprintf(stderr, "# %s\n", err);
+		return -EIO;
+	}
 	if (bpf_map_update_elem(h->fd_services, &id, svc, BPF_ANY))
 		return -errno;
 	if (bpf_map_update_elem(h->fd_ports, &key, &id, BPF_ANY))
@@ -541,24 +570,79 @@ int h_map_fd(struct h_ctx *h, const char *name)
 	return map ? bpf_map__fd(map) : -ENOENT;
 }
 
-int h_map_count(struct h_ctx *h, const char *name)
+/* Keys in the map fd (keys of ksz bytes), or -errno. */
+static int count_fd(int fd, size_t ksz)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(h->skel->obj, name);
 	__u8 key[256], next[256];
-	int fd, n = 0;
+	int n = 0;
 
-	if (!map)
-		return -ENOENT;
-	if (bpf_map__key_size(map) > sizeof(key))
+	if (ksz > sizeof(key))
 		return -E2BIG;
-	fd = bpf_map__fd(map);
 	if (bpf_map_get_next_key(fd, NULL, next))
 		return errno == ENOENT ? 0 : -errno;
 	do {
 		n++;
-		memcpy(key, next, bpf_map__key_size(map));
+		memcpy(key, next, ksz);
 	} while (!bpf_map_get_next_key(fd, key, next));
 	return errno == ENOENT ? n : -errno;
+}
+
+static int count_part(int fd, __u32 id, void *arg)
+{
+	int n = count_fd(fd, sizeof(struct adm_fp_key));
+
+	(void)id;
+	if (n < 0)
+		return n;
+	*(int *)arg += n;
+	return 0;
+}
+
+int h_map_count(struct h_ctx *h, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(h->skel->obj, name);
+	int n = 0, err;
+
+	if (!map)
+		return -ENOENT;
+	if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+		err = adm_part_each(bpf_map__fd(map), count_part, &n);
+		return err ? err : n;
+	}
+	return count_fd(bpf_map__fd(map), bpf_map__key_size(map));
+}
+
+int h_part_fd(struct h_ctx *h, const char *name, __u32 id)
+{
+	int outer = h_map_fd(h, name);
+
+	return outer < 0 ? outer : adm_part_open(outer, id);
+}
+
+int h_part_count(struct h_ctx *h, const char *name, __u32 id)
+{
+	int fd = h_part_fd(h, name, id), n;
+
+	if (fd < 0)
+		return fd;
+	n = count_fd(fd, sizeof(struct adm_fp_key));
+	close(fd);
+	return n;
+}
+
+int h_part_size(struct h_ctx *h, const char *name, __u32 id, __u32 entries)
+{
+	char err[256];
+	int outer = h_map_fd(h, name);
+
+	if (outer < 0)
+		return outer;
+	if (adm_part_ensure(outer, strcmp(name, ADM_MAP_PKT_RATE) ? ADM_PART_RATE : ADM_PART_PKT,
+			    id, entries, err, sizeof(err))) {
+		fprintf(stderr, "# %s\n", err);
+		return -EIO;
+	}
+	return 0;
 }
 
 void h_events_clear(struct h_ctx *h)

@@ -122,8 +122,22 @@ void h_events_clear(struct h_ctx *h);
 /* File descriptor of adm_xdp's map called `name`, or -ENOENT. */
 int h_map_fd(struct h_ctx *h, const char *name);
 
-/* Number of keys in the hash/LRU/LPM map called `name`, or -errno. */
+/*
+ * Number of keys in the hash/LRU/LPM map called `name` (a partitioned
+ * map, adm_rate or adm_pkt_rate: in all its partitions), or -errno.
+ */
 int h_map_count(struct h_ctx *h, const char *name);
+
+/*
+ * Service id's partition of the partitioned map `name` (part.h): a new fd
+ * (caller closes) or -errno (-ENOENT: none); its number of keys; give it
+ * `entries` entries (created, or replaced keeping what fits). h_add_service
+ * creates the partitions a service's rates need (default size); h_reset
+ * empties partitions but keeps them.
+ */
+int h_part_fd(struct h_ctx *h, const char *name, __u32 id);
+int h_part_count(struct h_ctx *h, const char *name, __u32 id);
+int h_part_size(struct h_ctx *h, const char *name, __u32 id, __u32 entries);
 
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 h_now_ns(void);

@@ -4,7 +4,8 @@
  * BPF_PROG_TEST_RUN: random-source SYN floods from the whole IPv4 space
  * and from a whole IPv6 /32 (strangers stay within their budget, verified
  * clients keep passing, no per-packet insert, no verified state evicted),
- * a spoofed packet flood that must not evict SYN state, the per-CPU RST
+ * a spoofed packet flood that must not evict SYN state, one service's
+ * flood that must not evict another's rate state, the per-CPU RST
  * budget, the cluster global block and the per-source SYN hit counts.
  * The packets never leave the kernel's test run.
  *
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf.h>
@@ -86,14 +88,18 @@ static int run_from(struct h_ctx *h, int family, const char *src, __u8 flags,
 	return err ? err : (int)r.action;
 }
 
-/* Entries of every LRU hash map but adm_evsample (sampling is bounded per CPU-second). */
+/*
+ * Entries of every LRU hash map (partitions included) but adm_evsample
+ * (sampling is bounded per CPU-second).
+ */
 static int lru_entries(struct h_ctx *h)
 {
 	struct bpf_map *map;
 	int n = 0, c;
 
 	bpf_object__for_each_map(map, h->skel->obj) {
-		if (bpf_map__type(map) != BPF_MAP_TYPE_LRU_HASH ||
+		if ((bpf_map__type(map) != BPF_MAP_TYPE_LRU_HASH &&
+		     bpf_map__type(map) != BPF_MAP_TYPE_ARRAY_OF_MAPS) ||
 		    !strcmp(bpf_map__name(map), ADM_MAP_EVSAMPLE))
 			continue;
 		c = h_map_count(h, bpf_map__name(map));
@@ -241,6 +247,81 @@ static bool test_pkt_flood_isolation(struct h_ctx *h)
 }
 
 /*
+ * Services apart (issue 9 item 4): spoofed sources at service A's port,
+ * many times what A's partitions hold, ACKs (adm_pkt_rate) and SYNs
+ * (adm_rate, A without verify), must leave service B's partitions as they
+ * were: B's abusive client stays over its packet and SYN rates instead of
+ * getting a fresh burst. Partitions at the smallest size, so a shared map
+ * of the same total would have evicted B's entries many times over.
+ */
+#define ISO_A		1
+#define ISO_B		2
+#define ISO_PORT_A	80
+#define ISO_PORT_B	81
+#define ISO_PART	ADM_RATE_SOURCES_MIN
+#define ISO_FLOOD_N	(ISO_PART * 16)
+
+static bool test_service_isolation(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE, .fp_mode = ADM_FP_IP, .ipv4_prefix = 32,
+		.ipv6_prefix = 64, .on_rate = ADM_A_DROP, .on_conn_full = ADM_A_DEFER,
+		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+		.syn = PER_MIN(1, 1), .pkt = PER_MIN(1, 1),
+	};
+	const char *abuser = "10.77.2.9";
+	static const char *const maps[] = { ADM_MAP_RATE, ADM_MAP_PKT_RATE };
+	char src[INET_ADDRSTRLEN];
+	struct adm_stat st = {};
+	bool ok = true;
+	int i, m, rc, a_syn = 0, a_ack = 0;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, ISO_A, IPPROTO_TCP, ISO_PORT_A, &svc), "write service A") ||
+	    !ASSERT_OK(h_add_service(h, ISO_B, IPPROTO_TCP, ISO_PORT_B, &svc), "write service B"))
+		return false;
+	for (m = 0; m < 2; m++)
+		for (i = ISO_A; i <= ISO_B; i++)
+			if (!ASSERT_OK(h_part_size(h, maps[m], i, ISO_PART), "size a partition"))
+				return false;
+	/* B's abusive client spends its one SYN and its one packet. */
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_SYN, ISO_PORT_B), XDP_PASS, "B: SYN 1");
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_SYN, ISO_PORT_B), XDP_DROP, "B: SYN 2");
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_PASS, "B: ACK 1");
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_DROP, "B: ACK 2");
+	for (i = 0; ok && i < ISO_FLOOD_N; i++) {
+		__u32 a = (__u32)rng();
+
+		inet_ntop(AF_INET, &a, src, sizeof(src));
+		rc = run_from(h, 4, src, PKT_TCP_SYN, ISO_PORT_A);
+		a_syn += rc == XDP_PASS;
+		rc = run_from(h, 4, src, PKT_TCP_ACK, ISO_PORT_A);
+		a_ack += rc == XDP_PASS;
+		if (rc < 0)
+			ok &= ASSERT_OK(rc, "flood packet runs");
+	}
+	tap_diag("%d spoofed sources at A (SYN + ACK each): %d SYNs and %d ACKs admitted; "
+		 "partitions A %d + %d entries, B %d + %d (capacity %d each)", ISO_FLOOD_N,
+		 a_syn, a_ack, h_part_count(h, ADM_MAP_RATE, ISO_A),
+		 h_part_count(h, ADM_MAP_PKT_RATE, ISO_A), h_part_count(h, ADM_MAP_RATE, ISO_B),
+		 h_part_count(h, ADM_MAP_PKT_RATE, ISO_B), ISO_PART);
+	/* The flood really churned A's partitions: each source got its fresh bucket. */
+	ok &= ASSERT_EQ(a_syn, ISO_FLOOD_N, "A: every spoofed source's first SYN admitted");
+	ok &= ASSERT_GE(h_part_count(h, ADM_MAP_PKT_RATE, ISO_A), ISO_PART / 2,
+			"A's packet partition filled");
+	ok &= ASSERT_EQ(h_part_count(h, ADM_MAP_RATE, ISO_B), 1, "B's SYN partition: only its client");
+	ok &= ASSERT_EQ(h_part_count(h, ADM_MAP_PKT_RATE, ISO_B), 1,
+			"B's packet partition: only its client");
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_SYN, ISO_PORT_B), XDP_DROP,
+			    "B: after the flood at A the abusive client's SYN is still over its rate");
+	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_DROP,
+			    "B: after the flood at A the abusive client's packet is still over its rate");
+	h_stat(h, ISO_B, ADM_V_DROP, ADM_R_RATE_PACKET, &st);
+	ok &= ASSERT_EQ(st.packets, 2, "B: packet-rate drops counted under B");
+	return ok;
+}
+
+/*
  * issue 9 item 6: at most ADM_RST_PER_SEC REJECT replies per CPU per
  * second; the rest are dropped and counted.
  */
@@ -350,7 +431,7 @@ static bool test_syn_hits(struct h_ctx *h)
 	struct adm_src_tat tat = {};
 	struct adm_fp_key kv, kn;
 	bool ok = true;
-	int i;
+	int i, part;
 
 	svc.flags = ADM_SVC_ACTIVE;	/* no verify: strangers get adm_rate entries */
 	svc.syn = (struct adm_gcra)PER_MIN(1, 2);
@@ -367,8 +448,11 @@ static bool test_syn_hits(struct h_ctx *h)
 	run_from(h, 4, "10.77.1.1", PKT_TCP_ACK, SVC_PORT);
 	ok &= ASSERT_OK(bpf_map_lookup_elem(h->fd_src, &kv, &src) ? -errno : 0, "read adm_src");
 	ok &= ASSERT_EQ(src.syn_hits, 3, "adm_src.syn_hits: admitted and refused SYNs, no ACK");
-	ok &= ASSERT_OK(bpf_map_lookup_elem(h_map_fd(h, ADM_MAP_RATE), &kn, &tat) ? -errno : 0,
-			"read adm_rate");
+	part = h_part_fd(h, ADM_MAP_RATE, SVC_ID);
+	ok &= ASSERT_OK(part < 0 ? part : bpf_map_lookup_elem(part, &kn, &tat) ? -errno : 0,
+			"read the service's adm_rate partition");
+	if (part >= 0)
+		close(part);
 	ok &= ASSERT_EQ(tat.syn_hits, 3, "adm_rate.syn_hits");
 	{
 		struct adm_src_hits sh;
@@ -412,7 +496,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(7);
+	tap_plan(8);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -426,6 +510,9 @@ int main(void)
 		   "flood: random sources from a whole IPv6 /32: the same");
 	tap_result(test_pkt_flood_isolation(&h),
 		   "flood: a spoofed packet flood does not give any source its SYN burst back");
+	tap_result(test_service_isolation(&h),
+		   "isolation: a spoofed flood at one service's port evicts none of another "
+		   "service's rate state");
 	tap_result(test_rst_budget(&h),
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),

@@ -48,7 +48,7 @@
 			"breaker_accept_queue, breaker_pressure, breaker_probe, " \
 			"probe_interval, probe_timeout, breaker_window, " \
 			"breaker_cooldown, half_open_permille, depends_on, " \
-			"cluster_conn_rate, on_store_failure"
+			"cluster_conn_rate, on_store_failure, rate_sources, pkt_sources"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
 #define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb] or [service NAME]"
@@ -304,6 +304,12 @@ static const struct bad_case bad_cases[] = {
 	{ "conn_limit: overflow", SVC("conn_limit = 99999999999999999999"),
 	  NAME ":3: [service web] conn_limit = '99999999999999999999': out of "
 	  "range; allowed: 0..10000000" },
+	{ "rate_sources: below min", SVC("rate_sources = 1023"),
+	  NAME ":3: [service web] rate_sources = '1023': out of range; "
+	  "allowed: 1024..4194304" },
+	{ "pkt_sources: above max", SVC("pkt_sources = 4194305"),
+	  NAME ":3: [service web] pkt_sources = '4194305': out of range; "
+	  "allowed: 1024..4194304" },
 	{ "conn_limit: garbage", SVC("conn_limit = lots"),
 	  NAME ":3: [service web] conn_limit = 'lots': not a decimal number; "
 	  "allowed: 0..10000000" },

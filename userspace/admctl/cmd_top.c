@@ -3,8 +3,8 @@
  * admctl top: the heaviest sources, straight from the per-source maps:
  *   conns  live connections (adm_src, counted by the socket layer)
  *   rate   how far a source's GCRA TAT runs ahead of now (SYN: adm_src and
- *          adm_rate; packets: adm_pkt_rate): the further ahead, the more
- *          of its burst it has used up
+ *          adm_rate; packets: adm_pkt_rate; both one partition per
+ *          service): the further ahead, the more of its burst it has used up
  *   drops  refusals since the source's last sampled event (adm_evsample):
  *          a window of at most about a second per source
  */
@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "admctl.h"
 #include "live.h"
+#include "part.h"
 #include "clock.h"
 #include "pins.h"
 #include "util.h"
@@ -173,6 +174,21 @@ static int collect(struct top_ctx *t, int fd, enum top_map kind)
 		}
 	}
 	return rc;
+}
+
+/* adm_rate and adm_pkt_rate: one partition per service (part.h). */
+struct top_part {
+	struct top_ctx *t;
+	enum top_map kind;
+};
+
+static int collect_part(int fd, __u32 id, void *arg)
+{
+	struct top_part *tp = arg;
+
+	if (tp->t->only && id != tp->t->only)
+		return 0;
+	return collect(tp->t, fd, tp->kind);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -359,7 +375,17 @@ int do_top(struct ctl *ctl, int argc, char **argv)
 			ret = ctl_open_fail(ctl, map, fd);
 			goto out;
 		}
-		rc = collect(t, fd, by_maps[t->by][i].kind);
+		if (by_maps[t->by][i].kind == TM_RATE || by_maps[t->by][i].kind == TM_PKT) {
+			struct top_part tp = { t, by_maps[t->by][i].kind };
+
+			rc = adm_part_each(fd, collect_part, &tp);
+			if (rc < 0 && rc != -ENOMEM) {
+				ret = ctl_open_fail(ctl, map, rc);
+				goto out;
+			}
+		} else {
+			rc = collect(t, fd, by_maps[t->by][i].kind);
+		}
 		close(fd);
 		fd = -1;
 		if (rc) {

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "part.h"
 #include "pins.h"
 #include "stats.h"
 #include "util.h"
@@ -49,11 +50,14 @@ static void help(struct buf *b, const char *name, const char *type,
 	adm_buf_family(b, name, type, text);
 }
 
-/* The maps whose occupancy is exported. */
+/*
+ * The maps whose occupancy is exported. Partitioned maps (max 0: one LRU
+ * per service, part.h) report the sums over their services' partitions.
+ */
 static const struct { const char *name; long max; } occ_maps[] = {
 	{ ADM_MAP_SRC, ADM_MAX_SOURCES },
-	{ ADM_MAP_RATE, ADM_MAX_RATE_SOURCES },
-	{ ADM_MAP_PKT_RATE, ADM_MAX_RATE_SOURCES },
+	{ ADM_MAP_RATE, 0 },
+	{ ADM_MAP_PKT_RATE, 0 },
 	{ ADM_MAP_GLOBAL_BLOCK, ADM_MAX_GBLOCK },
 	{ ADM_MAP_ALLOW, ADM_MAX_CIDRS },
 	{ ADM_MAP_DENY, ADM_MAX_CIDRS },
@@ -74,6 +78,7 @@ struct mx_server {
 	pthread_cond_t occ_cond;
 	int occ_stop;
 	long occ[OCC_N];		/* -1: not counted (yet) */
+	long occ_cap[OCC_N];		/* capacity of partitioned maps, as counted */
 	__u64 occ_ns;			/* CLOCK_MONOTONIC of the last count */
 	__u64 occ_cost_ns;		/* how long it took */
 };
@@ -83,17 +88,15 @@ struct mx_server {
  * syscall); maps without batch support are walked key by key. -1 if the
  * map cannot be opened.
  */
-static long map_entries(const char *root, const char *name)
+static long fd_entries(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), count, out;
 	void *keys = NULL, *vals = NULL;
-	int fd = adm_map_open(root, name, 1), rc;
 	long n = 0;
+	int rc;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
-	if (fd < 0)
-		return -1;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		goto out;
 	keys = malloc((size_t)info.key_size * MX_OCC_BATCH);
@@ -128,6 +131,46 @@ static long map_entries(const char *root, const char *name)
 out:
 	free(keys);
 	free(vals);
+	return n;
+}
+
+struct part_sum {
+	long entries, capacity;
+};
+
+static int part_add(int fd, __u32 id, void *arg)
+{
+	struct part_sum *sum = arg;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	long n = fd_entries(fd);
+
+	(void)id;
+	if (n < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -1;
+	sum->entries += n;
+	sum->capacity += info.max_entries;
+	return 0;
+}
+
+/*
+ * Entries of the map pinned as root/name (-1 if it cannot be read); for a
+ * partitioned map the sum over its partitions, their capacity in *cap.
+ */
+static long map_entries(const char *root, const char *name, int part, long *cap)
+{
+	int fd = adm_map_open(root, name, 1);
+	struct part_sum sum = {};
+	long n;
+
+	if (fd < 0)
+		return -1;
+	if (part) {
+		n = adm_part_each(fd, part_add, &sum) ? -1 : sum.entries;
+		*cap = sum.capacity;
+	} else {
+		n = fd_entries(fd);
+	}
 	close(fd);
 	return n;
 }
@@ -135,7 +178,7 @@ out:
 static void *occ_main(void *arg)
 {
 	struct mx_server *mx = arg;
-	long n[OCC_N];
+	long n[OCC_N], cap[OCC_N];
 	size_t i;
 
 	pthread_mutex_lock(&mx->occ_lock);
@@ -144,10 +187,14 @@ static void *occ_main(void *arg)
 		struct timespec until;
 
 		pthread_mutex_unlock(&mx->occ_lock);
-		for (i = 0; i < OCC_N; i++)
-			n[i] = map_entries(mx->pin_root, occ_maps[i].name);
+		for (i = 0; i < OCC_N; i++) {
+			cap[i] = occ_maps[i].max;
+			n[i] = map_entries(mx->pin_root, occ_maps[i].name,
+					   !occ_maps[i].max, &cap[i]);
+		}
 		pthread_mutex_lock(&mx->occ_lock);
 		memcpy(mx->occ, n, sizeof(n));
+		memcpy(mx->occ_cap, cap, sizeof(cap));
 		mx->occ_ns = adm_mono_ns();
 		mx->occ_cost_ns = mx->occ_ns - t0;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -162,12 +209,13 @@ static void *occ_main(void *arg)
 
 static void occupancy(struct buf *b, struct mx_server *mx)
 {
-	long n[OCC_N];
+	long n[OCC_N], cap[OCC_N];
 	__u64 at, cost;
 	size_t i;
 
 	pthread_mutex_lock(&mx->occ_lock);
 	memcpy(n, mx->occ, sizeof(n));
+	memcpy(cap, mx->occ_cap, sizeof(cap));
 	at = mx->occ_ns;
 	cost = mx->occ_cost_ns;
 	pthread_mutex_unlock(&mx->occ_lock);
@@ -176,9 +224,12 @@ static void occupancy(struct buf *b, struct mx_server *mx)
 	for (i = 0; i < OCC_N; i++)
 		if (n[i] >= 0)
 			put(b, "adm_map_entries{map=\"%s\"} %ld\n", occ_maps[i].name, n[i]);
-	help(b, "adm_map_capacity", "gauge", "Maximum entries of a BPF map.");
+	help(b, "adm_map_capacity", "gauge",
+	     "Maximum entries of a BPF map (adm_rate, adm_pkt_rate: of all services' partitions).");
 	for (i = 0; i < OCC_N; i++)
-		put(b, "adm_map_capacity{map=\"%s\"} %ld\n", occ_maps[i].name, occ_maps[i].max);
+		if (occ_maps[i].max || n[i] >= 0)
+			put(b, "adm_map_capacity{map=\"%s\"} %ld\n", occ_maps[i].name,
+			    occ_maps[i].max ? occ_maps[i].max : cap[i]);
 	help(b, "adm_map_entries_age_seconds", "gauge",
 	     "Age of the adm_map_entries figures.");
 	put(b, "adm_map_entries_age_seconds %.3f\n",

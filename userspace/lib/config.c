@@ -1216,6 +1216,8 @@ enum {
 	SK_DEPENDS_ON,
 	SK_CLUSTER_CONN_RATE,
 	SK_ON_STORE_FAILURE,
+	SK_RATE_SOURCES,
+	SK_PKT_SOURCES,
 	SK__MAX,
 };
 
@@ -1256,6 +1258,12 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_IPV6_PREFIX] = { .name = "ipv6_prefix", .parse = parse_num,
 			     SVC_FIELD(ipv6_prefix),
 			     .min = 1, .max = CFG_V6_PREFIX_MAX },
+	[SK_RATE_SOURCES] = { .name = "rate_sources", .parse = parse_num,
+			      SVC_FIELD(rate_sources),
+			      .min = ADM_RATE_SOURCES_MIN, .max = ADM_MAX_RATE_SOURCES },
+	[SK_PKT_SOURCES] = { .name = "pkt_sources", .parse = parse_num,
+			     SVC_FIELD(pkt_sources),
+			     .min = ADM_RATE_SOURCES_MIN, .max = ADM_MAX_RATE_SOURCES },
 	/* socket layer: verified sources, reaping */
 	[SK_VERIFY] = { .name = "verify", .parse = parse_enum,
 			SVC_FIELD(verify), .min = CFG_NO, .max = CFG_YES,

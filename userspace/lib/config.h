@@ -149,6 +149,8 @@ struct adm_svc_config {
 	__u8 fp_mode;			/* enum adm_fp_mode */
 	__u8 ipv4_prefix;
 	__u8 ipv6_prefix;
+	__u32 rate_sources;		/* adm_rate partition entries, 0 = default */
+	__u32 pkt_sources;		/* adm_pkt_rate partition entries, 0 = default */
 	/* socket layer */
 	int verify;			/* unverified sources use shared budgets */
 	__u8 unv_ipv4_prefix;		/* default 24 */

@@ -14,6 +14,7 @@
 #include "mapstatus.h"
 #include "clock.h"
 #include "ops.h"
+#include "part.h"
 #include "pins.h"
 #include "util.h"
 
@@ -261,7 +262,7 @@ static int op_limits(const char *pin_root, const struct adm_op *op,
 	struct adm_service svc, next;
 	struct adm_conc cur = {}, *conc = NULL;
 	char text[VALUE_TEXT_MAX];
-	int services = -1, concfd = -1, key, ret;
+	int services = -1, concfd = -1, ratefd = -1, pktfd = -1, key, ret;
 	__u64 limit;
 	__u32 id;
 
@@ -310,11 +311,25 @@ static int op_limits(const char *pin_root, const struct adm_op *op,
 		}
 		/* One aligned store of `limit`: `live` is never touched. */
 		__atomic_store_n(&conc[id].limit, limit, __ATOMIC_RELAXED);
-	} else if (bpf_map_update_elem(services, &id, &next, BPF_EXIST)) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write service %s: %s", op->service,
-			 strerror(errno));
-		goto out;
+	} else {
+		/* A rate turned on gets its partition first (the size it had, or the default). */
+		ratefd = map_open(pin_root, ADM_MAP_RATE, 0, err, errlen);
+		pktfd = map_open(pin_root, ADM_MAP_PKT_RATE, 0, err, errlen);
+		if (ratefd < 0 || pktfd < 0) {
+			ret = ratefd < 0 ? ratefd : pktfd;
+			goto out;
+		}
+		if (adm_part_prepare(ratefd, pktfd, id, &next, 0, 0, err, errlen)) {
+			ret = -EIO;
+			goto out;
+		}
+		if (bpf_map_update_elem(services, &id, &next, BPF_EXIST)) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot write service %s: %s", op->service,
+				 strerror(errno));
+			goto out;
+		}
+		adm_part_retire(ratefd, pktfd, id, &next);
 	}
 	adm_live_format(key, &next, limit, text, sizeof(text));
 	snprintf(res->after, sizeof(res->after), "%s %s=%s", op->service, op->key, text);
@@ -325,6 +340,10 @@ out:
 		close(services);
 	if (concfd >= 0)
 		close(concfd);
+	if (ratefd >= 0)
+		close(ratefd);
+	if (pktfd >= 0)
+		close(pktfd);
 	return ret;
 }
 

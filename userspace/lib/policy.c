@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "part.h"
 #include "pins.h"
 #include "policy.h"
 #include "util.h"
@@ -56,12 +57,13 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 }
 
 struct policy_fds {
-	int services, ports, state, conc, meta;
+	int services, ports, state, conc, meta, rate, pkt_rate;
 };
 
 static void close_fds(struct policy_fds *f)
 {
-	int *all[] = { &f->services, &f->ports, &f->state, &f->conc, &f->meta };
+	int *all[] = { &f->services, &f->ports, &f->state, &f->conc, &f->meta,
+		       &f->rate, &f->pkt_rate };
 	size_t i;
 
 	for (i = 0; i < ADM_ARRAY_SIZE(all); i++)
@@ -78,6 +80,8 @@ static int open_fds(const char *root, struct policy_fds *f, char *err,
 		{ &f->state, ADM_MAP_STATE },
 		{ &f->conc, ADM_MAP_CONC },
 		{ &f->meta, ADM_MAP_META },
+		{ &f->rate, ADM_MAP_RATE },
+		{ &f->pkt_rate, ADM_MAP_PKT_RATE },
 	};
 	size_t i;
 
@@ -130,15 +134,18 @@ out:
 
 /*
  * Per-source maps keyed by struct adm_fp_key (service id first): what a
- * service id leaves behind that a new service must not inherit.
+ * service id leaves behind that a new service must not inherit. (The
+ * per-service partitions of adm_rate and adm_pkt_rate go whole.)
  */
 static const char *const per_source_maps[] = {
-	ADM_MAP_SRC, ADM_MAP_RATE, ADM_MAP_PKT_RATE, ADM_MAP_GLOBAL_BLOCK,
+	ADM_MAP_SRC, ADM_MAP_GLOBAL_BLOCK,
 };
 
 /* Delete every entry of service `id` from the per-source maps. */
-static void forget_sources(const char *root, __u32 id)
+static void forget_sources(const char *root, const struct policy_fds *f, __u32 id)
 {
+	adm_part_drop(f->rate, id);
+	adm_part_drop(f->pkt_rate, id);
 	struct adm_fp_key *doomed = NULL, key, *prev;
 	size_t i, n, cap = 0;
 
@@ -272,7 +279,7 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 		if (!fresh[id])
 			continue;
 		forget_stats(cfg->pin_root, id);
-		forget_sources(cfg->pin_root, id);
+		forget_sources(cfg->pin_root, &f, id);
 		if (bpf_map_update_elem(f.state, &id, &clean, BPF_ANY) ||
 		    bpf_map_update_elem(f.meta, &id, &blank, BPF_ANY))
 			goto map_err;
@@ -289,8 +296,13 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 		if (!sc)
 			continue;
 		adm_policy_service(sc, &svc);
+		/* Its partitions exist before a rate that needs them is on. */
+		if (adm_part_prepare(f.rate, f.pkt_rate, id, &svc, sc->rate_sources,
+				     sc->pkt_sources, err, errlen))
+			goto out;
 		if (bpf_map_update_elem(f.services, &id, &svc, BPF_ANY))
 			goto map_err;
+		adm_part_retire(f.rate, f.pkt_rate, id, &svc);
 		__atomic_store_n(&conc[id].limit, policy_conn_limit(sc, &conc[id]),
 				 __ATOMIC_RELAXED);
 		bpf_map_lookup_elem(f.state, &id, &st);
@@ -314,6 +326,7 @@ int adm_policy_apply(struct adm_config *cfg, char *err, size_t errlen)
 		if (bpf_map_update_elem(f.services, &id, &off, BPF_ANY) ||
 		    bpf_map_update_elem(f.meta, &id, &meta, BPF_ANY))
 			goto map_err;
+		adm_part_retire(f.rate, f.pkt_rate, id, NULL);
 		__atomic_store_n(&conc[id].limit, 0, __ATOMIC_RELAXED);
 	}
 	ret = 0;

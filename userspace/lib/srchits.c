@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "part.h"
 #include "srchits.h"
 
 #define SH_BATCH	4096	/* entries per bpf_map_lookup_batch */
@@ -179,6 +180,14 @@ static int sh_read_map(struct adm_src_hits *h, int fd, size_t vsize, size_t hoff
 	return 0;
 }
 
+/* One service's adm_rate partition (part.h). */
+static int sh_read_part(int fd, __u32 id, void *arg)
+{
+	(void)id;
+	return sh_read_map(arg, fd, sizeof(struct adm_src_tat),
+			   offsetof(struct adm_src_tat, syn_hits));
+}
+
 int adm_src_hits_read(struct adm_src_hits *h, int src_fd, int rate_fd, int baseline,
 		      const struct adm_src_report *rep, __u64 now_ms,
 		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out)
@@ -190,8 +199,7 @@ int adm_src_hits_read(struct adm_src_hits *h, int src_fd, int rate_fd, int basel
 	err = sh_read_map(h, src_fd, sizeof(struct adm_src),
 			  offsetof(struct adm_src, syn_hits));
 	if (!err && rate_fd >= 0)
-		err = sh_read_map(h, rate_fd, sizeof(struct adm_src_tat),
-				  offsetof(struct adm_src_tat, syn_hits));
+		err = adm_part_each(rate_fd, sh_read_part, h);
 	if (err) {
 		/* Nothing appended; the next pass starts from the same counts. */
 		for (i = 0; i < h->cap; i++)

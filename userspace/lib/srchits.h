@@ -63,7 +63,8 @@ int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries);
 void adm_src_hits_free(struct adm_src_hits *h);
 
 /*
- * Read every entry of adm_src (src_fd) and adm_rate (rate_fd); for each source whose count grew
+ * Read every entry of adm_src (src_fd) and of every service's adm_rate
+ * partition (rate_fd: the outer map, part.h); for each source whose count grew
  * since the previous read (a new source, or one the LRU evicted and
  * recreated, counts in full), add the growth to its window count and, as
  * rep[service] says (NULL: report every delta), append what is to be
