@@ -87,7 +87,8 @@ static __always_inline int adm_charge_new(__u32 id, const struct adm_fp_key *fp,
 	for (i = 0; i < 2; i++) {
 		e = bpf_map_lookup_elem(part, fp);
 		if (e) {
-			__sync_fetch_and_add(&e->syn_hits, 1);
+			if (svc->flags & ADM_SVC_HITS)
+				__sync_fetch_and_add(&e->syn_hits, 1);
 			return adm_gcra_charge(&e->tat, now, &svc->syn);
 		}
 		adm_gcra_conforms(0, now, svc->syn.emission_ns, svc->syn.tau_ns,
@@ -161,7 +162,9 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 
 	src = bpf_map_lookup_elem(&adm_src, &fp);
 	if (src) {
-		__sync_fetch_and_add(&src->syn_hits, 1);
+		/* A locked add costs as much as the rest of the lookup: only for the cluster. */
+		if (svc->flags & ADM_SVC_HITS)
+			__sync_fetch_and_add(&src->syn_hits, 1);
 		if (svc->syn.emission_ns &&
 		    !adm_gcra_charge(&src->syn_tat, now, &svc->syn))
 			return ADM_R_RATE_SOURCE;

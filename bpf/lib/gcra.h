@@ -34,6 +34,16 @@ static __always_inline int adm_gcra_charge(__u64 *tat, __u64 now,
 	return 0;
 }
 
+/* Whether one event would conform now (nothing is charged: a read only). */
+static __always_inline int adm_gcra_would(const __u64 *tat, __u64 now,
+					  const struct adm_gcra *g)
+{
+	__u64 next;
+
+	return adm_gcra_conforms(*(volatile const __u64 *)tat, now, g->emission_ns,
+				 g->tau_ns, &next);
+}
+
 /*
  * Charge one event to the key's TAT in an LRU map, creating the entry on
  * first sight. emission_ns == 0 means unlimited.

@@ -4,8 +4,9 @@
  * the per-prefix budget lives in a fixed table (adm_stranger) indexed by
  * a keyed hash of (service, prefix), and the service-wide new-source
  * budget in adm_newsrc_rate. Neither inserts nor evicts anything, so a
- * flood from the whole address space costs two array lookups per SYN and
- * leaves every verified source's state alone.
+ * flood from the whole address space costs one array lookup and no write
+ * per SYN once the new-source budget is spent, and leaves every verified
+ * source's state alone.
  *
  * Bound: strangers admitted by a service in T seconds <= new_source_rate
  * x T + new_source_burst, whatever their addresses. Prefixes whose hashes
@@ -38,7 +39,8 @@ static __always_inline __u64 adm_hash_seed(struct adm_global *g)
 /*
  * Charge a SYN from a never-verified source to its prefix's slot and to
  * the service's new-source budget. Returns the refusal reason or
- * ADM_R_NONE. A service with no new-source budget refuses every stranger
+ * ADM_R_NONE: a spent new-source budget refuses first (without charging
+ * the prefix), then the prefix's budget, then the new-source charge. A service with no new-source budget refuses every stranger
  * (the config requires one with verify = yes; a hand-written policy
  * without it fails closed, never open).
  */
@@ -48,9 +50,16 @@ static __always_inline __u32 adm_charge_stranger(__u32 id,
 						 struct adm_global *g, __u64 now)
 {
 	__u32 prefix[4], slot;
-	__u64 *tat;
+	__u64 *tat, *newsrc;
 
 	if (!svc->new_sources.emission_ns)
+		return ADM_R_RATE_NEW_SOURCES;
+	/*
+	 * The flood path: once the new-source budget is spent, refuse before
+	 * any write (no prefix slot charged, no cache line dirtied).
+	 */
+	newsrc = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
+	if (newsrc && !adm_gcra_would(newsrc, now, &svc->new_sources))
 		return ADM_R_RATE_NEW_SOURCES;
 	if (svc->unv_prefix.emission_ns && g) {
 		adm_mask_addr(prefix, p->saddr, p->family,
@@ -61,8 +70,7 @@ static __always_inline __u32 adm_charge_stranger(__u32 id,
 		if (tat && !adm_gcra_charge(tat, now, &svc->unv_prefix))
 			return ADM_R_RATE_PREFIX_UNVERIFIED;
 	}
-	tat = bpf_map_lookup_elem(&adm_newsrc_rate, &id);
-	if (tat && !adm_gcra_charge(tat, now, &svc->new_sources))
+	if (newsrc && !adm_gcra_charge(newsrc, now, &svc->new_sources))
 		return ADM_R_RATE_NEW_SOURCES;
 	return ADM_R_NONE;
 }

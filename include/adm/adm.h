@@ -154,6 +154,7 @@ enum adm_breaker {
 #define ADM_SVC_ACTIVE		(1U << 0)	/* slot in use */
 #define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
 #define ADM_SVC_LATENCY		(1U << 2)	/* sockops measures request latency (breaker module) */
+#define ADM_SVC_HITS		(1U << 3)	/* count syn_hits per source (cluster_conn_rate) */
 
 /*
  * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,

@@ -6,7 +6,8 @@
  * sampled BENCH_ROUNDS times, each sample right after a floor sample on
  * the same packet; the report is the median and its ratio to the median
  * of the adjacent floors. Prints a table and writes JSON to argv[1]
- * (default build/bench/micro.json).
+ * (default build/bench/micro.json). MICRO_ONLY=name,... runs only those
+ * cases (for profiling; the JSON then holds zeros for the others).
  *
  * How REJECT is measured, and why not with `repeat`: BPF_PROG_TEST_RUN
  * in its normal mode copies data_in into the kernel once and runs the
@@ -419,6 +420,20 @@ static int write_json(const char *path, struct h_ctx *h)
 	return err;
 }
 
+/* MICRO_ONLY="name,name": run only these cases (profiling); unset: all. */
+static bool selected(const struct bench_case *c)
+{
+	const char *only = getenv("MICRO_ONLY"), *p;
+	size_t n = strlen(c->name);
+
+	if (!only || !*only)
+		return true;
+	for (p = only; (p = strstr(p, c->name)); p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = argc > 1 ? argv[1] : BENCH_DEFAULT_OUT;
@@ -453,6 +468,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < N_CASES; i++) {
 			struct bench_case *c = &cases[i];
 			__u64 runs = c->method == BM_REPEAT ? BENCH_REPEAT : PER_CALL_RUNS;
+
+			if (!selected(c))
+				continue;
 
 			err = h_reset(&h);
 			if (!err && !c->setup(&h, &pkt))
@@ -490,6 +508,8 @@ int main(int argc, char **argv)
 		double med = median(cases[i].samples, BENCH_ROUNDS);
 		double fmed = median(cases[i].floors, BENCH_ROUNDS);
 
+		if (!selected(&cases[i]))
+			continue;
 		printf("%-24s %-9s %10.1f %10.1f %8.2f  %s\n", cases[i].name,
 		       cases[i].method == BM_REPEAT ? "repeat" : "per-call", med, fmed,
 		       fmed > 0 ? med / fmed : 0.0, cases[i].what);

@@ -433,7 +433,7 @@ static bool test_syn_hits(struct h_ctx *h)
 	bool ok = true;
 	int i, part;
 
-	svc.flags = ADM_SVC_ACTIVE;	/* no verify: strangers get adm_rate entries */
+	svc.flags = ADM_SVC_ACTIVE | ADM_SVC_HITS;	/* no verify: strangers get adm_rate entries */
 	svc.syn = (struct adm_gcra)PER_MIN(1, 2);
 	if (!ASSERT_OK(h_reset(h), "reset maps") ||
 	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||

@@ -204,8 +204,8 @@ static __u32 m_judge_syn(struct model *m, const struct m_pkt *p, __u32 *action)
 			return ADM_R_RATE_SOURCE;
 	} else if (s->flags & ADM_SVC_VERIFY) {
 		*action = s->on_unverified ? s->on_unverified : ADM_A_DROP;
-		if (!s->new_sources.emission_ns)
-			return ADM_R_RATE_NEW_SOURCES;
+		if (!s->new_sources.emission_ns || m->newsrc >= burst_of(&s->new_sources))
+			return ADM_R_RATE_NEW_SOURCES;	/* spent: refused before the prefix is charged */
 		if (s->unv_prefix.emission_ns &&
 		    !m_charge(&s->unv_prefix, m_slot_count(m, m_slot(m, p->src))))
 			return ADM_R_RATE_PREFIX_UNVERIFIED;

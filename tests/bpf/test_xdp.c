@@ -649,11 +649,14 @@ static const struct fixture fixtures[] = {
 		     DEFERRED(SYN6(), RATE_NEW_SOURCES, .check = check_no_source_state) } },
 	{ "verify: a verified source bypasses both budgets, has its own rate",
 	  .svc = SERVICE(.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .syn = PER_MIN(1, 3),
-			 .unv_prefix = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1)),
+			 .unv_prefix = PER_MIN(1, 1), .new_sources = PER_MIN(1, 2)),
 	  .verified = { "10.77.1.1" },
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.2")),
+		     /* Refused by its prefix: the new-source budget keeps its token. */
 		     DROPPED(SYN4(.src = "10.77.1.3"), RATE_PREFIX_UNVERIFIED),
-		     DROPPED(SYN4(.src = "10.77.9.3"), RATE_NEW_SOURCES),
+		     ADMITTED(SYN4(.src = "10.77.9.3")),
+		     /* Spent: refused before its (fresh) prefix is looked at. */
+		     DROPPED(SYN4(.src = "10.77.8.3"), RATE_NEW_SOURCES),
 		     ADMITTED(SYN4(.src = "10.77.1.1"), .repeat = 3),
 		     DROPPED(SYN4(.src = "10.77.1.1"), RATE_SOURCE) } },
 	{ "verify: without ADM_SVC_VERIFY strangers get per-source buckets",

@@ -48,6 +48,8 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 		out->flags |= ADM_SVC_VERIFY;
 	if (sc->brk.latency_ns || sc->brk.conn_limit_auto)
 		out->flags |= ADM_SVC_LATENCY;	/* the breaker module's signal */
+	if (sc->cluster_conn_rate.count)
+		out->flags |= ADM_SVC_HITS;	/* the cluster module reads syn_hits */
 	out->unv_ipv4_prefix = sc->unv_ipv4_prefix;
 	out->unv_ipv6_prefix = sc->unv_ipv6_prefix;
 	out->unv_prefix = adm_rate_to_gcra_dp(&sc->unverified_rate, sc->unverified_burst);
