@@ -210,10 +210,12 @@ struct adm_conc {
  * when it admits a SYN of a service with a conn_limit; sockops takes one
  * back at establishment; a bucket older than the previous epoch counts
  * for nothing, so a lost handshake or a retransmitted SYN holds a slot
- * for at most 2 x ADM_PENDING_NS.
+ * for at most 2 x ADM_PENDING_NS: 1 s, the first SYN-ACK retransmit
+ * (TCP_TIMEOUT_INIT). A handshake slower than ADM_PENDING_NS may stop
+ * counting before it is established (at worst one such per slot).
  */
 #ifndef ADM_PENDING_NS
-#define ADM_PENDING_NS		1000000000ULL
+#define ADM_PENDING_NS		500000000ULL
 #endif
 #define ADM_PENDING_COUNT_BITS	24
 #define ADM_PENDING_COUNT_MASK	((1ULL << ADM_PENDING_COUNT_BITS) - 1)

@@ -56,6 +56,7 @@
 #define UNLIMITED_EMISSION_NS	1
 #define UNLIMITED_TAU_NS	(1000ULL * H_NS_PER_SEC)
 #define HUGE_LIMIT		1000000000ULL
+#define RANDOM_SRC_OFF		(14 + 12)	/* IPv4 source address behind an untagged Ethernet header */
 
 enum bench_method { BM_REPEAT, BM_PER_CALL };
 
@@ -68,6 +69,7 @@ struct bench_case {
 	__u32 action;			/* XDP action every run must return */
 	__u32 verdict, reason;		/* stat every run must count (for adm_xdp) */
 	bool floor_only;		/* the floor row itself */
+	bool random_src;		/* per call: a new random IPv4 source each call */
 	double samples[BENCH_ROUNDS], floors[BENCH_ROUNDS];
 };
 
@@ -266,6 +268,10 @@ static struct bench_case cases[] = {
 	     ADM_R_RATE_SOURCE, "SYN refused by rate, drop, one run per call"),
 	CASE("syn_reject_per_call", BM_PER_CALL, setup_syn_reject, XDP_TX, ADM_V_REJECT,
 	     ADM_R_RATE_SOURCE, "SYN refused by rate, reject: RST built, XDP_TX"),
+	{ .name = "syn_flood_random_per_call", .method = BM_PER_CALL,
+	  .setup = setup_syn_stranger4, .action = XDP_DROP, .verdict = ADM_V_DROP,
+	  .reason = ADM_R_RATE_NEW_SOURCES, .random_src = true,
+	  .what = "flood SYN as syn_stranger_v4, a random source of the whole IPv4 space each call" },
 };
 
 #define N_CASES	(int)(sizeof(cases) / sizeof(cases[0]))
@@ -298,11 +304,13 @@ static double median(const double *v, int n)
  * BENCH_REPEAT runs, or the median of PER_CALL_RUNS single runs. Every
  * run must return `action`. 0 or -errno (message printed).
  */
-static int sample(struct h_ctx *h, int prog_fd, const __u8 *f, int len,
-		  enum bench_method m, __u32 action, const char *name, double *ns)
+static int sample(struct h_ctx *h, int prog_fd, __u8 *f, int len,
+		  enum bench_method m, bool random_src, __u32 action, const char *name,
+		  double *ns)
 {
 	static struct h_result r;
 	static __u32 d[PER_CALL_RUNS];
+	static __u64 x = 0x9e3779b97f4a7c15ULL;
 	int i, err;
 
 	if (m == BM_REPEAT) {
@@ -312,6 +320,13 @@ static int sample(struct h_ctx *h, int prog_fd, const __u8 *f, int len,
 		*ns = r.duration;
 	} else {
 		for (i = 0, err = 0; i < PER_CALL_RUNS && !err; i++) {
+			if (random_src) {
+				/* xorshift64: sources from the whole IPv4 space, cold caches */
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				memcpy(f + RANDOM_SRC_OFF, &x, 4);
+			}
 			err = h_run(h, prog_fd, f, len, 1, &r);
 			if (!err && r.action != action)
 				err = -EPROTO;
@@ -482,7 +497,7 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			/* The floor on the same frame, then the path. */
-			err = sample(&h, h.pass_fd, f, len, c->method, XDP_PASS, "adm_pass",
+			err = sample(&h, h.pass_fd, f, len, c->method, c->random_src, XDP_PASS, "adm_pass",
 				     &c->floors[r]);
 			if (err)
 				goto out;
@@ -493,7 +508,7 @@ int main(int argc, char **argv)
 			/* Setup's own runs (a spent burst) are not part of the count. */
 			err = h_stats_read(&h, before);
 			if (!err)
-				err = sample(&h, h.xdp_fd, f, len, c->method, c->action, c->name,
+				err = sample(&h, h.xdp_fd, f, len, c->method, c->random_src, c->action, c->name,
 					     &c->samples[r]);
 			if (!err)
 				err = check_counted(&h, c, before, after, runs);

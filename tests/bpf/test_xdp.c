@@ -576,7 +576,8 @@ static const struct fixture fixtures[] = {
 	  .steps = { ADMITTED(SYN4(.src = "10.77.1.1"), .repeat = 3),
 		     DEFERRED(SYN4(.src = "10.77.1.2"), CONC_GLOBAL),
 		     /* Lost handshakes stop counting after 2 x ADM_PENDING_NS. */
-		     ADMITTED(SYN4(.src = "10.77.1.3"), .sleep_ms = 2 * 1000 + 100) } },
+		     ADMITTED(SYN4(.src = "10.77.1.3"),
+			      .sleep_ms = 2 * ADM_PENDING_NS / H_NS_PER_MS + 100) } },
 	{ "conc_global: below the limit admitted",
 	  .svc = SERVICE(), .conc = { .live = 9, .limit = 10 },
 	  .steps = { ADMITTED(SYN4()) } },
