@@ -23,6 +23,7 @@
 #include "lib/latency.h"
 #include "lib/pending.h"
 #include "lib/service.h"
+#include "lib/srcfilter.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -171,6 +172,7 @@ static __always_inline void adm_track(struct bpf_sock_ops *skops)
 		}
 	}
 	/* The source's one entry: +1 live, verified now (created if new). */
+	adm_src_mark(&fp);	/* first: XDP looks only for marked keys */
 	src = bpf_map_lookup_elem(&adm_src, &fp);
 	if (!src) {
 		/*

@@ -21,6 +21,7 @@
 #include "lib/clock.h"
 #include "lib/gcra.h"
 #include "lib/pending.h"
+#include "lib/srcfilter.h"
 #include "lib/stranger.h"
 #include "lib/verdict.h"
 
@@ -160,7 +161,8 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 	if (adm_global_blocked(g, &fp, now))
 		return ADM_R_GLOBAL_BLOCK;
 
-	src = bpf_map_lookup_elem(&adm_src, &fp);
+	/* A source that never completed a handshake: no lookup (the flood path). */
+	src = adm_src_maybe(&fp) ? bpf_map_lookup_elem(&adm_src, &fp) : NULL;
 	if (src) {
 		/* A locked add costs as much as the rest of the lookup: only for the cluster. */
 		if (svc->flags & ADM_SVC_HITS)

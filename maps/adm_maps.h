@@ -72,6 +72,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src SEC(".maps");
 
+/* bit adm_src_filter_bit(key) -> "key may have an adm_src entry" (sockops, admd set; xdp reads). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_SRC_FILTER_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* userspace sets bits with atomic ors */
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_filter SEC(".maps");
+
 /*
  * Per-service partitions: adm_rate and adm_pkt_rate are arrays indexed by
  * service id whose slot holds that service's own LRU_HASH (created by

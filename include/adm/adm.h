@@ -85,6 +85,7 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_SRC_RECOUNT	"adm_src_recount"
 #define ADM_MAP_LAT		"adm_lat"
 #define ADM_MAP_SK_LAT		"adm_sk_lat"
+#define ADM_MAP_SRC_FILTER	"adm_src_filter"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -256,6 +257,32 @@ struct adm_src {
 	__u32 live;		/* live connections (sockops: +1 established, -1 close) */
 	__u32 verified_s;	/* CLOCK_MONOTONIC second of the last completed handshake */
 };
+
+/*
+ * adm_src_filter: ARRAY[ADM_SRC_FILTER_WORDS] of __u64, one bit per hash of
+ * a (service, address) key, set for every key that has had an adm_src
+ * entry (sockops at each established handshake, admd's recount when it
+ * creates one), never cleared. A clear bit means "no adm_src entry": the
+ * random-source flood path skips the hash lookup (a cache miss per SYN).
+ * A set bit only means "look". Not keyed: an adversary who picks spoofed
+ * sources whose bits are set buys the lookup every SYN paid before.
+ * False positives grow with the distinct keys ever verified: 1 - e^(-n /
+ * 2^22) (6% at 262144, 22% at 1M).
+ */
+#define ADM_SRC_FILTER_WORDS	65536	/* 2^22 bits, 512 KiB */
+
+static inline __u32 adm_src_filter_bit(const struct adm_fp_key *k)
+{
+	__u32 h = k->service * 0x9e3779b1U;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		h ^= k->addr[i];
+		h *= 0x85ebca6bU;
+		h ^= h >> 15;
+	}
+	return h >> 10;		/* 22 bits */
+}
 
 /*
  * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -16,6 +17,7 @@
 
 #include "cidr.h"
 #include "part.h"
+#include "srcfilter.h"
 #include "harness.h"
 #include "adm_xdp.skel.h"
 #include "adm_pass.skel.h"
@@ -225,6 +227,19 @@ static int zero_ports(struct h_ctx *h, const struct bpf_map *map)
 	return err;
 }
 
+/* Zero an mmapable array through its mapping (one memset, not an update per element). */
+static int zero_mmapable(const struct bpf_map *map)
+{
+	size_t len = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(p, 0, len);
+	munmap(p, len);
+	return 0;
+}
+
 /* Delete every key of a HASH, LRU_HASH or LPM_TRIE map. */
 /*
  * Collect every key, then delete them: deleting while walking restarts
@@ -290,6 +305,10 @@ int h_reset(struct h_ctx *h)
 				continue;	/* .rodata: load-time settings */
 			if (map == h->skel->maps.adm_ports) {
 				err = zero_ports(h, map);
+				break;
+			}
+			if (map == h->skel->maps.adm_src_filter) {
+				err = zero_mmapable(map);
 				break;
 			}
 			/* fallthrough */
@@ -407,6 +426,8 @@ int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live)
 
 	bpf_map_lookup_elem(h->fd_src, k, &src);
 	src.live = (__u32)live;
+	if (adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER), k))
+		return -EIO;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
@@ -416,6 +437,8 @@ int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns)
 
 	bpf_map_lookup_elem(h->fd_src, k, &src);
 	src.verified_s = when_ns / H_NS_PER_SEC;
+	if (adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER), k))
+		return -EIO;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
 
