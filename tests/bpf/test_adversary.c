@@ -27,6 +27,7 @@
 #include "adm_xdp.skel.h"
 #include "harness.h"
 #include "pkt.h"
+#include "srcfilter.h"
 #include "srchits.h"
 
 #define SVC_ID		1
@@ -322,6 +323,41 @@ static bool test_service_isolation(struct h_ctx *h)
 }
 
 /*
+ * adm_src_filter: XDP looks a source up in adm_src only when its bit is
+ * set, so writers set it before the entry. An entry without its bit is
+ * not seen (the source is judged as a stranger); with it, it is.
+ */
+static bool test_src_filter(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
+		.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,
+		.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,
+		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+		.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),
+	};
+	const char *addr = "10.77.3.3";
+	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };	/* far over its rate */
+	struct adm_fp_key k;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, &k), "key") ||
+	    !ASSERT_OK(bpf_map_update_elem(h->fd_src, &k, &src, BPF_ANY) ? -errno : 0,
+		       "write an adm_src entry without its filter bit"))
+		return false;
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_PASS,
+			    "unmarked: judged as a stranger (new-source budget), admitted");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
+	ok &= ASSERT_OK(adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER), &k), "mark the key");
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "marked: its adm_src entry is read, over its rate, dropped");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");
+	return ok;
+}
+
+/*
  * issue 9 item 6: at most ADM_RST_PER_SEC REJECT replies per CPU per
  * second; the rest are dropped and counted.
  */
@@ -496,7 +532,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(8);
+	tap_plan(9);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -513,6 +549,8 @@ int main(void)
 	tap_result(test_service_isolation(&h),
 		   "isolation: a spoofed flood at one service's port evicts none of another "
 		   "service's rate state");
+	tap_result(test_src_filter(&h),
+		   "src_filter: adm_src is read only for keys whose adm_src_filter bit is set");
 	tap_result(test_rst_budget(&h),
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),
