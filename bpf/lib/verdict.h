@@ -80,7 +80,12 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 	__builtin_memcpy(k.addr, p->saddr, sizeof(k.addr));
 	s = bpf_map_lookup_elem(&adm_evsample, &k);
 	if (s) {
-		__sync_fetch_and_add(&s->count, 1);
+		/*
+		 * Not a locked add: every refusal of an over-rate source passes
+		 * here, and the count is a sample's weight; CPUs racing on one
+		 * source may lose an increment.
+		 */
+		s->count++;
 		if (s->second == sec)
 			return;
 		/* Racing CPUs may both see a new second; one extra event is fine. */
