@@ -37,7 +37,9 @@ median_ms() {
 
 empty=$(median_ms)
 entries=0
-for m in adm_src adm_rate adm_pkt_rate adm_global_block; do
+# (adm_rate and adm_pkt_rate are per-service partitions, not pinned themselves:
+# a service without those rates has none to fill.)
+for m in adm_src adm_global_block; do
 	[ -e "$E2E_PIN/$m" ] || continue
 	max=$(bpftool -j map show pinned "$E2E_PIN/$m" | jq .max_entries)
 	entries=$((entries + $("$FILLMAP" "$E2E_PIN/$m" 1 "$max")))
