@@ -516,6 +516,16 @@ static bool test_syn_hits(struct h_ctx *h)
 		free(d);
 		adm_src_hits_free(&sh);
 	}
+	/* Without cluster_conn_rate (no ADM_SVC_HITS) nobody reads them: no locked add. */
+	svc.flags = ADM_SVC_ACTIVE;
+	memset(&src, 0, sizeof(src));
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_set_verified(h, &kv, h_now_ns()), "verified"))
+		return false;
+	run_from(h, 4, "10.77.1.1", PKT_TCP_SYN, SVC_PORT);
+	ok &= ASSERT_OK(bpf_map_lookup_elem(h->fd_src, &kv, &src) ? -errno : 0, "read adm_src");
+	ok &= ASSERT_EQ(src.syn_hits, 0, "without ADM_SVC_HITS no syn_hits are counted");
 	return ok;
 }
 
@@ -555,8 +565,8 @@ int main(void)
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),
 		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
-	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted, "
-		   "adm_src_hits_read sees them");
+	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted "
+		   "(cluster_conn_rate services only), adm_src_hits_read sees them");
 	err = tap_failures() ? 1 : 0;
 	h_close(&h);
 	return err;
