@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "adm/adm.h"
 #include "alim.h"
 #include "brk.h"
 
@@ -426,6 +427,30 @@ static void test_alim_probe_relearns(void **state)
 	assert_true(hi * 10 <= 16 * 13 + 10);
 }
 
+/*
+ * conn_limit = auto under cluster sync: the enforced limit is the adaptive
+ * limit capped by the node's share, never above either; a share of 0 from
+ * the cluster (refuse all) stays a refusal, no cap leaves the adaptive one.
+ */
+static void test_alim_enforced_cluster_cap(void **state)
+{
+	static const __u64 adaptive[] = { 2, 5, 17, 70, 1000 };
+	static const __u64 cap[] = { 1, 3, 17, 50, 999, 5000 };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(adaptive) / sizeof(adaptive[0]); i++) {
+		assert_int_equal(alim_enforced(adaptive[i], 0), adaptive[i]);
+		assert_true(alim_enforced(adaptive[i], ADM_CONC_REFUSE_ALL) == ADM_CONC_REFUSE_ALL);
+		for (j = 0; j < sizeof(cap) / sizeof(cap[0]); j++) {
+			__u64 e = alim_enforced(adaptive[i], cap[j]);
+
+			assert_true(e <= adaptive[i] && e <= cap[j]);
+			assert_true(e == adaptive[i] || e == cap[j]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_alim_follows_workers),
 		cmocka_unit_test(test_alim_bounds_and_idle),
 		cmocka_unit_test(test_alim_probe_relearns),
+		cmocka_unit_test(test_alim_enforced_cluster_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,7 @@
 			"breaker_accept_queue, breaker_pressure, breaker_probe, " \
 			"probe_interval, probe_timeout, breaker_window, " \
 			"breaker_cooldown, half_open_permille, depends_on, " \
-			"cluster_conn_rate, on_store_failure"
+			"cluster_conn_rate, on_store_failure, cluster_conn_limit"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
 #define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb] or [service NAME]"
@@ -120,7 +120,18 @@ static const struct bad_case bad_cases[] = {
 	  "allowed: an absolute path shorter than 4096 characters" },
 	{ "[adm]: unknown key", ADM("node = a"),
 	  NAME ":2: [adm] node = 'a': unknown key; allowed: interfaces, mode, "
-	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group" },
+	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group, "
+	  "pressure_socket, pressure_group" },
+	{ "pressure_socket without pressure_group", ADM("pressure_socket = /run/adm/p.sock"),
+	  NAME ":2: [adm] pressure_socket: given without pressure_group; allowed: "
+	  "pressure_socket = PATH together with pressure_group = GROUP (the group "
+	  "whose members may report pressure)" },
+	{ "pressure_group without pressure_socket", ADM("pressure_group = apps"),
+	  NAME ":2: [adm] pressure_group: given without pressure_socket; allowed: "
+	  "pressure_group = GROUP together with pressure_socket = PATH" },
+	{ "pressure_socket: relative", "[adm]\npressure_group = apps\npressure_socket = p.sock\n",
+	  NAME ":3: [adm] pressure_socket = 'p.sock': not an absolute path; "
+	  "allowed: an absolute path shorter than 108 characters" },
 	{ "control_socket: relative", ADM("control_socket = adm.sock"),
 	  NAME ":2: [adm] control_socket = 'adm.sock': not an absolute path; "
 	  "allowed: an absolute path shorter than 108 characters" },
@@ -218,6 +229,13 @@ static const struct bad_case bad_cases[] = {
 	{ "conn_limit_min without auto", SVC2("conn_limit = 10", "conn_limit_min = 5"),
 	  NAME ":4: [service web] conn_limit_min = '5': set without conn_limit = "
 	  "auto; allowed: together with conn_limit = auto" },
+	{ "cluster_conn_limit without auto", SVC2("conn_limit = 10", "cluster_conn_limit = 50"),
+	  NAME ":4: [service web] cluster_conn_limit = '50': set without conn_limit = "
+	  "auto; allowed: together with conn_limit = auto (a fixed conn_limit is "
+	  "already cluster-wide under [redis])" },
+	{ "cluster_conn_limit without [redis]", SVC2("conn_limit = auto", "cluster_conn_limit = 50"),
+	  NAME ":1: [service web] cluster_conn_limit: set without a [redis] section; "
+	  "allowed: cluster keys together with [redis]" },
 	{ "conn_limit_max without auto", SVC("conn_limit_max = 50"),
 	  NAME ":3: [service web] conn_limit_max = '50': set without conn_limit = "
 	  "auto; allowed: together with conn_limit = auto" },

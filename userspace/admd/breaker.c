@@ -45,6 +45,7 @@
 #include "breaker.h"
 #include "brk.h"
 #include "clock.h"
+#include "cluster.h"
 #include "control.h"
 #include "log.h"
 #include "mapstatus.h"
@@ -95,6 +96,8 @@ struct bk_svc {
 	int automatic;			/* any breaker signal configured */
 	struct brk brk;
 	struct alim alim;
+	__u64 cluster_cap;		/* rs_node_cap: 0 = none */
+	__u64 enforced;			/* adm_conc.limit written: alim_enforced() */
 	/* signals of the last tick */
 	__u64 queue, queue_max;		/* accept queue depth, backlog (0: no listener) */
 	int listening;
@@ -661,8 +664,14 @@ static void bk_tick(void *ctx)
 		if (s->c.conn_limit_auto && bk.conc) {
 			__u64 live = __atomic_load_n(&bk.conc[id].live, __ATOMIC_RELAXED);
 			__u64 lim = alim_update(&s->alim, now, s->lat_count,
-						s->lat_mean_ns, live);
+						s->lat_mean_ns, live), cap = 0;
 
+			if (rs_node_cap(id, &cap))
+				s->cluster_cap = cap;
+			else
+				s->cluster_cap = 0;
+			lim = alim_enforced(lim, s->cluster_cap);
+			s->enforced = lim;
 			__atomic_store_n(&bk.conc[id].limit, lim, __ATOMIC_RELAXED);
 		}
 	}
@@ -1029,8 +1038,10 @@ static void bk_cmd_pressure(struct admd *ad, struct ctl_req *r)
 	long long ttl = bk_ttl_ms(r);
 	struct bk_svc *s;
 	__u64 now = adm_mono_ns();
+	char err[ADM_ERR_MAX];
+	struct adm_audit a;
+	int changed;
 
-	(void)ad;
 	if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
 	    json_integer_value(lv) > ADM_DEGRADE_MAX) {
 		bk_usage(r, "pressure needs \"level\" 0..%d", ADM_DEGRADE_MAX);
@@ -1043,12 +1054,27 @@ static void bk_cmd_pressure(struct admd *ad, struct ctl_req *r)
 	s = bk_req_service(r, "pressure", 1);
 	if (!s)
 		return;
-	if (s->pressure != (__u32)json_integer_value(lv))
-		adm_info("pressure %s: %u -> %lld (reported by %s)", s->name, s->pressure,
-			 (long long)json_integer_value(lv), r->user);
+	/* A change of level is an audit record; a report that renews it is not. */
+	changed = s->pressure != (__u32)json_integer_value(lv);
+	if (changed && admd_audit_ready(ad, err, sizeof(err))) {
+		ctl_fail(r, "pressure refused: %s", err);
+		return;
+	}
+	if (changed) {
+		ctl_audit_init(r, &a, "pressure %s %lld (gid %u, %s)", s->name,
+			       (long long)json_integer_value(lv), (unsigned int)r->gid,
+			       r->pressure_socket ? "pressure socket" : "control socket");
+		snprintf(a.before, sizeof(a.before), "pressure %u", s->pressure);
+	}
 	s->pressure = (__u32)json_integer_value(lv);
 	s->pressure_until_ns = now + (__u64)(ttl ? ttl : BK_PRESSURE_TTL_MS) * BK_NS_PER_MS;
 	bk_degrade(now);
+	if (changed) {
+		snprintf(a.after, sizeof(a.after), "pressure %u for %lld ms", s->pressure,
+			 ttl ? ttl : (long long)BK_PRESSURE_TTL_MS);
+		snprintf(a.result, sizeof(a.result), "ok");
+		admd_audit(ad, &a, NULL, 0);
+	}
 	ctl_reply(r, json_pack("{s:s, s:i, s:I}", "service", s->name, "level",
 			       (int)s->pressure, "ttl_ms",
 			       (json_int_t)(ttl ? ttl : BK_PRESSURE_TTL_MS)));
@@ -1203,6 +1229,13 @@ static void bk_status(struct admd *ad, json_t *out)
 				"min_rtt_ms", bk_ns_ms(s->alim.min_rtt_ns),
 				"gradient", s->alim.last_gradient,
 				"probes", (json_int_t)s->alim.probes));
+		if (s->c.conn_limit_auto)
+			json_object_set_new(json_object_get(o, "adaptive"), "enforced",
+					    json_integer((json_int_t)s->enforced));
+		if (s->c.conn_limit_auto)
+			json_object_set_new(json_object_get(o, "adaptive"), "cluster_cap",
+					    s->cluster_cap ? json_integer((json_int_t)s->cluster_cap) :
+					    json_null());
 		json_array_append_new(svcs, o);
 	}
 	json_object_set_new(out, "services", svcs);

@@ -62,6 +62,7 @@ struct rs_svc {
 	char name[ADM_SVC_NAME_MAX];
 	__u32 id;
 	__u64 conn_limit;		/* cluster-wide, 0 = none */
+	int auto_limit;			/* conn_limit = auto: breaker writes adm_conc (rs_node_cap) */
 	__u64 rate, window_ms;		/* cluster_conn_rate */
 	__u8 on_fail;			/* enum adm_store_failure (resolved) */
 	/* thread-owned state */
@@ -184,7 +185,8 @@ static void rs_take_config(struct rs *rs, const struct adm_config *cfg)
 		}
 		snprintf(s->name, sizeof(s->name), "%s", sc->name);
 		s->id = sc->id;
-		s->conn_limit = sc->conn_limit;
+		s->auto_limit = sc->brk.conn_limit_auto;
+		s->conn_limit = s->auto_limit ? sc->cluster_conn_limit : sc->conn_limit;
 		s->rate = sc->cluster_conn_rate.count;
 		s->window_ms = sc->cluster_conn_rate.period_ns / RS_NS_PER_MS;
 		s->on_fail = sc->on_store_failure ? sc->on_store_failure :
@@ -293,8 +295,29 @@ static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 		limit = ADM_CONC_REFUSE_ALL;
 	if (!s->conn_limit && s->mode != SHARE_CLOSED)
 		return;		/* nothing cluster-wide: the policy's limit stands */
-	__atomic_store_n(&rs->conc[s->id].limit, limit, __ATOMIC_RELAXED);
 	s->enforced = limit;
+	if (!s->auto_limit)	/* auto: the breaker module writes it, capped (rs_node_cap) */
+		__atomic_store_n(&rs->conc[s->id].limit, limit, __ATOMIC_RELAXED);
+}
+
+int rs_node_cap(__u32 id, __u64 *cap)
+{
+	struct rs *rs = rs_g;
+	int k, found = 0;
+
+	if (!rs)
+		return 0;
+	pthread_mutex_lock(&rs->mu);
+	for (k = 0; k < rs->n_svcs; k++) {
+		const struct rs_svc *s = &rs->svcs[k];
+
+		if (s->id == id && (s->conn_limit || s->mode == SHARE_CLOSED)) {
+			*cap = s->enforced;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&rs->mu);
+	return found;
 }
 
 /* The "may be non-empty" bit of adm_global_block, before any insert. */

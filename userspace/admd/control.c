@@ -7,12 +7,15 @@
  * take more. Built in: status, logs, audit; every other command is served
  * by the module that registered it (struct admd_cmd). It is also a sink of
  * decision and audit records: the last CTL_RING of them, for `logs`.
+ * The optional pressure socket (control.h) shares the client machinery
+ * with clients of its own, each allowed one pressure report.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
+#include <ctype.h>
 #include <sys/epoll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,11 +43,15 @@
 #define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 #define EVENT_WRAP		"{\"event\":"
 #define CTL_TICK_MS		1000	/* idle clients are looked for this often */
+#define CTL_ALL_CLIENTS		(CTL_MAX_CLIENTS + CTL_PS_MAX_CLIENTS)
+#define CTL_PS_USAGE		"the pressure socket takes one line 'SERVICE LEVEL' (LEVEL 0..3) or the request 'admctl pressure' sends"
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
 	uid_t uid;			/* SO_PEERCRED at accept */
+	gid_t gid;
 	pid_t pid;
+	int ps;				/* a pressure socket client: one line, then closed */
 	char user[ADM_AUDIT_USER_MAX];
 	char in[ADM_CTL_REQ_MAX];
 	size_t in_len;
@@ -59,12 +66,15 @@ struct ctl_server {
 	struct admd *ad;
 	struct loop_timer *tick;
 	int lfd;
+	int plfd;			/* the pressure socket, -1: none */
 	char path[ADM_CTL_PATH_MAX];
+	char ppath[ADM_CTL_PATH_MAX];
 	char pin_root[PATH_MAX];
 	int meta_fd;			/* service names for decision records */
 	char *ring[CTL_RING];		/* JSON text of each record */
 	unsigned int ring_next, ring_n;
-	struct ctl_client c[CTL_MAX_CLIENTS];
+	/* control clients first, then CTL_PS_MAX_CLIENTS pressure clients */
+	struct ctl_client c[CTL_ALL_CLIENTS];
 };
 
 /* ---------------------------------------------------------------- clients */
@@ -207,7 +217,7 @@ static void ring_push(struct ctl_server *s, char *text)
 	s->ring_next = (s->ring_next + 1) % CTL_RING;
 	if (s->ring_n < CTL_RING)
 		s->ring_n++;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (i = 0; i < CTL_ALL_CLIENTS; i++) {
 		if (s->c[i].fd >= 0 && s->c[i].follow) {
 			client_record(&s->c[i], text);
 			client_flush(&s->c[i]);
@@ -407,8 +417,9 @@ static void req_module(struct ctl_server *s, struct ctl_client *c,
 		       const char *cmd, json_t *req)
 {
 	const struct admd_cmd *k = admd_cmd_find(s->ad, cmd, NULL);
-	struct ctl_req r = { .req = req, .uid = c->uid, .pid = c->pid,
-			     .user = c->user, .s = s, .c = c };
+	struct ctl_req r = { .req = req, .uid = c->uid, .gid = c->gid,
+			     .pid = c->pid, .user = c->user, .s = s, .c = c,
+			     .pressure_socket = c->ps };
 	char list[ADM_ERR_MAX];
 
 	if (!k) {
@@ -416,13 +427,62 @@ static void req_module(struct ctl_server *s, struct ctl_client *c,
 		client_error(c, "unknown command '%.64s'; commands: %s", cmd, list);
 		return;
 	}
-	if (k->write && !client_may_write(c)) {
+	/* The pressure socket's file mode already chose who may write there. */
+	if (k->write && !client_may_write(c) && !(c->ps && !strcmp(cmd, "pressure"))) {
 		client_error(c, "%s needs root", cmd);
 		return;
 	}
 	k->fn(s->ad, &r);
 	if (!r.answered)
 		ctl_fail(&r, "%s: admd gave no answer (a bug: please report it)", cmd);
+}
+
+/*
+ * The one line of a pressure socket client: "SERVICE LEVEL", or a JSON
+ * request whose "cmd" is "pressure"; served by the module that serves
+ * `admctl pressure`. Anything else is refused.
+ */
+static void handle_pressure_line(struct ctl_server *s, struct ctl_client *c,
+				 const char *line, size_t len)
+{
+	char name[ADM_SVC_NAME_MAX];
+	size_t i = 0, n = 0;
+	json_t *req;
+
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len && line[0] == '{') {
+		req = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(req) ||
+		    strcmp(json_string_value(json_object_get(req, "cmd")) ?: "", "pressure")) {
+			client_error(c, "%s; refused", CTL_PS_USAGE);
+			json_decref(req);
+			return;
+		}
+		req_module(s, c, "pressure", req);
+		json_decref(req);
+		return;
+	}
+	while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_' || line[i] == '-')) {
+		if (n + 1 < sizeof(name))
+			name[n++] = line[i];
+		i++;
+	}
+	name[n] = '\0';
+	if (!n || n != i || i + 2 != len || line[i] != ' ' ||
+	    line[i + 1] < '0' || line[i + 1] > '0' + ADM_DEGRADE_MAX) {
+		client_error(c, "%s; refused: '%.*s'", CTL_PS_USAGE,
+			     (int)(len < 64 ? len : 64), line);
+		return;
+	}
+	req = json_pack("{s:s, s:s, s:i}", "cmd", "pressure", "service", name,
+			"level", line[i + 1] - '0');
+	if (!req) {
+		client_error(c, "admd is out of memory");
+		return;
+	}
+	req_module(s, c, "pressure", req);
+	json_decref(req);
 }
 
 static void handle_line(struct ctl_server *s, struct ctl_client *c,
@@ -459,6 +519,11 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		       (nl = memchr(c->in, '\n', c->in_len))) {
 			size_t len = nl - c->in;
 
+			if (c->ps) {
+				handle_pressure_line(s, c, c->in, len);
+				c->closing = 1;		/* one line, one answer */
+				return;
+			}
 			handle_line(s, c, c->in, len);
 			memmove(c->in, nl + 1, c->in_len - len - 1);
 			c->in_len -= len + 1;
@@ -467,12 +532,17 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		}
 		if (c->fd < 0 || c->closing)
 			return;
-		if (c->in_len == sizeof(c->in)) {
-			client_error(c, "request longer than %d bytes", ADM_CTL_REQ_MAX);
+		if (c->in_len == (c->ps ? CTL_PS_LINE_MAX : sizeof(c->in))) {
+			if (c->ps)
+				client_error(c, "%s, of at most %d bytes; refused", CTL_PS_USAGE,
+					     CTL_PS_LINE_MAX);
+			else
+				client_error(c, "request longer than %d bytes", ADM_CTL_REQ_MAX);
 			c->closing = 1;
 			return;
 		}
-		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+		n = recv(c->fd, c->in + c->in_len,
+			 (c->ps ? CTL_PS_LINE_MAX : sizeof(c->in)) - c->in_len,
 			 MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -491,8 +561,11 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 
 static void on_client(void *ctx, int fd, __u32 events);
 
-static void client_accept(struct ctl_server *s)
+/* Accept on the control socket (ps = 0) or the pressure socket (ps = 1). */
+static void client_accept(struct ctl_server *s, int ps)
 {
+	int lo = ps ? CTL_MAX_CLIENTS : 0, hi = ps ? CTL_ALL_CLIENTS : CTL_MAX_CLIENTS;
+
 	for (;;) {
 		struct ucred cred = {};
 		socklen_t clen = sizeof(cred);
@@ -500,13 +573,13 @@ static void client_accept(struct ctl_server *s)
 		struct adm_audit who = {};
 		int fd, i;
 
-		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ps ? s->plfd : s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				adm_warn("control: accept failed: %s", strerror(errno));
 			return;
 		}
-		for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		for (i = lo; i < hi; i++) {
 			if (s->c[i].fd < 0) {
 				c = &s->c[i];
 				break;
@@ -515,8 +588,12 @@ static void client_accept(struct ctl_server *s)
 		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
 			static const char busy[] =
 				"{\"ok\":false,\"error\":\"admd serves at most 16 control clients at once; try again\"}\n";
+			static const char ps_busy[] =
+				"{\"ok\":false,\"error\":\"admd serves at most 16 pressure clients at once; try again\"}\n";
 
-			if (!c)
+			if (!c && ps)
+				send(fd, ps_busy, sizeof(ps_busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			else if (!c)
 				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
 			continue;
@@ -524,11 +601,14 @@ static void client_accept(struct ctl_server *s)
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->uid = cred.uid;
+		c->gid = cred.gid;
 		c->pid = cred.pid;
+		c->ps = ps;
 		who.uid = cred.uid;
 		adm_audit_set_user(&who);
 		snprintf(c->user, sizeof(c->user), "%s", who.user);
-		c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
+		c->deadline = adm_mono_ns() +
+			      (ps ? CTL_PS_IDLE_MS : CTL_IDLE_MS) * NS_PER_MS;
 		if (loop_add_fd(s->ad->loop, fd, EPOLLIN, on_client, s)) {
 			close(fd);
 			c->fd = -1;
@@ -542,7 +622,7 @@ static void on_client(void *ctx, int fd, __u32 events)
 	struct ctl_client *c = NULL;
 	int i;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		if (s->c[i].fd == fd)
 			c = &s->c[i];
 	if (!c)
@@ -560,9 +640,10 @@ static void on_client(void *ctx, int fd, __u32 events)
 
 static void on_listen(void *ctx, int fd, __u32 events)
 {
-	(void)fd;
+	struct ctl_server *s = ctx;
+
 	(void)events;
-	client_accept(ctx);
+	client_accept(s, fd == s->plfd);
 }
 
 /* Clients that asked nothing for CTL_IDLE_MS are closed. */
@@ -572,15 +653,19 @@ static void on_tick(void *ctx)
 	__u64 now = adm_mono_ns();
 	int i;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		if (s->c[i].fd >= 0 && s->c[i].deadline && s->c[i].deadline <= now)
 			client_close(&s->c[i]);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
 
-/* An existing socket at path: stale (removed, 0) or served by a live admd (-1). */
-static int clear_old_socket(const char *path, char *err, size_t errlen)
+/*
+ * An existing socket at path: stale (removed, 0) or served by a live admd
+ * (-1). key: the config key that names it, for the message.
+ */
+static int clear_old_socket(const char *path, const char *key, char *err,
+			    size_t errlen)
 {
 	struct stat st;
 	int fd;
@@ -588,27 +673,27 @@ static int clear_old_socket(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "cannot inspect control socket %s: %s", path,
+		snprintf(err, errlen, "cannot inspect %s %s: %s", key, path,
 			 strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen,
-			 "%s exists and is not a socket; remove it or set another [adm] control_socket",
-			 path);
+			 "%s exists and is not a socket; remove it or set another [adm] %s",
+			 path, key);
 		return -1;
 	}
 	fd = adm_ctl_connect(path, CTL_PROBE_MS);
 	if (fd >= 0) {
 		close(fd);
 		snprintf(err, errlen,
-			 "another admd answers on %s; stop it, or give this instance its own pin_root or [adm] control_socket",
-			 path);
+			 "another admd answers on %s; stop it, or give this instance its own pin_root or [adm] %s",
+			 path, key);
 		return -1;
 	}
 	if (unlink(path) && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove the stale control socket %s: %s",
-			 path, strerror(errno));
+		snprintf(err, errlen, "cannot remove the stale %s %s: %s",
+			 key, path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -634,8 +719,8 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 		snprintf(err, errlen, "control socket: %s", strerror(ENOMEM));
 		return NULL;
 	}
-	s->lfd = s->meta_fd = -1;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	s->lfd = s->plfd = s->meta_fd = -1;
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		s->c[i].fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->pin_root, sizeof(s->pin_root), "%s", pin_root);
@@ -646,7 +731,7 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 			 path, strerror(errno));
 		goto fail;
 	}
-	if (clear_old_socket(path, err, errlen))
+	if (clear_old_socket(path, "control_socket", err, errlen))
 		goto fail;
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0) {
@@ -679,13 +764,68 @@ fail:
 	return NULL;
 }
 
+/*
+ * The pressure socket at path, mode 0660 owned by root:gid (from the first
+ * moment: bound under a umask that leaves the group nothing, then opened
+ * to it). 0, or -1 with err and nothing left behind.
+ */
+static int ps_start(struct ctl_server *s, const char *path, gid_t gid,
+		    char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[ADM_CTL_PATH_MAX];
+	mode_t old_mask;
+	int rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "[adm] pressure_socket %s is too long (at most %zu characters)",
+			 path, sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	if (!strcmp(path, s->path)) {
+		snprintf(err, errlen, "[adm] pressure_socket %s is the control socket; give it a path of its own",
+			 path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (mkdir(dirname(dir), CTL_DIR_MODE) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the directory of [adm] pressure_socket %s: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	if (clear_old_socket(path, "pressure_socket", err, errlen))
+		return -1;
+	s->plfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->plfd < 0) {
+		snprintf(err, errlen, "pressure socket: %s", strerror(errno));
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	old_mask = umask(CTL_SOCK_UMASK);
+	rc = bind(s->plfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc || chown(path, 0, gid) || chmod(path, CTL_PS_SOCK_MODE) ||
+	    listen(s->plfd, CTL_PS_MAX_CLIENTS) ||
+	    loop_add_fd(s->ad->loop, s->plfd, EPOLLIN, on_listen, s)) {
+		snprintf(err, errlen, "cannot listen on [adm] pressure_socket %s: %s", path,
+			 strerror(errno ? errno : ENOMEM));
+		if (!rc)
+			unlink(path);
+		close(s->plfd);
+		s->plfd = -1;
+		return -1;
+	}
+	snprintf(s->ppath, sizeof(s->ppath), "%s", path);
+	return 0;
+}
+
 static void ctl_stop(struct ctl_server *s)
 {
 	int i;
 
 	if (!s)
 		return;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		client_close(&s->c[i]);
 	for (i = 0; i < CTL_RING; i++)
 		free(s->ring[i]);
@@ -694,6 +834,11 @@ static void ctl_stop(struct ctl_server *s)
 		loop_del_fd(s->ad->loop, s->lfd);
 		close(s->lfd);
 		unlink(s->path);
+	}
+	if (s->plfd >= 0) {
+		loop_del_fd(s->ad->loop, s->plfd);
+		close(s->plfd);
+		unlink(s->ppath);
 	}
 	if (s->meta_fd >= 0)
 		close(s->meta_fd);
@@ -705,11 +850,29 @@ static void ctl_stop(struct ctl_server *s)
 /* Before anything is loaded: a second admd on the same socket stops here. */
 static int ctl_mod_start(struct admd *ad, char *err, size_t errlen)
 {
-	ad->ctl = ctl_start(ad, ad->ctl_path, ad->cfg->pin_root, err, errlen);
+	const struct adm_config *cfg = ad->cfg;
+	gid_t gid = 0;
+
+	ad->ctl = ctl_start(ad, ad->ctl_path, cfg->pin_root, err, errlen);
 	if (!ad->ctl)
 		return -1;
 	the_server = ad->ctl;
 	adm_info("control socket: %s", ad->ctl_path);
+	if (!cfg->pressure_socket[0])
+		return 0;
+	err[0] = '\0';
+	if (adm_group_lookup(cfg->pressure_group, &gid, err, errlen))
+		snprintf(err, errlen,
+			 "[adm] pressure_group '%s': no such group; create it (groupadd %s) or remove pressure_socket and pressure_group",
+			 cfg->pressure_group, cfg->pressure_group);
+	if (err[0] || ps_start(ad->ctl, cfg->pressure_socket, gid, err, errlen)) {
+		ctl_stop(ad->ctl);
+		ad->ctl = NULL;
+		the_server = NULL;
+		return -1;
+	}
+	adm_info("pressure socket: %s (group %s)", cfg->pressure_socket,
+		 cfg->pressure_group);
 	return 0;
 }
 
@@ -724,6 +887,12 @@ static int ctl_mod_reload_check(struct admd *ad, const struct adm_config *next,
 			 path[0] ? path : "a path that is too long");
 		return -1;
 	}
+	if (strcmp(next->pressure_socket, ad->cfg->pressure_socket) ||
+	    strcmp(next->pressure_group, ad->cfg->pressure_group)) {
+		snprintf(err, errlen,
+			 "[adm] pressure_socket or pressure_group changed; restart admd for that");
+		return -1;
+	}
 	return 0;
 }
 
@@ -732,6 +901,8 @@ static void ctl_mod_status(struct admd *ad, json_t *out)
 	json_object_set_new(out, "socket", json_string(ad->ctl_path));
 	json_object_set_new(out, "records", json_integer(ad->ctl->ring_n));
 	json_object_set_new(out, "followers", json_integer(ctl_followers(ad->ctl)));
+	json_object_set_new(out, "pressure_socket", ad->ctl->ppath[0] ?
+			    json_string(ad->ctl->ppath) : json_null());
 }
 
 static void ctl_mod_stop(struct admd *ad, int aborted)

@@ -24,6 +24,18 @@
 #define CTL_OUT_MAX	(4 << 20)	/* bytes queued for one client */
 #define CTL_IDLE_MS	10000		/* a client that asks nothing for this long is closed */
 
+/*
+ * The pressure socket ([adm] pressure_socket, mode 0660 root:pressure_group):
+ * an application in that group sends one line, "SERVICE LEVEL" or the
+ * request `admctl pressure` sends, gets one answer and is closed. Anything
+ * else is refused. Its clients have slots of their own (a crowd of them
+ * cannot take the control socket's), a shorter line and a shorter idle time.
+ */
+#define CTL_PS_MAX_CLIENTS	16
+#define CTL_PS_LINE_MAX		256	/* bytes of the one line, '\n' included */
+#define CTL_PS_IDLE_MS		2000
+#define CTL_PS_SOCK_MODE	0660
+
 struct admd_module;
 struct ctl_server;
 
@@ -36,8 +48,10 @@ struct ctl_client;
 struct ctl_req {
 	json_t *req;
 	uid_t uid;
+	gid_t gid;
 	pid_t pid;
 	const char *user;
+	int pressure_socket;		/* came on the pressure socket */
 	struct ctl_server *s;
 	struct ctl_client *c;
 	int answered;

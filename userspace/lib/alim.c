@@ -3,6 +3,7 @@
  * The adaptive concurrency limit's gradient rule (alim.h).
  */
 #include <string.h>
+#include "adm/adm.h"
 #include "alim.h"
 
 static double alim_clamp(const struct alim *a, double v)
@@ -27,6 +28,15 @@ void alim_set_params(struct alim *a, const struct alim_params *p)
 {
 	a->p = *p;
 	a->limit = alim_clamp(a, a->limit);
+}
+
+__u64 alim_enforced(__u64 adaptive, __u64 cap)
+{
+	if (cap == ADM_CONC_REFUSE_ALL)
+		return ADM_CONC_REFUSE_ALL;
+	if (!cap)
+		return adaptive;
+	return adaptive < cap ? adaptive : cap;
 }
 
 __u64 alim_limit(const struct alim *a)

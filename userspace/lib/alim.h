@@ -90,4 +90,11 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 /* The limit to enforce now (>= 1): conn_limit_min while probing. */
 __u64 alim_limit(const struct alim *a);
 
+/*
+ * The limit to enforce: the adaptive limit capped by the node's share of a
+ * cluster-wide limit (cap: 0 = no cap, ADM_CONC_REFUSE_ALL = refuse every
+ * new connection, as adm_conc.limit reads it). Never above either bound.
+ */
+__u64 alim_enforced(__u64 adaptive, __u64 cap);
+
 #endif /* ADM_ALIM_H */

@@ -954,7 +954,33 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "control_socket", .parse = parse_path,
 	  ADM_FIELD(control_socket) },
 	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
+	{ .name = "pressure_socket", .parse = parse_path,
+	  ADM_FIELD(pressure_socket) },
+	{ .name = "pressure_group", .parse = parse_group,
+	  ADM_FIELD(pressure_group) },
 };
+
+/* [adm] keys the end-of-section check refers to by index. */
+enum {
+	AK_PRESSURE_SOCKET = 8,
+	AK_PRESSURE_GROUP,
+};
+_Static_assert(AK_PRESSURE_GROUP + 1 == ADM_ARRAY_SIZE(adm_keys), "AK_* out of step with adm_keys");
+
+/* End of [adm]: the pressure socket and its group come together. */
+static void adm_end(struct cfg_ctx *ctx)
+{
+	const int *kl = ctx->key_line;
+
+	if (kl[AK_PRESSURE_SOCKET] && !kl[AK_PRESSURE_GROUP])
+		cfg_error(ctx, kl[AK_PRESSURE_SOCKET], "[adm] pressure_socket",
+			  "given without pressure_group",
+			  "pressure_socket = PATH together with pressure_group = GROUP (the group whose members may report pressure)");
+	else if (kl[AK_PRESSURE_GROUP] && !kl[AK_PRESSURE_SOCKET])
+		cfg_error(ctx, kl[AK_PRESSURE_GROUP], "[adm] pressure_group",
+			  "given without pressure_socket",
+			  "pressure_group = GROUP together with pressure_socket = PATH");
+}
 
 /* [redis] keys the end-of-section checks refer to by index. */
 enum {
@@ -1164,7 +1190,8 @@ struct cfg_section_def {
 };
 
 static const struct cfg_section_def cfg_sections[] = {
-	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
+	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys),
+	  .end = adm_end },
 	{ .name = "metrics", .keys = metrics_keys,
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
 	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
@@ -1216,6 +1243,7 @@ enum {
 	SK_DEPENDS_ON,
 	SK_CLUSTER_CONN_RATE,
 	SK_ON_STORE_FAILURE,
+	SK_CLUSTER_CONN_LIMIT,
 	SK__MAX,
 };
 
@@ -1333,6 +1361,9 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 				  SVC_FIELD(on_store_failure),
 				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
 				  .names = adm_store_failure_name },
+	[SK_CLUSTER_CONN_LIMIT] = { .name = "cluster_conn_limit", .parse = parse_num,
+				    SVC_FIELD(cluster_conn_limit),
+				    .min = 1, .max = CFG_CONN_LIMIT_MAX },
 };
 
 /*
@@ -1350,6 +1381,7 @@ static void redis_final(struct cfg_ctx *ctx)
 	for (i = 0; i < cfg->n_svcs; i++) {
 		const struct adm_svc_config *s = &cfg->svcs[i];
 		const char *key = s->cluster_conn_rate.count ? "cluster_conn_rate" :
+				  s->cluster_conn_limit ? "cluster_conn_limit" :
 				  s->on_store_failure ? "on_store_failure" : NULL;
 
 		if (!key)
@@ -1445,6 +1477,11 @@ static void check_breaker(struct cfg_ctx *ctx)
 				    "http://ADDR:PORT/PATH");
 		}
 	if (!b->conn_limit_auto) {
+		if (ctx->key_line[SK_CLUSTER_CONN_LIMIT]) {
+			text_of_key(ctx, SK_CLUSTER_CONN_LIMIT, v, sizeof(v));
+			key_problem(ctx, SK_CLUSTER_CONN_LIMIT, v, "set without conn_limit = auto",
+				    "together with conn_limit = auto (a fixed conn_limit is already cluster-wide under [redis])");
+		}
 		if (ctx->key_line[SK_CONN_LIMIT_MIN]) {
 			text_of_key(ctx, SK_CONN_LIMIT_MIN, v, sizeof(v));
 			key_problem(ctx, SK_CONN_LIMIT_MIN, v, "set without conn_limit = auto",

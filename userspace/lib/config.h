@@ -163,6 +163,7 @@ struct adm_svc_config {
 	struct adm_brk_config brk;
 	/* cluster ([redis]): conn_limit is then cluster-wide */
 	struct adm_rate cluster_conn_rate;	/* per source, across the nodes */
+	__u64 cluster_conn_limit;	/* with conn_limit = auto: cluster-wide cap, 0 = none */
 	__u8 on_store_failure;		/* enum adm_store_failure, UNSET = [redis]'s */
 };
 
@@ -178,6 +179,8 @@ struct adm_config {
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
+	char pressure_socket[ADM_CTL_PATH_MAX];	/* "" = no pressure socket */
+	char pressure_group[ADM_GROUP_NAME_MAX];	/* who may use it (mode 0660) */
 	struct adm_mariadb_config mariadb;
 	int force;			/* not a key: admd --force, replace foreign XDP programs */
 	struct adm_redis_config redis;
