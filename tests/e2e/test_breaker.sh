@@ -31,7 +31,10 @@
 #       file:line (admd --check, and a reload that changes nothing); an
 #       unknown service or level in `admctl pressure` is a usage error;
 #       `admctl limits set conn_limit N` on a conn_limit = auto service is
-#       refused with what to do instead.
+#       refused with what to do instead;
+#   (9) a reload that moves [adm] cgroup to another (sibling) cgroup moves
+#       the request-latency program with sockops: a backend there is
+#       measured.
 set -o errexit -o nounset -o pipefail
 
 E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-400}
@@ -52,6 +55,7 @@ P_QUEUE=9305	# breaker_accept_queue
 P_PROBE=9306	# breaker_probe (tcp)
 P_PROBED=9307	# the probe's target
 P_POOL=9308	# conn_limit = auto
+P_MOVED=9309	# breaker_latency, served from the cgroup (9) moves to
 WINDOW_S=2
 COOLDOWN_S=3
 LAT_MS=100
@@ -68,7 +72,10 @@ PS_GROUP="admps$$"
 PS_USER="admpsu$$"
 PS_DIR="/run/adm-e2e-$E2E_ID"
 PS_SOCK="$PS_DIR/pressure.sock"
+CG_MOVED="$E2E_CGROUP-moved"	# (9): a sibling, not a child (programs are inherited)
+CG_NOW="$E2E_CGROUP"		# [adm] cgroup in write_conf
 ps_cleanup() {
+	[ -d "$CG_MOVED" ] && _e2e_cgroup_rm "$CG_MOVED"
 	userdel "$PS_USER" >/dev/null 2>&1
 	groupdel "$PS_GROUP" >/dev/null 2>&1
 	rm -rf "$PS_DIR"
@@ -85,7 +92,7 @@ write_conf() {
 [adm]
 interfaces = $E2E_SRV_IF
 pin_root = $E2E_PIN
-cgroup = $E2E_CGROUP
+cgroup = $CG_NOW
 pressure_socket = $PS_SOCK
 pressure_group = $PS_GROUP
 
@@ -136,6 +143,11 @@ conn_limit = auto
 conn_limit_min = 2
 conn_limit_max = 200
 on_conn_full = reject
+
+[service moved]
+ports = $P_MOVED
+priority = critical
+breaker_latency = 1s
 EOF
 }
 write_conf
@@ -449,7 +461,7 @@ scenario_adaptive() {
 	echo "$POOL_W" >"$E2E_TMP/pool.workers"
 	# 16 threads, POOL_W of them taking connections until the file says otherwise.
 	backend pool "$P_POOL" 16 "$POOL_MS" --dist lognormal --workers-file "$E2E_TMP/pool.workers"
-	load_bg pool "$P_POOL" 60 64 --think-ms 10
+	load_bg pool "$P_POOL" 60 64 --think-ms 30
 	sleep 12
 	lims=$(limit_samples 6)
 	e2e_note "W=$POOL_W, ${POOL_MS} ms: adaptive limit over 6 s: $lims"
@@ -536,5 +548,34 @@ scenario_bad() {
 		"$(admctl status --json | jq -c "$SNAP")" = "$(cat "$E2E_TMP/before.json")" || :
 }
 scenario_bad
+
+# ---------------------------------------------------------------- (9)
+
+scenario_cgroup_move() {
+	local st n ready="$E2E_TMP/moved.ready"
+	mkdir "$CG_MOVED"
+	CG_NOW=$CG_MOVED
+	write_conf
+	tap_check "(9) admctl reload with [adm] cgroup moved to a sibling cgroup" admctl reload || return 0
+	st=$(admctl status --json)
+	tap_assert "(9) sockops and the request-latency program both moved" \
+		"$(jq -c '{sockets: .sockets.cgroup, latency: .breaker.latency_cgroup}' <<<"$st")" \
+		"$(jq -r '"\(.sockets.cgroup) \(.breaker.latency_cgroup)"' <<<"$st")" = "$CG_MOVED $CG_MOVED" || :
+	# a backend in the new cgroup (e2e_bg would put it in the old one)
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG_MOVED" \
+		nsenter --net="/run/netns/$E2E_NS_SRV" -- "$BACKEND" -l "$E2E_SRV4:$P_MOVED" -w 4 \
+		--service-ms 5 --http --ready-file "$ready" --max-seconds 60 \
+		>"$E2E_TMP/moved.log" 2>&1 </dev/null &
+	E2E_PIDS+=("$!")
+	e2e_wait_for 5 "backend moved" test -s "$ready" || :
+	load moved "$P_MOVED" 2 8 --think-ms 20 || :
+	sleep 0.5
+	in_srv curl -s "http://$METRICS_ADDR/metrics" >"$E2E_TMP/m9.txt" || :
+	n=$(awk '/^adm_requests_total\{service="moved"\}/ { print $2 }' "$E2E_TMP/m9.txt")
+	tap_assert "(9) requests served from the new cgroup are measured ($(n moved .ok) served, ${n:-0} measured)" \
+		"$(grep 'adm_requests_total' "$E2E_TMP/m9.txt")" \
+		"${n:-0}" -ge 50 -a "$(n moved .ok)" -ge 50 || :
+}
+scenario_cgroup_move
 
 tap_plan_done

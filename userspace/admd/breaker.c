@@ -124,6 +124,7 @@ static struct {
 	struct adm_lat *percpu;		/* lookup buffer: ncpus values */
 	struct adm_lat_bpf *lat;	/* cgroup_skb stamping requests; NULL: not loaded */
 	struct bpf_link *lat_link;
+	char lat_cgroup[PATH_MAX];	/* where lat_link is attached */
 	int lat_tried;
 	__u8 port_id[1 << 16];		/* TCP port -> service id */
 	struct bk_svc svc[ADM_MAX_SERVICES];
@@ -716,16 +717,49 @@ static int bk_cgroup(const struct adm_config *cfg, char *buf, size_t len)
 }
 
 /*
+ * Attach the loaded adm_lat to cfg's cgroup: a new link first, then the
+ * old one (if any) dropped, so a move leaves no gap. 0, or -errno with the
+ * old link kept.
+ */
+static int bk_lat_attach(const struct adm_config *cfg)
+{
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+	int rc, fd;
+
+	rc = bk_cgroup(cfg, cg, sizeof(cg));
+	if (rc)
+		return rc;
+	if (bk.lat_link && !strcmp(cg, bk.lat_cgroup))
+		return 0;
+	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
+	rc = link ? 0 : -errno;
+	close(fd);
+	if (rc)
+		return rc;
+	if (bk.lat_link)
+		adm_info("breaker: request-latency program moved from cgroup %s to %s",
+			 bk.lat_cgroup, cg);
+	bpf_link__destroy(bk.lat_link);
+	bk.lat_link = link;
+	snprintf(bk.lat_cgroup, sizeof(bk.lat_cgroup), "%s", cg);
+	return 0;
+}
+
+/*
  * Load adm_lat (the request side of the latency measurement, sharing the
- * pinned maps) and attach it to sockops' cgroup, for as long as admd runs.
+ * pinned maps) and attach it to sockops' cgroup, for as long as admd runs
+ * (a reload that moves [adm] cgroup moves it too: bk_lat_attach).
  * Without it the latency signal has no data: a warning, not a failure
  * (the other signals still work).
  */
 static void bk_lat_load(const struct adm_config *cfg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->pin_root);
-	char cg[PATH_MAX];
-	int rc, fd = -1;
+	int rc;
 
 	bk.lat = adm_lat_bpf__open_opts(&opts);
 	if (!bk.lat) {
@@ -734,17 +768,7 @@ static void bk_lat_load(const struct adm_config *cfg)
 	}
 	rc = adm_lat_bpf__load(bk.lat);
 	if (!rc)
-		rc = bk_cgroup(cfg, cg, sizeof(cg));
-	if (!rc) {
-		fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = fd < 0 ? -errno : 0;
-	}
-	if (!rc) {
-		bk.lat_link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
-		rc = bk.lat_link ? 0 : -errno;
-	}
-	if (fd >= 0)
-		close(fd);
+		rc = bk_lat_attach(cfg);
 	if (!rc)
 		return;
 fail:
@@ -1161,7 +1185,15 @@ fail:
 static int bk_reload_apply(struct admd *ad, const struct adm_config *next,
 			   char *err, size_t errlen)
 {
+	int rc;
+
 	(void)ad;
+	/* sockops moves in its module's reload_apply; the request side with it */
+	if (bk.lat && (rc = bk_lat_attach(next))) {
+		snprintf(err, errlen, "breaker: cannot move the request-latency program to the new [adm] cgroup: %s",
+			 strerror(-rc));
+		return -1;
+	}
 	if (bk_configure(next, adm_mono_ns())) {
 		snprintf(err, errlen, "breaker: cannot start probes: %s", strerror(errno));
 		return -1;
@@ -1244,6 +1276,8 @@ static void bk_status(struct admd *ad, json_t *out)
 			    json_integer((json_int_t)((bk.manual_degrade_until_ns - now) /
 						      BK_NS_PER_MS)) : json_null());
 	json_object_set_new(out, "ticks", json_integer((json_int_t)bk.ticks));
+	json_object_set_new(out, "latency_cgroup", bk.lat_link ?
+			    json_string(bk.lat_cgroup) : json_null());
 	json_object_set_new(out, "writes_ok", json_integer((json_int_t)bk.writes_ok));
 }
 

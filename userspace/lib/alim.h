@@ -43,6 +43,7 @@
 
 #define ALIM_MIN_SAMPLES	16	/* requests pooled for one update */
 #define ALIM_TOLERANCE		1.05	/* latency within 5% of min_rtt counts as unloaded */
+#define ALIM_NOISE		1.0	/* a mean of n requests is noisy by ALIM_NOISE / sqrt(n) */
 #define ALIM_SMOOTHING		0.2	/* weight of a new estimate when decreasing */
 #define ALIM_GRADIENT_MIN	0.5	/* at most halve the estimate per interval */
 #define ALIM_SLOW_START_EXIT	0.9	/* a gradient below this ends slow start */

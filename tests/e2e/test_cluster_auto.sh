@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# conn_limit = auto under cluster sync (README "Breakers, the adaptive
+# limit and degradation"): two node namespaces, each with its own admd and
+# backend, a real redis-server, one service with conn_limit = auto and
+# cluster_conn_limit = CAP. The breaker module is the one writer of
+# adm_conc.limit there: it enforces min(adaptive limit, the node's share of
+# CAP). Node 1's backend has 16 workers (its adaptive limit wants more than
+# its share: the share binds), node 2's has 2 (its share is more than its
+# adaptive limit wants: the adaptive limit binds).
+#   (a) both nodes sync; the service reports a cluster cap;
+#   (b) under load, sampled every ~0.3 s: what each node enforces never
+#       exceeds its adaptive limit nor its cap (status), the kernel's
+#       adm_conc.limit agrees with it, and the two caps never sum to more
+#       than CAP by more than one round's reshuffle;
+#   (c) node 1: the cap binds (adaptive above it); node 2: the adaptive
+#       limit binds (below its cap).
+set -o errexit -o nounset -o pipefail
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+BACKEND="$BUILD/tests/bench/tools/backend"
+ADMLOAD="$BUILD/tests/bench/tools/admload"
+P=8090
+CAP=10
+SVC_MS=20
+LOAD_S=24
+WARM_S=9
+SAMPLES=36
+
+e2e_init "$ADMD" "$ADMCTL" "$BACKEND" "$ADMLOAD"
+for t in redis-server redis-cli; do
+	command -v "$t" >/dev/null 2>&1 || e2e_skip_all "'$t' is not installed (scripts/deps.sh)"
+done
+E2E_PROC_MAX_SECONDS=120
+e2e_nodes 2
+CLUSTER="ca$E2E_ID"
+
+node_conf() {
+	local k=$1 f="$E2E_TMP/n$1.conf"
+	cat >"$f" <<-EOF
+	[adm]
+	interfaces = vnode
+	pin_root = $(e2e_node_pin "$k")
+	cgroup = $(e2e_node_cg "$k")
+	control_socket = $(e2e_node_sock "$k")
+
+	[metrics]
+	listen = off
+
+	[redis]
+	socket = $E2E_TMP/redis.sock
+	cluster = $CLUSTER
+	node = n$k
+	sync_interval_ms = 100
+	timeout_ms = 250
+	node_ttl_ms = 1000
+
+	[service auto]
+	ports = $P
+	conn_limit = auto
+	conn_limit_min = 2
+	conn_limit_max = 200
+	cluster_conn_limit = $CAP
+	on_conn_full = reject
+	EOF
+	echo "$f"
+}
+
+status_of() { admctl_node "$1" status --json; }
+all_synced() {
+	local k
+	for k in "$@"; do
+		[ "$(status_of "$k" | jq -r '.cluster.state // "?"')" = synced ] || return 1
+	done
+}
+# auto_of K: node K's {limit, enforced, cluster_cap} of the service, one line
+auto_of() {
+	status_of "$1" | jq -c '.breaker.services[] | select(.name == "auto") |
+		.adaptive | {limit, enforced, cluster_cap}'
+}
+# kernel_limit K: adm_conc.limit of the service on node K (admctl reads the map)
+kernel_limit() {
+	admctl_node "$1" limits --json | jq -r '[.. | objects | select(.name? == "auto") | .conn_limit][0]'
+}
+
+e2e_redis_start redis
+for k in 1 2; do
+	w=$([ "$k" -eq 1 ] && echo 16 || echo 2)
+	e2e_node_bg "be$k" "$k" "$BACKEND" -l "10.77.$k.1:$P" -w "$w" --service-ms "$SVC_MS" \
+		--dist lognormal --http --ready-file "$E2E_TMP/be$k.ready" --max-seconds 100
+done
+for k in 1 2; do
+	e2e_wait_for 5 "backend of node $k" test -s "$E2E_TMP/be$k.ready"
+done
+
+# ---------------------------------------------------------------- (a)
+for k in 1 2; do
+	tap_check "(a) node $k starts with conn_limit = auto, cluster_conn_limit = $CAP" \
+		e2e_node_admd_start "$k" "$(node_conf "$k")" || exit 1
+done
+e2e_wait_for 5 "2 nodes synced" all_synced 1 2 || :
+tap_assert "(a) both nodes synced" "$(status_of 1 | jq -c .cluster.state)" \
+	"$(all_synced 1 2 && echo yes)" = yes || :
+
+# ---------------------------------------------------------------- (b) (c)
+for k in 1 2; do
+	e2e_bg "load$k" cli "$ADMLOAD" -d "10.77.$k.1:$P" -s "10.77.100.$((k * 50))-10.77.100.$((k * 50 + 30))" \
+		-u 48 -T "$LOAD_S" -t 3000 --ramp-ms 200 --think-ms 10 -q -o "$E2E_TMP/load$k.json"
+done
+sleep "$WARM_S"
+: >"$E2E_TMP/samples"
+for ((i = 0; i < SAMPLES; i++)); do
+	for k in 1 2; do
+		printf '%s %s %s\n' "$k" "$(auto_of "$k")" "$(kernel_limit "$k")" >>"$E2E_TMP/samples"
+	done
+	sleep 0.2
+done
+# one line per sample: node limit enforced cap kernel
+awk '{ print $1, $2, $3 }' "$E2E_TMP/samples" |
+	sed 's/[{}"]//g; s/limit://; s/enforced://; s/cluster_cap://; s/,/ /g' >"$E2E_TMP/rows"
+e2e_note "node 1 (W=16) limit/enforced/cap/kernel: $(awk '$1 == 1 { printf "%s/%s/%s/%s ", $2, $3, $4, $5 }' "$E2E_TMP/rows" | head -c 600)"
+e2e_note "node 2 (W=2)  limit/enforced/cap/kernel: $(awk '$1 == 2 { printf "%s/%s/%s/%s ", $2, $3, $4, $5 }' "$E2E_TMP/rows" | head -c 600)"
+
+over=$(awk '$4 == "null" || $3 > $2 || $3 > $4 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(b) every sample ($((SAMPLES * 2))): enforced <= adaptive limit and <= the cluster cap" \
+	"$(cat "$E2E_TMP/rows")" "$over" -eq 0 || :
+# the map is read a moment after the status: a tick (250 ms) may fall between
+agree=$(awk '$5 == $3 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(b) the kernel's adm_conc.limit equals what the breaker enforces (>= 80% of samples: $agree of $((SAMPLES * 2)))" \
+	"$(cat "$E2E_TMP/rows")" "$agree" -ge $((SAMPLES * 2 * 8 / 10)) || :
+kover=$(awk '$4 != "null" && $5 > $4 + 0 && $5 > $2 + 0 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(b) the kernel's limit never above both bounds at once" "$(cat "$E2E_TMP/rows")" "$kover" -eq 0 || :
+sum_over=$(awk '{ cap[NR % 2] = $4 } NR % 2 == 0 && cap[0] + cap[1] > '"$CAP"' + 2 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(b) the two nodes' caps sum to at most CAP ($CAP) + 2 (a round's reshuffle)" \
+	"$(cat "$E2E_TMP/rows")" "$sum_over" -eq 0 || :
+bind1=$(awk '$1 == 1 && $2 > $4 && $3 == $4 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(c) node 1 (W=16): the cap binds (adaptive above it) in most samples ($bind1 of $SAMPLES)" \
+	"$(awk '$1 == 1' "$E2E_TMP/rows")" "$bind1" -ge $((SAMPLES / 2)) || :
+bind2=$(awk '$1 == 2 && $2 <= $4 && $3 == $2 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
+tap_assert "(c) node 2 (W=2): the adaptive limit binds (below its cap) in most samples ($bind2 of $SAMPLES)" \
+	"$(awk '$1 == 2' "$E2E_TMP/rows")" "$bind2" -ge $((SAMPLES / 2)) || :
+for k in 1 2; do
+	e2e_wait_for 30 "load $k" test -s "$E2E_TMP/load$k.json" || :
+	e2e_note "node $k load: $(jq -c '.classes.normal | {ok, refused, timeout, p50: .latency_ms.ok.p50}' "$E2E_TMP/load$k.json" 2>/dev/null)"
+done
+
+tap_plan_done
