@@ -13,7 +13,11 @@
  * gradient floor (latency at least twice min_rtt: overload, or a backend
  * that became slower), by holding the limit at conn_limit_min for up to
  * ALIM_PROBE_TICKS_MAX intervals (as Envoy's adaptive concurrency filter
- * does); lower interval means seen between probes lower it, and so does
+ * does); an interval mean lower than min_rtt by more than its noise
+ * (ALIM_NOISE / sqrt(requests)) lowers it to half way up that noise (the
+ * lowest of many noisy means sits below the unloaded latency: a min_rtt
+ * taken from it reads every interval as a queue, and the limit then
+ * follows a backend that grew only slowly), and so does
  * any mean measured while the limit sits at conn_limit_min (nothing queues
  * there: a backend slower for good is re-learned at once). Without the
  * probe, min_rtt taken from loaded intervals creeps up and the limit
