@@ -6,7 +6,10 @@
 #                                rule files use: `expr:` inline or as a
 #                                block scalar `|`/`>`)
 #   promql_names.pl exprs        stdin: one "WHERE<TAB>EXPR" per line
-# Prints "ref<TAB>NAME<TAB>WHERE" per name an expression reads and, for
+# Prints "ref<TAB>NAME<TAB>WHERE" per name an expression reads,
+# "label<TAB>NAME<TAB>LABEL<TAB>WHERE" per label a matcher on NAME names
+# (NAME{LABEL=~"..."}), "value<TAB>NAME<TAB>LABEL<TAB>VALUE<TAB>WHERE" per
+# equality matcher with a literal value (NAME{LABEL="VALUE"}), and, for
 # rule files, "def<TAB>NAME<TAB>record" per recording rule and
 # "expr<TAB>-<TAB>WHERE" per expression found (so a caller can count them).
 #
@@ -22,9 +25,18 @@ use warnings;
 my %keyword = map { $_ => 1 } qw(and or unless by without on ignoring
 	group_left group_right offset bool inf nan Inf NaN start end);
 
+# names(EXPR): the metric names EXPR reads; with a hash ref LABELS, also
+# the label and value lines (above) of the matchers written on a name.
 sub names {
-	my ($e) = @_;
+	my ($e, $labels) = @_;
 	my %seen;
+	while ($labels && $e =~ /([A-Za-z_:][A-Za-z0-9_:]*)\s*\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}/g) {
+		my ($n, $m) = ($1, $2);
+		while ($m =~ /(\w+)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g) {
+			$labels->{"label\t$n\t$1"} = 1;
+			$labels->{"value\t$n\t$1\t$3"} = 1 if $2 eq '=' && $3 !~ /\$/;
+		}
+	}
 	$e =~ s/"(?:[^"\\]|\\.)*"/""/g;
 	$e =~ s/'(?:[^'\\]|\\.)*'/''/g;
 	$e =~ s/`[^`]*`/``/g;
@@ -46,8 +58,10 @@ sub names {
 
 sub emit {
 	my ($where, $expr) = @_;
+	my %labels;
 	print "expr\t-\t$where\n";
-	print "ref\t$_\t$where\n" for names($expr);
+	print "ref\t$_\t$where\n" for names($expr, \%labels);
+	print "$_\t$where\n" for sort keys %labels;
 }
 
 my $mode = shift // '';
