@@ -8,7 +8,8 @@
 #       a skip, and a failure under CI=true (scripts/deps.sh installs it);
 #   (b) the dashboard: valid JSON, the ${DS_PROMETHEUS} datasource on every
 #       panel and target, every panel with a target and an expression,
-#       unique panel ids, the service and instance variables;
+#       unique panel ids, the service and instance variables, every
+#       expression valid PromQL (promtool, Grafana's variables replaced);
 #   (c) the name extractor (promql_names.pl) on an expression with every
 #       construct it must see through, so (d) cannot pass by finding nothing;
 #   (d) admd with every module whose metrics they read (breaker with
@@ -91,6 +92,23 @@ scenario_dashboard() {
 			  ([.templating.list[].name] | contains(["instance", "service"])) and
 			  ([.templating.list[] | select(.name == "instance" or .name == "service") |
 			    .datasource.uid == "${DS_PROMETHEUS}"] | all)' "$DASH")" = true || :
+	# Every expression parses as PromQL: as recording rules for promtool,
+	# Grafana's variables replaced by what Grafana would put there.
+	jq -r '"groups:", "  - name: dashboard", "    rules:",
+		([.panels[], (.panels[] | .panels? // [] | .[])] | .[] | select(.targets) |
+		 .id as $id | .targets[] |
+		 "      - record: dashboard:panel\($id):\(.refId)",
+		 "        expr: \(.expr | gsub("\\$__(rate_)?interval"; "5m") | gsub("\\$__range"; "1h") |
+				       gsub("\\$\\{?[A-Za-z_]+\\}?"; ".*") | tojson)")' \
+		"$DASH" >"$E2E_TMP/dash.rules.yml"
+	if command -v promtool >/dev/null 2>&1; then
+		tap_check "(b) every panel's expression parses as PromQL (promtool)" \
+			promtool check rules "$E2E_TMP/dash.rules.yml" || :
+	elif [ "$CI" = true ]; then
+		tap_fail "(b) every panel's expression parses as PromQL" "promtool is not installed"
+	else
+		tap_skip "(b) every panel's expression parses as PromQL" "promtool is not installed"
+	fi
 }
 scenario_dashboard
 
