@@ -18,17 +18,22 @@
 #       scrape of /metrics: every metric name in every rule expression and
 #       every dashboard expression is a family of that scrape (recording
 #       rules of the file count as known; NAME_bucket/_sum/_count as their
-#       histogram or summary). Each missing name is printed. `up`, the
-#       scrape health Prometheus adds itself, is the one name allowed.
+#       histogram or summary); every label a matcher names on an admd
+#       family is one of its labels there, and every literal value of an
+#       equality matcher one it has. Each miss is printed with its rule or
+#       panel. `up`, the scrape health Prometheus adds itself, is the one
+#       name allowed (AdmdDown); job and instance are the labels allowed.
 set -o errexit -o nounset -o pipefail
 
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/mariadb.sh
 . "$(dirname "$0")/mariadb.sh"
 
 RULES=deploy/prometheus/adm.rules.yml
 RULES_TEST=deploy/prometheus/adm.rules.test.yml
 DASH=deploy/grafana/adm.json
-NAMES="perl $(dirname "$0")/promql_names.pl"
+NAMES="perl $E2E_REPO/tests/e2e/promql_names.pl"
 METRICS_ADDR=127.0.0.1:9120
 P_WEB=9401	# breaker_latency, conn_limit = auto
 P_API=9402	# breaker_probe (tcp), depends_on = web
@@ -116,6 +121,7 @@ scenario_dashboard
 
 scenario_extractor() {
 	local e got
+	# shellcheck disable=SC2016 # Grafana variables, not the shell's
 	e='sum by (service, reason) (rate(adm_a_total{verdict=~"drop|x",service="$service"}[$__rate_interval] offset 5m))'
 	e+=' / on(instance) group_left(node) adm:b:rate1m > bool 0.5 and histogram_quantile(0.99,'
 	e+=' sum without(le) (rate(adm_c_bucket[5m:1m]))) unless label_values(adm_d{job="x"}, service)'
@@ -257,7 +263,7 @@ scenario_live() {
 	tap_check "(d) GET /metrics" scrape "$E2E_TMP/metrics.txt" || return 0
 	awk '$1 == "#" && $2 == "TYPE" { print $3 " " $4 }' "$E2E_TMP/metrics.txt" | sort -u >"$E2E_TMP/types"
 	cut -d' ' -f1 "$E2E_TMP/types" >"$E2E_TMP/families"
-	# NAME<TAB>LABEL<TAB>VALUE of every sample, and NAME<TAB>LABEL
+	# NAME<TAB>LABEL<TAB>VALUE of every label of every sample
 	perl -ne 'next if /^#/; next unless /^([\w:]+)\{(.*)\}\s/; my $n = $1; my $l = $2;
 		print "$n\t$1\t$2\n" while $l =~ /(\w+)="((?:[^"\\]|\\.)*)"/g' \
 		"$E2E_TMP/metrics.txt" | sort -u >"$E2E_TMP/labelvals"
