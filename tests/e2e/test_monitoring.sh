@@ -22,7 +22,9 @@
 #       family is one of its labels there, and every literal value of an
 #       equality matcher one it has. Each miss is printed with its rule or
 #       panel. `up`, the scrape health Prometheus adds itself, is the one
-#       name allowed (AdmdDown); job and instance are the labels allowed.
+#       name allowed (AdmdDown); job and instance are the labels allowed;
+#   (e) adm_xdp_attached, added for AdmXdpDetached: 1 while adm's program
+#       is on the interface, 0 after `admctl detach`, 1 after `attach`.
 set -o errexit -o nounset -o pipefail
 
 # shellcheck source=tests/e2e/lib.sh
@@ -289,5 +291,22 @@ scenario_live() {
 	check_refs "the dashboard" "$E2E_TMP/dash.refs"
 }
 scenario_live
+
+# xdp_attached: adm_xdp_attached of the server interface in a new scrape.
+xdp_attached() {
+	scrape "$E2E_TMP/xdp.txt" || return 0
+	awk -v m="adm_xdp_attached{interface=\"$E2E_SRV_IF\"}" '$1 == m { print $2 }' "$E2E_TMP/xdp.txt"
+}
+
+# What AdmXdpDetached reads: 1 while attached, 0 once detached, 1 again.
+scenario_xdp_metric() {
+	tap_assert "(e) adm_xdp_attached{interface=\"$E2E_SRV_IF\"} 1 while attached" "got '$(xdp_attached)'" \
+		"$(xdp_attached)" = 1 || return 0
+	tap_check "(e) admctl detach $E2E_SRV_IF" admctl detach "$E2E_SRV_IF" || return 0
+	tap_assert "(e) adm_xdp_attached 0 once detached" "got '$(xdp_attached)'" "$(xdp_attached)" = 0 || :
+	tap_check "(e) admctl attach $E2E_SRV_IF" admctl attach "$E2E_SRV_IF" || return 0
+	tap_assert "(e) adm_xdp_attached 1 again" "got '$(xdp_attached)'" "$(xdp_attached)" = 1 || :
+}
+scenario_xdp_metric
 
 tap_plan_done
