@@ -1314,6 +1314,10 @@ static void bk_metrics(struct admd *ad, struct adm_buf *b)
 	adm_buf_family(b, "adm_pressure", "gauge", "Pressure level the application reported (0..3).");
 	adm_buf_family(b, "adm_conn_limit_adaptive", "gauge",
 		       "The adaptive concurrency limit (conn_limit = auto).");
+	adm_buf_family(b, "adm_conn_limit_adaptive_min", "gauge",
+		       "conn_limit_min: the floor of the adaptive limit.");
+	adm_buf_family(b, "adm_conn_limit_adaptive_max", "gauge",
+		       "conn_limit_max: the ceiling of the adaptive limit.");
 	adm_buf_family(b, "adm_conn_limit_min_rtt_seconds", "gauge",
 		       "The adaptive limit's unloaded latency estimate.");
 	adm_buf_family(b, "adm_conn_limit_gradient", "gauge",
@@ -1352,6 +1356,10 @@ static void bk_metrics(struct admd *ad, struct adm_buf *b)
 		if (s->c.conn_limit_auto) {
 			adm_buf_printf(b, "adm_conn_limit_adaptive{service=\"%s\"} %llu\n", s->name,
 				       (unsigned long long)alim_limit(&s->alim));
+			adm_buf_printf(b, "adm_conn_limit_adaptive_min{service=\"%s\"} %llu\n",
+				       s->name, (unsigned long long)s->c.conn_limit_min);
+			adm_buf_printf(b, "adm_conn_limit_adaptive_max{service=\"%s\"} %llu\n",
+				       s->name, (unsigned long long)s->c.conn_limit_max);
 			adm_buf_printf(b, "adm_conn_limit_min_rtt_seconds{service=\"%s\"} %.6f\n",
 				       s->name, (double)s->alim.min_rtt_ns / BK_NS_PER_SEC);
 			adm_buf_printf(b, "adm_conn_limit_gradient{service=\"%s\"} %.3f\n",
