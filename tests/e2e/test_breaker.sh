@@ -461,7 +461,7 @@ scenario_adaptive() {
 	echo "$POOL_W" >"$E2E_TMP/pool.workers"
 	# 16 threads, POOL_W of them taking connections until the file says otherwise.
 	backend pool "$P_POOL" 16 "$POOL_MS" --dist lognormal --workers-file "$E2E_TMP/pool.workers"
-	load_bg pool "$P_POOL" 60 64 --think-ms 30
+	load_bg pool "$P_POOL" 45 64 --think-ms 30
 	sleep 12
 	lims=$(limit_samples 6)
 	e2e_note "W=$POOL_W, ${POOL_MS} ms: adaptive limit over 6 s: $lims"
@@ -488,7 +488,7 @@ scenario_adaptive() {
 	tap_assert "(7) W $w -> $POOL_W at run time: the limit follows within 10 s" "after ${t4}s: $(followed)" \
 		"$(awk -v t="$t4" 'BEGIN { print (t <= 10) }')" = 1 || :
 	# the load ends by itself; admitted latency of the whole run
-	e2e_wait_for 70 "pool load" test -s "$E2E_TMP/pool.json" || :
+	e2e_wait_for 55 "pool load" test -s "$E2E_TMP/pool.json" || :
 	e2e_note "admitted p50/p99 $(n pool '"\(.latency_ms.ok.p50) / \(.latency_ms.ok.p99)"') ms; $(n pool '{ok, refused, ok_per_s}')"
 	tap_assert "(7) admitted p50 within 3x the unloaded service time" \
 		"$(n pool '{ok, refused, lat: .latency_ms.ok}')" \

@@ -26,9 +26,9 @@ ADMLOAD="$BUILD/tests/bench/tools/admload"
 P=8090
 CAP=10
 SVC_MS=20
-LOAD_S=45
-WARM_S=9
-SAMPLES=20
+LOAD_S=30
+WARM_S=7
+SAMPLES=14
 
 e2e_init "$ADMD" "$ADMCTL" "$BACKEND" "$ADMLOAD"
 for t in redis-server redis-cli; do
