@@ -10,10 +10,11 @@
 # its share: the share binds), node 2's has 2 (its share is more than its
 # adaptive limit wants: the adaptive limit binds).
 #   (a) both nodes sync; the service reports a cluster cap;
-#   (b) under load, sampled every ~0.3 s: what each node enforces never
-#       exceeds its adaptive limit nor its cap (status), the kernel's
-#       adm_conc.limit agrees with it, and the two caps never sum to more
-#       than CAP by more than one round's reshuffle;
+#   (b) under load, sampled every ~0.5 s (one status answer: a consistent
+#       snapshot): what each node enforces never exceeds its adaptive limit
+#       nor its cap, the kernel's adm_conc.limit is exactly that (one
+#       writer), and the two nodes' mean caps sum to at most CAP (shares
+#       move every round, so caps read at different moments may not);
 #   (c) node 1: the cap binds (adaptive above it); the enforced limit is
 #       exactly min(adaptive, cap) on both nodes outside min_rtt probes.
 set -o errexit -o nounset -o pipefail
@@ -79,11 +80,7 @@ all_synced() {
 # auto_of K: node K's {limit, enforced, cluster_cap} of the service, one line
 auto_of() {
 	status_of "$1" | jq -r '.breaker.services[] | select(.name == "auto") |
-		"\(.adaptive.limit) \(.adaptive.enforced) \(.adaptive.cluster_cap) \(.latency.requests) \(.latency.mean_ms)"'
-}
-# kernel_limit K: adm_conc.limit of the service on node K (admctl reads the map)
-kernel_limit() {
-	admctl_node "$1" --json limits show auto | jq -r '[.. | objects | select(.name? == "auto") | .conn_limit][0]'
+		"\(.adaptive.limit) \(.adaptive.enforced) \(.adaptive.cluster_cap) \(.latency.requests) \(.latency.mean_ms) \(.adaptive.kernel_limit)"'
 }
 
 e2e_redis_start redis
@@ -114,7 +111,7 @@ sleep "$WARM_S"
 : >"$E2E_TMP/samples"
 for ((i = 0; i < SAMPLES; i++)); do
 	for k in 1 2; do
-		printf '%s %s %s\n' "$k" "$(auto_of "$k")" "$(kernel_limit "$k")" >>"$E2E_TMP/samples"
+		printf '%s %s\n' "$k" "$(auto_of "$k")" >>"$E2E_TMP/samples"
 	done
 	sleep 0.2
 done
@@ -126,15 +123,13 @@ e2e_note "node 2 (W=2)  limit/enforced/cap/kernel (requests, mean ms of the tick
 over=$(awk '$4 == "null" || $3 > $2 || $3 > $4 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
 tap_assert "(b) every sample ($((SAMPLES * 2))): enforced <= adaptive limit and <= the cluster cap" \
 	"$(cat "$E2E_TMP/rows")" "$over" -eq 0 || :
-# the map is read a moment after the status: a tick (250 ms) may fall between
 agree=$(awk '$5 == $3 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
-tap_assert "(b) the kernel's adm_conc.limit equals what the breaker enforces (>= 80% of samples: $agree of $((SAMPLES * 2)))" \
-	"$(cat "$E2E_TMP/rows")" "$agree" -ge $((SAMPLES * 2 * 8 / 10)) || :
-kover=$(awk '$4 != "null" && $5 > $4 + 0 && $5 > $2 + 0 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
-tap_assert "(b) the kernel's limit never above both bounds at once" "$(cat "$E2E_TMP/rows")" "$kover" -eq 0 || :
-sum_over=$(awk '{ cap[NR % 2] = $4 } NR % 2 == 0 && cap[0] + cap[1] > '"$CAP"' + 2 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
-tap_assert "(b) the two nodes' caps sum to at most CAP ($CAP) + 2 (a round's reshuffle)" \
-	"$(cat "$E2E_TMP/rows")" "$sum_over" -eq 0 || :
+tap_assert "(b) the kernel's adm_conc.limit is what the breaker enforces in every sample ($agree of $((SAMPLES * 2)))" \
+	"$(cat "$E2E_TMP/rows")" "$agree" -eq $((SAMPLES * 2)) || :
+# a cap of -1 (ADM_CONC_REFUSE_ALL: a share of 0) counts as 0
+means=$(awk '$4 != "null" { s[$1] += $4 < 0 ? 0 : $4; n[$1]++ } END { printf "%.2f %.2f", s[1] / n[1], s[2] / n[2] }' "$E2E_TMP/rows")
+tap_assert "(b) the two nodes' mean caps ($means) sum to at most CAP ($CAP)" "$(cat "$E2E_TMP/rows")" \
+	"$(awk -v a="${means% *}" -v b="${means#* }" -v c="$CAP" 'BEGIN { print (a + b <= c + 0.01) }')" = 1 || :
 bind1=$(awk '$1 == 1 && $2 > $4 && $3 == $4 { n++ } END { print n + 0 }' "$E2E_TMP/rows")
 tap_assert "(c) node 1 (W=16): the cap binds (adaptive above it) in most samples ($bind1 of $SAMPLES)" \
 	"$(awk '$1 == 1' "$E2E_TMP/rows")" "$bind1" -ge $((SAMPLES / 2)) || :

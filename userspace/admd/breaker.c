@@ -1264,6 +1264,10 @@ static void bk_status(struct admd *ad, json_t *out)
 		if (s->c.conn_limit_auto)
 			json_object_set_new(json_object_get(o, "adaptive"), "enforced",
 					    json_integer((json_int_t)s->enforced));
+		if (s->c.conn_limit_auto && bk.conc)	/* the kernel's word, for tests */
+			json_object_set_new(json_object_get(o, "adaptive"), "kernel_limit",
+					    json_integer((json_int_t)__atomic_load_n(&bk.conc[id].limit,
+										 __ATOMIC_RELAXED)));
 		if (s->c.conn_limit_auto)
 			json_object_set_new(json_object_get(o, "adaptive"), "cluster_cap",
 					    s->cluster_cap ? json_integer((json_int_t)s->cluster_cap) :
