@@ -80,6 +80,11 @@ int do_pressure(struct ctl *ctl, int argc, char **argv)
 	if (ttl_ms)
 		json_object_set_new(req, "ttl_ms", json_integer(ttl_ms));
 	rc = ctl_call(ctl, req, &resp, err, sizeof(err));
+	if (rc && strstr(err, "ermission denied")) {
+		fprintf(stderr, "admctl pressure: %s; without root, report on admd's pressure socket ([adm] pressure_socket) with --socket PATH, as a member of its pressure_group\n",
+			err);
+		return EXIT_FAIL;
+	}
 	if (rc) {
 		fprintf(stderr, "admctl pressure: %s; pressure goes to admd (its breaker module): start admd\n",
 			err);
