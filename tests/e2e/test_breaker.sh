@@ -60,7 +60,7 @@ WINDOW_S=2
 COOLDOWN_S=3
 LAT_MS=100
 POOL_W=4
-POOL_MS=20
+POOL_MS=50
 
 e2e_init "$ADMD" "$ADMCTL" "$BACKEND" "$ADMLOAD" "$TCPHOLD" \
 	"$(command -v socat || echo socat)" "$(command -v useradd || echo useradd)" \
@@ -461,7 +461,7 @@ scenario_adaptive() {
 	echo "$POOL_W" >"$E2E_TMP/pool.workers"
 	# 16 threads, POOL_W of them taking connections until the file says otherwise.
 	backend pool "$P_POOL" 16 "$POOL_MS" --dist lognormal --workers-file "$E2E_TMP/pool.workers"
-	load_bg pool "$P_POOL" 45 64 --think-ms 30
+	load_bg pool "$P_POOL" 45 64 --think-ms 50
 	sleep 12
 	lims=$(limit_samples 6)
 	e2e_note "W=$POOL_W, ${POOL_MS} ms: adaptive limit over 6 s: $lims"
