@@ -276,7 +276,7 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 				return -1;
 			}
 			freeReplyObject(r);
-			limit[k] = out.svc[0].reserved;
+			limit[k] = out.svc[0].gate;
 			rs_round_free(&out);
 		}
 		/* connections that end this interval */

@@ -8,9 +8,10 @@
 #
 #   (a) no [redis] section: status says "cluster: off"; with it, every
 #       node syncs and sees 3 live nodes;
-#   (b) conn_limit = 100 across 3 nodes, 300 clients held 70/20/10%: the
-#       sum of live connections, sampled every 10 ms, stays within the
-#       documented bound; capacity reaches the busy node within 3 intervals;
+#   (b) conn_limit = 100 across 3 nodes, clients at 70/20/10% of the SYNs:
+#       the sum of live connections, sampled every 10 ms, stays within the
+#       documented bound; the busy node's limit reaches 55 of 100 within
+#       one connection lifetime + 6 intervals and keeps most of it;
 #   (c) a source over its cluster-wide rate, spread over the 3 nodes, is
 #       refused (global_block) on all of them, admitted after its window;
 #   (d) operator actions with --cluster reach every node, audited with the
@@ -189,12 +190,14 @@ scenario_a() {
 }
 
 # ---------------------------------------------------------------- (b)
-# 300 clients (210/60/30) hold connections to the 3 nodes for 3 s, retrying
-# refused attempts at once; concsample reads live and limit of web on every
-# node each 10 ms.
+# Clients at 70/20/10% of the SYNs (one attempt every 1, 3 and 7 ms on
+# nodes 1, 2 and 3, up to 210/60/30 at once) hold each connection HOLD_MS
+# for 3 s; a refused attempt is replaced at the next tick. concsample reads
+# live and limit of web on every node each 10 ms.
+B_HOLD_MS=400
 scenario_b() {
-	local samples="$E2E_TMP/b.samples" max over t_busy t0 bound pid k peak
-	local -a n=(0 210 60 30)
+	local samples="$E2E_TMP/b.samples" max over t_share t0 bound pid k peak late
+	local -a n=(0 210 60 30) iv=(0 1 3 7)
 	e2e_bg b_sample cli "$CONCSAMPLE" -p "$(e2e_node_pin 1)" -p "$(e2e_node_pin 2)" \
 		-p "$(e2e_node_pin 3)" -i 1 --every-ms 10 --seconds 6
 	pid=$E2E_BG_PID
@@ -202,7 +205,8 @@ scenario_b() {
 	for k in 1 2 3; do
 		e2e_bg "b_probe$k" cli "$TCPPROBE" -d "10.77.$k.1:$P_WEB" \
 			$(for i in $(seq $((k * 50)) $((k * 50 + 40))); do echo "-s 10.77.100.$i"; done) \
-			-n $((n[k] * 20)) -c "${n[k]}" -t 1000 --hold-ms 3000 --max-seconds 4 --json
+			-n $((3000 / iv[k])) -c "${n[k]}" --interval-ms "${iv[k]}" -t 1000 \
+			--hold-ms "$B_HOLD_MS" --max-seconds 5 --json
 	done
 	sleep 4.5
 	e2e_kill "$pid"
@@ -213,24 +217,25 @@ scenario_b() {
 	e2e_note "(b) $(wc -l <"$samples") samples; max sum of live connections $max (limit $LIMIT)"
 	tap_assert "(b) the sum of live connections over 3 nodes stays within $bound (limit + 5%)" \
 		"max $max; $(sort -k2 -n -r "$samples" | head -3)" "$max" -le "$bound" || :
-	# Handshakes the servers drop keep their pending slot at the gate for up
-	# to 2 s (data plane v2 counts admitted handshakes, so the limit is never
-	# overshot): under this churn the cluster uses most, not all, of it.
 	tap_assert "(b) the cluster used most of its capacity (max live >= 70)" \
 		"max $max" "$max" -ge 70 || :
-	# Capacity to the busy node (70% of the demand): from the first sample
-	# with live on node 1, its limit passes an even split (a third) within
-	# 3 intervals.
-	# (The rule splits the free capacity by demand and keeps what each node
-	# holds: once the others hold connections, node 1 gets the free part.)
+	# Capacity to the busy node: an idle cluster holds a third each, and
+	# each node fills its third at once; then the nodes over their fair
+	# share (20 and 10 of 100) admit nothing new until their connections
+	# close (HOLD_MS), and the capacity they free goes to node 1. From the
+	# first sample with live on node 1, its limit reaches 55 of 100 (its
+	# demand calls for ~68) within HOLD_MS + 6 intervals, and keeps more
+	# than half of the limit for most of the rest of the load.
 	t0=$(awk '$3 > 0 { print $1; exit }' "$samples")
-	t_busy=$(awk -v e=$((LIMIT / 3 + 1)) '$3 > 0 && $4 >= e && $4 < 1000000 { print $1; exit }' "$samples")
+	t_share=$(awk '$3 > 0 && $4 >= 55 && $4 < 1000000 { print $1; exit }' "$samples")
 	peak=$(awk '$4 > m && $4 < 1000000 { m = $4 } END { print m + 0 }' "$samples")
-	e2e_note "(b) node 1 busy from ${t0:-?} ms, its limit above a third at ${t_busy:-never} ms, at most $peak"
-	tap_assert "(b) capacity moves to the busy node within 3 intervals (its limit above an even split, $((LIMIT / 3 + 1)) of $LIMIT)" \
-		"t0 ${t0:-?} t ${t_busy:-never}" "${t_busy:-999999}" -le $(( ${t0:-0} + 3 * INTERVAL_MS + 20 )) || :
-	# Not asserted: how much of the limit the busy node ends with depends on
-	# how fast the others fill what they hold (36..52 of 100 seen here).
+	e2e_note "(b) node 1 busy from ${t0:-?} ms, its limit >= 55 at ${t_share:-never} ms, at most $peak; limits at the end of the load: $(awk -v t=$(( ${t0:-0} + 2500 )) '$1 >= t { print $4 "/" $6 "/" $8; exit }' "$samples")"
+	tap_assert "(b) the busy node's limit reaches 55 of $LIMIT within $B_HOLD_MS ms + 6 intervals" \
+		"t0 ${t0:-?} t ${t_share:-never}" "${t_share:-999999}" -le $(( ${t0:-0} + B_HOLD_MS + 6 * INTERVAL_MS )) || :
+	late=$(awk -v a="${t_share:-999999}" -v b=$(( ${t0:-0} + 2800 )) \
+		'$1 >= a && $1 <= b { n++; if ($4 > 50 && $4 < 1000000) k++ } END { print n ? int(100 * k / n) : 0 }' "$samples")
+	tap_assert "(b) then it keeps more than half of the limit in >= 80% of the samples" \
+		"$late% of the samples from ${t_share:-never} ms to the end of the load" "$late" -ge 80 || :
 	for k in 1 2 3; do
 		e2e_wait_for 6 "probe $k ends" jq -e .attempts "$E2E_TMP/b_probe$k.log" || :
 	done

@@ -102,7 +102,7 @@ struct rs {
 	char pin_root[PATH_MAX];
 	struct adm_conc *conc;
 	struct adm_global *global;
-	int conc_fd, global_fd, stats_fd, hits_fd, rate_fd, gblock_fd, state_fd;
+	int conc_fd, global_fd, stats_fd, hits_fd, rate_fd, gblock_fd, state_fd, pend_fd;
 	int ncpus;
 	struct adm_stat *percpu;
 
@@ -218,8 +218,10 @@ static void rs_close_maps(struct rs *rs)
 		close(rs->gblock_fd);
 	if (rs->state_fd >= 0)
 		close(rs->state_fd);
+	if (rs->pend_fd >= 0)
+		close(rs->pend_fd);
 	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
-	rs->gblock_fd = rs->state_fd = -1;
+	rs->gblock_fd = rs->state_fd = rs->pend_fd = -1;
 	free(rs->percpu);
 	rs->percpu = NULL;
 }
@@ -228,10 +230,10 @@ static int rs_open_maps(struct rs *rs, char *err, size_t errlen)
 {
 	static const char *const names[] = {
 		ADM_MAP_CONC, ADM_MAP_GLOBAL, ADM_MAP_STATS, ADM_MAP_SRC,
-		ADM_MAP_RATE, ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE,
+		ADM_MAP_RATE, ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE, ADM_MAP_PENDING,
 	};
 	int *fds[] = { &rs->conc_fd, &rs->global_fd, &rs->stats_fd, &rs->hits_fd,
-		       &rs->rate_fd, &rs->gblock_fd, &rs->state_fd };
+		       &rs->rate_fd, &rs->gblock_fd, &rs->state_fd, &rs->pend_fd };
 	size_t i;
 	void *p;
 
@@ -283,6 +285,27 @@ static __u64 rs_demand_ctr(struct rs *rs, __u32 id)
 
 	for (v = 0; v < ADM_V__MAX; v++)
 		n += rs_stat(rs, id, v, ADM_R_CONC_GLOBAL);
+	return n;
+}
+
+/*
+ * Handshakes of a service the data plane admitted and sockops has not seen
+ * established (adm_pending, counted at the gate with live). The epoch is
+ * CLOCK_MONOTONIC's, as the data plane's coarse clock.
+ */
+static __u64 rs_pending(struct rs *rs, __u32 id)
+{
+	struct adm_pending p;
+	__u64 epoch = adm_mono_ns() / ADM_PENDING_NS, n = 0, e;
+	int i;
+
+	if (bpf_map_lookup_elem(rs->pend_fd, &id, &p))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		e = p.bucket[i] >> ADM_PENDING_COUNT_BITS;
+		if (e == epoch || e + 1 == epoch)
+			n += p.bucket[i] & ADM_PENDING_COUNT_MASK;
+	}
 	return n;
 }
 
@@ -695,7 +718,7 @@ static void rs_apply(struct rs *rs, struct rs_round_out *out, __u64 now_ns)
 			s->reserved = out->svc[k].reserved;
 			s->have_reserved = 1;
 			s->cluster_live = out->svc[k].cluster_live;
-			rs_enforce(rs, s, s->reserved);
+			rs_enforce(rs, s, out->svc[k].gate);
 		}
 	}
 	rs->live_nodes = out->live_nodes;
@@ -797,7 +820,9 @@ static int rs_round(struct rs *rs, int first)
 		in[k] = (struct rs_svc_in){
 			.name = s->name,
 			.limit = s->conn_limit,
-			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED),
+			/* what the gate counts: established and pending handshakes */
+			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
+				(s->conn_limit ? rs_pending(rs, s->id) : 0),
 			.demand = s->demand,
 			.rate = s->rate,
 			.window_ms = s->window_ms,
@@ -859,6 +884,17 @@ static int rs_round(struct rs *rs, int first)
 		return -1;
 	}
 	freeReplyObject(r);
+	for (k = 0; k < rs->n_svcs; k++)
+		if (in[k].limit)
+			adm_dbg("cluster: round [service %s] live+pending %llu demand %llu"
+				" -> reserved %llu gate %llu cluster_live %llu others %llu nodes %llu",
+				in[k].name, (unsigned long long)in[k].live,
+				(unsigned long long)in[k].demand,
+				(unsigned long long)out.svc[k].reserved,
+				(unsigned long long)out.svc[k].gate,
+				(unsigned long long)out.svc[k].cluster_live,
+				(unsigned long long)out.svc[k].others,
+				(unsigned long long)out.live_nodes);
 	rs_apply(rs, &out, rs_mono_ns());
 	rs_round_free(&out);
 	pthread_mutex_lock(&rs->mu);
@@ -1202,7 +1238,7 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 	rs->ad = ad;
 	rs->efd = -1;
 	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
-	rs->gblock_fd = rs->state_fd = -1;
+	rs->gblock_fd = rs->state_fd = rs->pend_fd = -1;
 	pthread_mutex_init(&rs->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

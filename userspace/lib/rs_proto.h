@@ -75,6 +75,7 @@ struct rs_svc_out {
 	__u64 reserved;		/* this node's limit: live + its share */
 	__u64 cluster_live;	/* live connections of the live nodes */
 	__u64 others;		/* capacity reserved by the other nodes */
+	__u64 gate;		/* the limit to enforce (share_gate): <= reserved */
 };
 
 struct rs_block {
