@@ -28,7 +28,9 @@
 #       node 1's namespace; SENTINEL FAILOVER: node 1 syncs with the new
 #       master within 2 s of the failover, its state is on the new master;
 #   (i) AUTH: a password_file readable by others is refused, a root-only
-#       one authenticates, a wrong password is reported in Redis' words.
+#       one authenticates, a wrong password is reported in Redis' words;
+#   (j) pub/sub: with a 3 s interval, an action stored on node 1 reaches
+#       node 2 well before its next round (run after (d)).
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -535,8 +537,49 @@ user = default" >/dev/null
 	e2e_wait_for 8 "node 2 back" state_is 2 synced || :
 }
 
+# ---------------------------------------------------------------- (j)
+# Pub/sub: with a 3 s interval (heartbeat TTL 9 s) on nodes 1 and 2, an
+# action stored from node 1 reaches node 2's block list well before node
+# 2's next round: its subscriber wakes the thread to pull it at once.
+subscribed() { [ "$(status_of "$1" | jq -r '.cluster.subscribed')" = true ]; }
+scenario_j() {
+	local k t0 t1 ms=999999 i
+	for k in 1 2; do
+		INTERVAL_MS=3000 TTL_MS=9000 node_conf "$k" >/dev/null
+		admctl_node "$k" reload >/dev/null 2>&1 || :
+	done
+	for k in 1 2; do
+		e2e_wait_for 10 "node $k subscribed with a 3 s interval" subscribed "$k" ||
+			{ tap_fail "(j) node $k syncs and subscribes" "$(status_of "$k" | jq -c .cluster)"; return 0; }
+	done
+	tap_assert "(j) node 2 runs a round every 3000 ms" "$(status_of 2 | jq -c .cluster)" \
+		"$(status_of 2 | jq .cluster.sync_interval_ms)" -eq 3000 || :
+	t0=$(date +%s%N)
+	admctl_node 1 --cluster block add 10.77.99.9 --ttl 1m >/dev/null 2>&1 || :
+	for ((i = 0; i < 250; i++)); do
+		if listed 2 block 10.77.99.9; then
+			t1=$(date +%s%N)
+			ms=$(((t1 - t0) / 1000000))
+			break
+		fi
+		sleep 0.01
+	done
+	e2e_note "(j) node 2 applied node 1's block $ms ms after admctl was called (interval 3000 ms)"
+	tap_assert "(j) an announced action reaches another node within 1000 ms (interval 3000 ms)" \
+		"$ms ms; $(admctl_node 2 block list 2>&1 | head -5)" "$ms" -le 1000 || :
+	admctl_node 1 --cluster block del 10.77.99.9 >/dev/null 2>&1 || :
+	for k in 1 2; do
+		node_conf "$k" >/dev/null
+		admctl_node "$k" reload >/dev/null 2>&1 || :
+	done
+	for k in 1 2; do
+		e2e_wait_for 5 "node $k back at $INTERVAL_MS ms" state_is "$k" synced || :
+	done
+	e2e_wait_for 3 "the block is gone on node 2" eval '! listed 2 block 10.77.99.9' || :
+}
+
 # SCENARIOS="a g" runs only those (a always runs: it starts everything).
-SCENARIOS=${SCENARIOS:-a b c d e f g h i}
+SCENARIOS=${SCENARIOS:-a b c d j e f g h i}
 main() {
 	local s
 	scenario_a || return 0

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ struct rs {
 	pthread_cond_t cv;
 	int stop;			/* under mu */
 	int efd;			/* eventfd: the thread wakes the loop */
+	int wfd;			/* eventfd: the loop wakes the thread (with cv) */
 
 	/*
 	 * [redis]: rc is the thread's (it reads it freely; it is written only
@@ -109,6 +111,10 @@ struct rs {
 	/* thread-owned */
 	redisContext *c;
 	redisContext *sc;		/* the Sentinel that answered last */
+	redisContext *sub;		/* SUBSCRIBEd to the actions' channel */
+	__u64 sub_retry_ns;		/* next SUBSCRIBE attempt after a failure */
+	int pull;			/* an action was announced: pull it now */
+	__u64 round_t0;			/* when the last round started */
 	unsigned int sc_i;		/* its index in rc.sentinels */
 	char sha[RS_SHA_MAX];
 	char endpoint[RS_ENDPOINT_MAX];	/* where we are connected */
@@ -129,6 +135,7 @@ struct rs {
 
 	/* status (under mu) */
 	int connected;
+	int subscribed;			/* rs->sub is up */
 	char status_endpoint[RS_ENDPOINT_MAX];
 	char last_err[RS_ERR_MAX];
 	__u64 last_err_ns, last_ok_ns, down_since_ns;
@@ -356,12 +363,15 @@ static void rs_set_err(struct rs *rs, const char *fmt, ...)
 		adm_warn("cluster: %s", msg);
 }
 
+static void rs_sub_close(struct rs *rs);
+
 static void rs_disconnect(struct rs *rs)
 {
 	if (rs->c)
 		redisFree(rs->c);
 	rs->c = NULL;
 	rs->sha[0] = '\0';
+	rs_sub_close(rs);
 }
 
 static struct timeval rs_tv(__u32 ms)
@@ -594,6 +604,133 @@ fail:
 	return -1;
 }
 
+/* ------------------------------------------------------------ pub/sub */
+
+static void rs_sub_set(struct rs *rs, int up)
+{
+	pthread_mutex_lock(&rs->mu);
+	rs->subscribed = up;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+/* Caller does not hold mu. */
+static void rs_sub_close(struct rs *rs)
+{
+	if (!rs->sub)
+		return;
+	redisFree(rs->sub);
+	rs->sub = NULL;
+	rs_sub_set(rs, 0);
+}
+
+/*
+ * A second connection to the store we sync with, SUBSCRIBEd to the
+ * actions' channel: an announced action wakes the thread to pull it at
+ * once instead of at the next round. Best effort: without it (refused,
+ * or the store is gone) actions still arrive with the rounds; a failed
+ * attempt is retried after a second.
+ */
+static void rs_sub_open(struct rs *rs, __u64 now)
+{
+	char chan[RS_KEY_PREFIX_MAX + 8], pw[RS_PASSWORD_MAX], host[ADM_RS_HOST_MAX];
+	const char *argv[3];
+	redisReply *r;
+	char *colon;
+
+	if (rs->sub || now < rs->sub_retry_ns || rs_key(chan, sizeof(chan), rs->rc.cluster, "ops"))
+		return;
+	rs->sub_retry_ns = now + 1000 * RS_NS_PER_MS;
+	if (!strncmp(rs->endpoint, "unix:", 5)) {
+		rs->sub = rs_dial(rs, NULL, 0, rs->endpoint + 5);
+	} else {
+		colon = strrchr(rs->endpoint, ':');
+		if (!colon)
+			return;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - rs->endpoint), rs->endpoint);
+		rs->sub = rs_dial(rs, host, atoi(colon + 1), NULL);
+	}
+	if (!rs->sub)
+		return;
+	if (rs->rc.password_file[0]) {
+		if (rs_password(rs, pw, sizeof(pw)))
+			goto fail;
+		argv[0] = "AUTH";
+		argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
+		argv[2] = pw;
+		r = rs_cmd(rs, rs->sub, "AUTH (subscriber)", rs->rc.user[0] ? 3 : 2, argv, NULL);
+		memset(pw, 0, sizeof(pw));
+		if (!r)
+			goto fail;
+		freeReplyObject(r);
+	}
+	argv[0] = "SUBSCRIBE";
+	argv[1] = chan;
+	r = rs_cmd(rs, rs->sub, "SUBSCRIBE", 2, argv, NULL);
+	if (!r)
+		goto fail;
+	freeReplyObject(r);
+	rs_sub_set(rs, 1);
+	return;
+fail:
+	rs_sub_close(rs);
+}
+
+/* The subscriber is readable: consume what arrived; any message means "pull now". */
+static void rs_sub_read(struct rs *rs)
+{
+	void *reply;
+
+	if (redisBufferRead(rs->sub) != REDIS_OK) {
+		rs_set_err(rs, "subscriber: %s (actions arrive with the rounds until it is back)",
+			   rs->sub->errstr[0] ? rs->sub->errstr : "closed");
+		rs_sub_close(rs);
+		return;
+	}
+	while (redisGetReplyFromReader(rs->sub, &reply) == REDIS_OK && reply) {
+		freeReplyObject(reply);
+		rs->pull = 1;
+	}
+}
+
+/* Wake the thread (caller holds mu): the condition variable, and the eventfd it polls with a subscriber. */
+static void rs_wake(struct rs *rs)
+{
+	__u64 one = 1;
+
+	pthread_cond_signal(&rs->cv);
+	if (rs->wfd >= 0 && write(rs->wfd, &one, sizeof(one)) < 0)
+		adm_dbg("cluster: eventfd: %s", strerror(errno));
+}
+
+/*
+ * Wait until deadline (CLOCK_MONOTONIC ns) or a wakeup; mu held on entry
+ * and on return. With a subscriber, poll it and the eventfd without mu.
+ */
+static void rs_wait(struct rs *rs, __u64 deadline)
+{
+	struct pollfd p[2];
+	__u64 now = rs_mono_ns(), drain;
+	int ms, n;
+
+	if (!rs->sub) {
+		struct timespec ts = { .tv_sec = deadline / 1000000000ULL,
+				       .tv_nsec = deadline % 1000000000ULL };
+
+		pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
+		return;
+	}
+	ms = deadline > now ? (int)((deadline - now + RS_NS_PER_MS - 1) / RS_NS_PER_MS) : 0;
+	p[0] = (struct pollfd){ .fd = rs->wfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = rs->sub->fd, .events = POLLIN };
+	pthread_mutex_unlock(&rs->mu);
+	n = poll(p, 2, ms);
+	if (n > 0 && (p[0].revents & POLLIN) && read(rs->wfd, &drain, sizeof(drain)) < 0)
+		adm_dbg("cluster: eventfd: %s", strerror(errno));
+	if (n > 0 && p[1].revents)
+		rs_sub_read(rs);
+	pthread_mutex_lock(&rs->mu);
+}
+
 /* ------------------------------------------------------------ one round */
 
 /* Store the queued operator actions (XADD + PUBLISH). -1: connection trouble. */
@@ -796,7 +933,7 @@ static void rs_fail_modes(struct rs *rs, __u64 now_ns)
  * One round: read the maps, EVALSHA (loading the script again on
  * NOSCRIPT), apply. Returns 0, or -1 (error set; the caller disconnects).
  */
-static int rs_round(struct rs *rs, int first)
+static int rs_round(struct rs *rs, int first, int extra)
 {
 	struct rs_svc_in in[ADM_MAX_SERVICES];
 	struct rs_round_out out;
@@ -811,12 +948,16 @@ static int rs_round(struct rs *rs, int first)
 	ttl = rs->rc.node_ttl_ms;
 	for (k = 0; k < rs->n_svcs; k++) {
 		struct rs_svc *s = &rs->svcs[k];
-		__u64 ctr = rs_demand_ctr(rs, s->id);
 
-		s->demand = s->have_prev && ctr >= s->prev_demand_ctr ?
-			    ctr - s->prev_demand_ctr : 0;
-		s->prev_demand_ctr = ctr;
-		s->have_prev = 1;
+		/* an extra round (an action announced) keeps the last interval's demand */
+		if (!extra) {
+			__u64 ctr = rs_demand_ctr(rs, s->id);
+
+			s->demand = s->have_prev && ctr >= s->prev_demand_ctr ?
+				    ctr - s->prev_demand_ctr : 0;
+			s->prev_demand_ctr = ctr;
+			s->have_prev = 1;
+		}
 		in[k] = (struct rs_svc_in){
 			.name = s->name,
 			.limit = s->conn_limit,
@@ -829,7 +970,8 @@ static int rs_round(struct rs *rs, int first)
 		};
 	}
 	pthread_mutex_unlock(&rs->mu);
-	if (rs->hits_ok && rs_collect(rs, in, first))
+	/* an extra round sends no sources: their counts wait for the next round */
+	if (rs->hits_ok && !extra && rs_collect(rs, in, first))
 		return -1;
 	if (rs_args_round(&rs->args, rs->rc.cluster, rs->rc.node, ttl, last_op,
 			  last_blk, in, rs->n_svcs)) {
@@ -929,16 +1071,24 @@ static void *rs_thread(void *arg)
 
 	pthread_mutex_lock(&rs->mu);
 	while (!rs->stop) {
-		struct timespec ts;
 		__u64 interval = rs->rc.sync_interval_ms * RS_NS_PER_MS;
+		/* announced actions are pulled at once, but at most every tenth of an interval */
+		__u64 pull_at = rs->round_t0 + interval / 10;
+		int extra = 0;
 
 		now = rs_mono_ns();
 		if (now < next && !rs->n_opq) {
-			ts.tv_sec = next / 1000000000ULL;
-			ts.tv_nsec = next % 1000000000ULL;
-			pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
-			continue;
+			if (!rs->pull || !rs->c) {
+				rs_wait(rs, next);
+				continue;
+			}
+			if (now < pull_at) {
+				rs_wait(rs, pull_at);
+				continue;
+			}
+			extra = 1;
 		}
+		rs->pull = 0;
 		if (rs->rc_pending) {
 			rs->rc = rs->rc_next;
 			rs->rc_pending = 0;
@@ -965,8 +1115,10 @@ static void *rs_thread(void *arg)
 				rs_backoff(rs, now);
 		}
 		if (rs->c) {
-			if (!rs_sentinel_check(rs) && !rs_store_ops(rs) && !rs_round(rs, first)) {
+			rs->round_t0 = now;
+			if (!rs_sentinel_check(rs) && !rs_store_ops(rs) && !rs_round(rs, first, extra)) {
 				ok = 1;
+				rs_sub_open(rs, now);
 			} else {
 				rs_disconnect(rs);
 				if (rs->redirect && !rs->failures)
@@ -1000,7 +1152,8 @@ static void *rs_thread(void *arg)
 			pthread_mutex_unlock(&rs->mu);
 		}
 		now = rs_mono_ns();
-		next += interval;
+		if (!extra)
+			next += interval;
 		if (next < now)
 			next = now + interval;	/* a round took longer than the interval: skip, don't queue */
 		pthread_mutex_lock(&rs->mu);
@@ -1207,6 +1360,8 @@ static void rs_free(struct rs *rs)
 		loop_del_fd(rs->ad->loop, rs->efd);
 		close(rs->efd);
 	}
+	if (rs->wfd >= 0)
+		close(rs->wfd);
 	rs_close_maps(rs);
 	adm_src_hits_free(&rs->hits);
 	free(rs->deltas);
@@ -1236,7 +1391,7 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 		return -1;
 	}
 	rs->ad = ad;
-	rs->efd = -1;
+	rs->efd = rs->wfd = -1;
 	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
 	rs->gblock_fd = rs->state_fd = rs->pend_fd = -1;
 	pthread_mutex_init(&rs->mu, NULL);
@@ -1262,7 +1417,9 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 			rs_enforce(rs, s, __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED));
 	}
 	rs->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (rs->efd < 0 || loop_add_fd(ad->loop, rs->efd, EPOLLIN, rs_on_wake, rs)) {
+	rs->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rs->efd < 0 || rs->wfd < 0 ||
+	    loop_add_fd(ad->loop, rs->efd, EPOLLIN, rs_on_wake, rs)) {
 		snprintf(err, errlen, "[redis]: cannot create the thread's eventfd: %s",
 			 strerror(errno));
 		goto fail;
@@ -1292,7 +1449,7 @@ static void rs_stop(struct admd *ad, int aborted)
 		return;
 	pthread_mutex_lock(&rs->mu);
 	rs->stop = 1;
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	if (rs->th_started)
 		pthread_join(rs->th, NULL);	/* bounded: every Redis call has a timeout */
@@ -1347,7 +1504,7 @@ static int rs_reload_apply(struct admd *ad, const struct adm_config *next,
 					s->reserved, s->have_reserved,
 					rs->live_nodes ? rs->live_nodes : 1));
 	}
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	if (reconnect)
 		adm_info("cluster: [redis] changed: reconnecting");
@@ -1379,6 +1536,7 @@ static void rs_status(struct admd *ad, json_t *out)
 						      rs->status_endpoint : "(never connected)"));
 	json_object_set_new(out, "live_nodes", json_integer(rs->live_nodes));
 	json_object_set_new(out, "sync_interval_ms", json_integer(rs->rc.sync_interval_ms));
+	json_object_set_new(out, "subscribed", json_boolean(rs->subscribed));
 	json_object_set_new(out, "rounds", json_integer(rs->rounds));
 	json_object_set_new(out, "round_failures", json_integer(rs->round_failures));
 	json_object_set_new(out, "last_round_ms", json_real(rs->round_ns_last / 1e6));
@@ -1519,7 +1677,7 @@ static void rs_cmd_cluster(struct admd *ad, struct ctl_req *r)
 		return;
 	}
 	rs->opq[rs->n_opq++] = text;
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	ctl_audit_init(r, &a, "cluster %s (stored for every node)", name);
 	snprintf(a.after, sizeof(a.after), "queued for the cluster store");

@@ -7,7 +7,7 @@
 #include <bpf/bpf.h>
 #include "srchits.h"
 
-#define SH_BATCH	4096	/* entries per bpf_map_lookup_batch */
+#define SH_BATCH	16384	/* entries per bpf_map_lookup_batch */
 #define SH_VAL_MAX	(sizeof(struct adm_src) > sizeof(struct adm_src_tat) ? \
 			 sizeof(struct adm_src) : sizeof(struct adm_src_tat))
 
