@@ -51,6 +51,7 @@
 #define RS_BACKOFF_BASE_MS	100
 #define RS_BACKOFF_CAP_MS	5000
 #define RS_OPQ_MAX		64	/* actions waiting to be stored */
+#define RS_PULL_GAP_MS		20	/* announced actions: at most one extra round per */
 #define RS_ERR_MAX		256
 #define RS_PASSWORD_MAX		512
 #define RS_SHA_MAX		48
@@ -1072,8 +1073,10 @@ static void *rs_thread(void *arg)
 	pthread_mutex_lock(&rs->mu);
 	while (!rs->stop) {
 		__u64 interval = rs->rc.sync_interval_ms * RS_NS_PER_MS;
-		/* announced actions are pulled at once, but at most every tenth of an interval */
-		__u64 pull_at = rs->round_t0 + interval / 10;
+		/* announced actions are pulled at once, at most one extra round per gap */
+		__u64 gap = interval / 10 < RS_PULL_GAP_MS * RS_NS_PER_MS ? interval / 10 :
+			    RS_PULL_GAP_MS * RS_NS_PER_MS;
+		__u64 pull_at = rs->round_t0 + gap;
 		int extra = 0;
 
 		now = rs_mono_ns();
