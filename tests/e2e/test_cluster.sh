@@ -30,7 +30,9 @@
 #   (i) AUTH: a password_file readable by others is refused, a root-only
 #       one authenticates, a wrong password is reported in Redis' words;
 #   (j) pub/sub: with a 3 s interval, an action stored on node 1 reaches
-#       node 2 well before its next round (run after (d)).
+#       node 2 well before its next round (run after (d));
+#   (k) Redis Cluster (3 masters): MOVED is followed to the slot's owner;
+#       during a slot migration ASK is followed with ASKING, the owner kept.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -583,8 +585,77 @@ scenario_j() {
 	e2e_wait_for 3 "the block is gone on node 2" eval '! listed 2 block 10.77.99.9' || :
 }
 
+# ---------------------------------------------------------------- (k)
+# Redis Cluster: 3 masters on 127.0.0.1:7201-7203 in node 1's namespace.
+# Node 1 is pointed at a master that does not own the slot of
+# adm:{CLUSTER}: and follows MOVED to the owner; then the slot migrates
+# (MIGRATING on the owner, IMPORTING on another): the owner answers ASK,
+# node 1 runs its rounds there with ASKING and keeps the owner as its store.
+rc_cli() { in_node 1 redis-cli -p "$@"; }
+cluster_ok() { rc_cli "$1" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok'; }
+asked_more() { [ "$(status_of 1 | jq -r '.cluster.ask_rounds // 0')" -ge "$1" ]; }
+scenario_k() {
+	local p slot owner other src_id dst_id a0 out
+	for p in 7201 7202 7203; do
+		mkdir -p "$E2E_TMP/rc$p"
+		e2e_node_bg "rc$p" 1 timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+			redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+			--cluster-config-file "$E2E_TMP/rc$p/nodes.conf" --dir "$E2E_TMP/rc$p" \
+			--save "" --appendonly no --cluster-node-timeout 5000
+	done
+	for p in 7201 7202 7203; do
+		e2e_wait_for 5 "cluster node $p" rc_cli "$p" ping ||
+			{ tap_fail "(k) Redis Cluster nodes start" "$(tail -5 "$E2E_TMP/rc$p.log")"; return 0; }
+	done
+	out=$(in_node 1 redis-cli --cluster create 127.0.0.1:7201 127.0.0.1:7202 127.0.0.1:7203 \
+		--cluster-yes 2>&1) || { tap_fail "(k) redis-cli --cluster create" "$out"; return 0; }
+	for p in 7201 7202 7203; do
+		e2e_wait_for 10 "cluster state ok on $p" cluster_ok "$p" ||
+			{ tap_fail "(k) the Redis Cluster forms" "$(rc_cli "$p" CLUSTER INFO 2>&1 | head -3)"; return 0; }
+	done
+	slot=$(rc_cli 7201 CLUSTER KEYSLOT "adm:{$CLUSTER}:")
+	# CLUSTER NODES: "id ip:port@cport flags master - ping pong epoch state slot-ranges..."
+	owner=$(rc_cli 7201 CLUSTER NODES | awk -v s="$slot" '{
+		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = n > 1 ? r[2] : r[1];
+			if (s >= lo && s <= hi) { split($2, a, "@"); split(a[1], b, ":"); print b[2] } } }')
+	other=7201
+	[ "$owner" = 7201 ] && other=7202
+	e2e_note "(k) slot $slot of adm:{$CLUSTER}: is on 127.0.0.1:$owner; node 1 starts at 127.0.0.1:$other"
+	node_conf 1 "host = 127.0.0.1
+port = $other" >/dev/null
+	admctl_node 1 reload >/dev/null 2>&1 || :
+	if e2e_wait_for 5 "node 1 on the slot's owner" store_is 1 "127.0.0.1:$owner" &&
+		e2e_wait_for 3 "node 1 synced" state_is 1 synced; then
+		tap_ok "(k) node 1, pointed at a node without the slot, follows MOVED to its owner"
+	else
+		tap_fail "(k) node 1 follows MOVED" "$(status_of 1 | jq -c .cluster)"
+		return 0
+	fi
+	tap_assert "(k) the heartbeat is on the owner" "$(rc_cli "$owner" ZRANGE "adm:{$CLUSTER}:nodes" 0 -1 2>&1)" \
+		"$(rc_cli "$owner" ZRANGE "adm:{$CLUSTER}:nodes" 0 -1 | grep -c '^n1$')" -eq 1 || :
+	src_id=$(rc_cli "$owner" CLUSTER MYID)
+	dst_id=$(rc_cli "$other" CLUSTER MYID)
+	a0=$(status_of 1 | jq -r '.cluster.ask_rounds // 0')
+	rc_cli "$other" CLUSTER SETSLOT "$slot" IMPORTING "$src_id" >/dev/null
+	rc_cli "$owner" CLUSTER SETSLOT "$slot" MIGRATING "$dst_id" >/dev/null
+	if e2e_wait_for 3 "rounds on the ASK target" asked_more $((a0 + 5)); then
+		tap_ok "(k) during a migration node 1 runs its rounds on the ASK target (ASKING first)"
+	else
+		tap_fail "(k) node 1 follows ASK" "$(status_of 1 | jq -c .cluster)"
+	fi
+	tap_assert "(k) ASK does not move node 1's store: still the slot's owner, synced" \
+		"$(status_of 1 | jq -c .cluster)" \
+		"$(status_of 1 | jq -r '[.cluster.store, .cluster.state] | join(" ")' | grep -c "^127.0.0.1:$owner synced$")" -eq 1 || :
+	out=$(printf 'ASKING\nZRANGE adm:{%s}:nodes 0 -1\n' "$CLUSTER" | rc_cli "$other" 2>&1)
+	tap_assert "(k) the importing node holds node 1's heartbeat" "$out" \
+		"$(echo "$out" | grep -c '^n1$')" -eq 1 || :
+	node_conf 1 >/dev/null
+	admctl_node 1 reload >/dev/null 2>&1 || :
+	e2e_wait_for 5 "node 1 back on the unix socket" state_is 1 synced || :
+}
+
 # SCENARIOS="a g" runs only those (a always runs: it starts everything).
-SCENARIOS=${SCENARIOS:-a b c d j e f g h i}
+SCENARIOS=${SCENARIOS:-a b c d j e f g h i k}
 main() {
 	local s
 	scenario_a || return 0

@@ -145,6 +145,7 @@ struct rs {
 	__u64 live_nodes;
 	__u64 blocks_applied, actions_applied, actions_stored, actions_failed;
 	__u64 sources_sent;
+	__u64 asked;			/* rounds run on an ASK target */
 
 	/* mailboxes (under mu) */
 	char *opq[RS_OPQ_MAX];		/* actions to store (JSON) */
@@ -523,10 +524,46 @@ static int rs_password(struct rs *rs, char *buf, size_t len)
 	return 0;
 }
 
+/* AUTH on c when [redis] has a password_file. 0, or -1 (error set). */
+static int rs_auth(struct rs *rs, redisContext *c, const char *what)
+{
+	char pw[RS_PASSWORD_MAX];
+	const char *argv[3];
+	redisReply *r;
+
+	if (!rs->rc.password_file[0])
+		return 0;
+	if (rs_password(rs, pw, sizeof(pw)))
+		return -1;
+	argv[0] = "AUTH";
+	argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
+	argv[2] = pw;
+	r = rs_cmd(rs, c, what, rs->rc.user[0] ? 3 : 2, argv, NULL);
+	memset(pw, 0, sizeof(pw));
+	if (!r)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* "host:port" -> a connection (timeouts set), or NULL (error set). */
+static redisContext *rs_dial_endpoint(struct rs *rs, const char *ep)
+{
+	char host[ADM_RS_HOST_MAX];
+	const char *colon = strrchr(ep, ':');
+
+	if (!colon || colon == ep || (size_t)(colon - ep) >= sizeof(host)) {
+		rs_set_err(rs, "cannot parse the endpoint '%s' (host:port)", ep);
+		return NULL;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - ep), ep);
+	return rs_dial(rs, host, atoi(colon + 1), NULL);
+}
+
 /* Connect (Sentinel: resolve, then confirm with ROLE), AUTH, load the script. 0 or -1. */
 static int rs_connect(struct rs *rs)
 {
-	char host[ADM_RS_HOST_MAX], pw[RS_PASSWORD_MAX];
+	char host[ADM_RS_HOST_MAX];
 	const char *argv[3];
 	redisReply *r;
 	int port = 0;
@@ -556,18 +593,8 @@ static int rs_connect(struct rs *rs)
 	if (port)
 		snprintf(rs->endpoint, sizeof(rs->endpoint), "%s:%d", host, port);
 
-	if (rs->rc.password_file[0]) {
-		if (rs_password(rs, pw, sizeof(pw)))
-			goto fail;
-		argv[0] = "AUTH";
-		argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
-		argv[2] = pw;
-		r = rs_cmd(rs, rs->c, "AUTH", rs->rc.user[0] ? 3 : 2, argv, NULL);
-		memset(pw, 0, sizeof(pw));
-		if (!r)
-			goto fail;
-		freeReplyObject(r);
-	}
+	if (rs_auth(rs, rs->c, "AUTH"))
+		goto fail;
 	if (rs->rc.n_sentinels) {
 		argv[0] = "ROLE";
 		r = rs_cmd(rs, rs->c, "ROLE", 1, argv, NULL);
@@ -633,37 +660,19 @@ static void rs_sub_close(struct rs *rs)
  */
 static void rs_sub_open(struct rs *rs, __u64 now)
 {
-	char chan[RS_KEY_PREFIX_MAX + 8], pw[RS_PASSWORD_MAX], host[ADM_RS_HOST_MAX];
+	char chan[RS_KEY_PREFIX_MAX + 8];
 	const char *argv[3];
 	redisReply *r;
-	char *colon;
 
 	if (rs->sub || now < rs->sub_retry_ns || rs_key(chan, sizeof(chan), rs->rc.cluster, "ops"))
 		return;
 	rs->sub_retry_ns = now + 1000 * RS_NS_PER_MS;
-	if (!strncmp(rs->endpoint, "unix:", 5)) {
-		rs->sub = rs_dial(rs, NULL, 0, rs->endpoint + 5);
-	} else {
-		colon = strrchr(rs->endpoint, ':');
-		if (!colon)
-			return;
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - rs->endpoint), rs->endpoint);
-		rs->sub = rs_dial(rs, host, atoi(colon + 1), NULL);
-	}
+	rs->sub = !strncmp(rs->endpoint, "unix:", 5) ? rs_dial(rs, NULL, 0, rs->endpoint + 5) :
+		  rs_dial_endpoint(rs, rs->endpoint);
 	if (!rs->sub)
 		return;
-	if (rs->rc.password_file[0]) {
-		if (rs_password(rs, pw, sizeof(pw)))
-			goto fail;
-		argv[0] = "AUTH";
-		argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
-		argv[2] = pw;
-		r = rs_cmd(rs, rs->sub, "AUTH (subscriber)", rs->rc.user[0] ? 3 : 2, argv, NULL);
-		memset(pw, 0, sizeof(pw));
-		if (!r)
-			goto fail;
-		freeReplyObject(r);
-	}
+	if (rs_auth(rs, rs->sub, "AUTH (subscriber)"))
+		goto fail;
 	argv[0] = "SUBSCRIBE";
 	argv[1] = chan;
 	r = rs_cmd(rs, rs->sub, "SUBSCRIBE", 2, argv, NULL);
@@ -931,6 +940,54 @@ static void rs_fail_modes(struct rs *rs, __u64 now_ns)
 }
 
 /*
+ * Redis Cluster's ASK (the slot is migrating, this command's keys are on
+ * the importing node): run this one round on `target`, ASKING first, on a
+ * connection of its own; the slot's owner stays the node we sync with.
+ * Returns the round's reply, or NULL (error set).
+ */
+static redisReply *rs_round_ask(struct rs *rs, const char *target)
+{
+	redisContext *c = rs_dial_endpoint(rs, target);
+	redisReply *r = NULL, *ok = NULL;
+	int tries;
+
+	if (!c || rs_auth(rs, c, "AUTH (ASK target)"))
+		goto out;
+	for (tries = 0; tries < 2; tries++) {
+		ok = r = NULL;
+		redisAppendCommand(c, "ASKING");
+		redisAppendCommandArgv(c, rs->args.argc, rs->args.argv, rs->args.argvlen);
+		if (redisGetReply(c, (void **)&ok) != REDIS_OK ||
+		    redisGetReply(c, (void **)&r) != REDIS_OK) {
+			freeReplyObject(ok);
+			freeReplyObject(r);
+			r = NULL;
+			rs_set_err(rs, "round: ASK %s: %s", target,
+				   c->errstr[0] ? c->errstr : "no reply");
+			goto out;
+		}
+		freeReplyObject(ok);
+		if (tries || r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8))
+			break;
+		/* the same script has the same SHA1 everywhere: load it there */
+		freeReplyObject(r);
+		r = redisCommand(c, "SCRIPT LOAD %s", rs_script);
+		if (!r || r->type != REDIS_REPLY_STRING) {
+			rs_set_err(rs, "round: ASK %s: SCRIPT LOAD failed", target);
+			freeReplyObject(r);
+			r = NULL;
+			goto out;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+out:
+	if (c)
+		redisFree(c);
+	return r;
+}
+
+/*
  * One round: read the maps, EVALSHA (loading the script again on
  * NOSCRIPT), apply. Returns 0, or -1 (error set; the caller disconnects).
  */
@@ -1003,7 +1060,27 @@ static int rs_round(struct rs *rs, int first, int extra)
 			freeReplyObject(l);
 			continue;
 		}
-		if (!strncmp(r->str, "MOVED ", 6) || !strncmp(r->str, "ASK ", 4)) {
+		if (!strncmp(r->str, "ASK ", 4)) {
+			char target[RS_ENDPOINT_MAX];
+			const char *at = strrchr(r->str, ' ');
+
+			snprintf(target, sizeof(target), "%s", at ? at + 1 : "");
+			freeReplyObject(r);
+			r = rs_round_ask(rs, target);
+			if (!r)
+				return -1;
+			if (r->type == REDIS_REPLY_ERROR) {
+				rs_set_err(rs, "round: ASK %s: Redis answered: %.*s", target,
+					   (int)(r->len > 200 ? 200 : r->len), r->str);
+				freeReplyObject(r);
+				return -1;
+			}
+			pthread_mutex_lock(&rs->mu);
+			rs->asked++;
+			pthread_mutex_unlock(&rs->mu);
+			break;
+		}
+		if (!strncmp(r->str, "MOVED ", 6)) {
 			const char *at = strrchr(r->str, ' ');
 
 			snprintf(rs->moved, sizeof(rs->moved), "%s", at ? at + 1 : "");
@@ -1540,6 +1617,7 @@ static void rs_status(struct admd *ad, json_t *out)
 	json_object_set_new(out, "live_nodes", json_integer(rs->live_nodes));
 	json_object_set_new(out, "sync_interval_ms", json_integer(rs->rc.sync_interval_ms));
 	json_object_set_new(out, "subscribed", json_boolean(rs->subscribed));
+	json_object_set_new(out, "ask_rounds", json_integer(rs->asked));
 	json_object_set_new(out, "rounds", json_integer(rs->rounds));
 	json_object_set_new(out, "round_failures", json_integer(rs->round_failures));
 	json_object_set_new(out, "last_round_ms", json_real(rs->round_ns_last / 1e6));
