@@ -128,6 +128,7 @@ struct rs {
 	__u64 last_blk;
 	struct adm_src_hits hits;
 	int hits_ok;
+	int hits_primed;		/* hits holds counts read by a previous round */
 	struct adm_src_delta *deltas;
 	size_t n_deltas, cap_deltas;
 	struct rs_src_delta *sdeltas;
@@ -793,7 +794,7 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 {
 	struct adm_src_report rep[ADM_MAX_SERVICES] = {};
 	size_t i, n = 0;
-	int err, k;
+	int err, k, any = 0;
 
 	pthread_mutex_lock(&rs->mu);
 	for (k = 0; k < rs->n_svcs; k++)
@@ -801,11 +802,27 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 			rep[rs->svcs[k].id].window_ms = rs->svcs[k].window_ms;
 			rep[rs->svcs[k].id].min = share_report_min(rs->svcs[k].rate,
 								   rs->live_nodes);
+			any = 1;
 		}
 	pthread_mutex_unlock(&rs->mu);
+	if (!any) {
+		/*
+		 * No cluster_conn_rate: nothing to read. Counts kept from before
+		 * would report the whole gap as new SYNs: start again from a
+		 * baseline when a rate comes back.
+		 */
+		if (rs->hits_primed) {
+			adm_src_hits_free(&rs->hits);
+			rs->hits_ok = !adm_src_hits_init(&rs->hits, ADM_MAX_SOURCES);
+			rs->hits_primed = 0;
+		}
+		return 0;
+	}
 	rs->n_deltas = 0;
-	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first, rep, rs_unix_ms(),
-				&rs->deltas, &rs->n_deltas, &rs->cap_deltas);
+	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first || !rs->hits_primed,
+				rep, rs_unix_ms(), &rs->deltas, &rs->n_deltas, &rs->cap_deltas);
+	if (!err)
+		rs->hits_primed = 1;
 	if (err) {
 		rs_set_err(rs, "cannot read %s and %s: %s", ADM_MAP_SRC, ADM_MAP_RATE, strerror(-err));
 		rs->n_deltas = 0;

@@ -15,7 +15,8 @@
  * (userspace/lib/rs_proto.c): with cluster-wide limit `limit`, capacity
  * `others` reserved by the other live nodes, `cluster_live` connections
  * on the live nodes (this one's included), this node's `live`
- * connections and `demand` (SYNs that reached the gate last interval),
+ * connections (what its gate counts: established and pending handshakes)
+ * and `demand` (SYNs that reached the gate last interval),
  * and `wsum` = the sum over live nodes, this one included, of demand + 1:
  *
  *   free     = max(0, limit - cluster_live)
