@@ -45,8 +45,10 @@ static void logs_usage(FILE *f)
 "       admctl logs query [--since DUR] [--source CIDR] [--service NAME]\n"
 "                         [--reason R] [--audit [--uid N]] [-n LIMIT] [--json]\n"
 "\n"
-"Decision records (the first refusal per source per second, with how many\n"
-"it stands for) and audit records (every operator action: who, what,\n"
+"Decision records (the kernel samples the first refusal per source per\n"
+"second; admd merges those of one source or prefix, verdict and reason\n"
+"within [mariadb] aggregate_ms: a record is `count` decisions from `time` to\n"
+"`time_last`) and audit records (every operator action: who, what,\n"
 "before, after). Read from MariaDB when the config (-c FILE, default\n"
 LOGS_DEFAULT_CONFIG ") has a [mariadb] server that answers, else from the\n"
 "spool files under spool_dir (records not yet sent); stderr says which\n"
@@ -122,9 +124,18 @@ static void print_record(struct ctl *ctl, json_t *rec)
 	} else if (!strcmp(jstr(rec, "type"), "source")) {
 		/* only with --json */
 	} else {
+		long long plen = json_integer_value(json_object_get(rec, "prefix_len"));
+		const char *src = jstr(rec, "src");
+		char whole[80];
+
+		/* An aggregated prefix shows as ADDR/LEN; one source as ADDR. */
+		if (plen && plen != (strchr(src, ':') ? 128 : 32))
+			snprintf(whole, sizeof(whole), "%s/%lld", src, plen);
+		else
+			snprintf(whole, sizeof(whole), "%s", src);
 		printf("%s decision %s %s %s:%lld -> :%lld %s %s x%lld\n",
 		       jstr(rec, "time"), jstr(rec, "node"), jstr(rec, "service"),
-		       jstr(rec, "src"), json_integer_value(json_object_get(rec, "sport")),
+		       whole, json_integer_value(json_object_get(rec, "sport")),
 		       json_integer_value(json_object_get(rec, "dport")),
 		       jstr(rec, "verdict"), jstr(rec, "reason"),
 		       json_integer_value(json_object_get(rec, "count")));
@@ -135,13 +146,16 @@ static void print_record(struct ctl *ctl, json_t *rec)
 
 static json_t *decision_json(const struct spool_decision *d, const char *node)
 {
-	char t[48], addr[64];
+	char t[48], tl[48], addr[64];
 
 	time_text(d->time_ns, t, sizeof(t));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:I}",
-			 "type", "decision", "time", t, "node", node,
+	time_text(d->time_last_ns > d->time_ns ? d->time_last_ns : d->time_ns,
+		  tl, sizeof(tl));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:I}",
+			 "type", "decision", "time", t, "time_last", tl, "node", node,
 			 "service", d->service,
 			 "src", adm_format_addr(d->addr, addr, sizeof(addr)),
+			 "prefix_len", d->prefix_len,
 			 "sport", d->sport, "dport", d->dport,
 			 "verdict", adm_verdict_name(d->verdict),
 			 "reason", adm_reason_name(d->reason),
@@ -267,7 +281,9 @@ static void spool_read(const char *dir, const struct logq *q, struct recbuf *b,
 
 static const char decision_cols[] =
 	"id, DATE_FORMAT(`time`, '%Y-%m-%dT%H:%i:%s.%fZ'), node, service, source,"
-	" sport, dport, verdict, reason, `count`";
+	" sport, dport, verdict, reason, `count`,"
+	" DATE_FORMAT(COALESCE(time_last, `time`), '%Y-%m-%dT%H:%i:%s.%fZ'),"
+	" COALESCE(prefix_len, IF(source LIKE '%:%', 128, 32))";
 static const char audit_cols[] =
 	"id, DATE_FORMAT(`time`, '%Y-%m-%dT%H:%i:%s.%fZ'), node, uid, user, pid,"
 	" command, `before`, `after`, result, origin";
@@ -281,9 +297,10 @@ static json_t *db_row_json(int audit, MYSQL_ROW row)
 				 "user", row[4], "pid", (json_int_t)strtoll(row[5], NULL, 10),
 				 "what", row[6], "before", row[7], "after", row[8],
 				 "result", row[9], "origin", row[10]);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}",
-			 "type", "decision", "time", row[1], "node", row[2],
-			 "service", row[3], "src", row[4],
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I}",
+			 "type", "decision", "time", row[1], "time_last", row[10],
+			 "node", row[2], "service", row[3], "src", row[4],
+			 "prefix_len", (json_int_t)strtoll(row[11], NULL, 10),
 			 "sport", (json_int_t)strtoll(row[5], NULL, 10),
 			 "dport", (json_int_t)strtoll(row[6], NULL, 10),
 			 "verdict", row[7], "reason", row[8],

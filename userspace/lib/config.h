@@ -47,6 +47,9 @@ struct adm_mariadb_config {
 	__u32 spool_max_mb;		/* default 1024 */
 	__u32 connect_timeout_ms;	/* default 5000 */
 	__u32 io_timeout_ms;		/* default 10000 */
+	__u32 aggregate_ms;		/* decision aggregation window, default 1000, 0 off */
+	__u32 aggregate_prefix4;	/* IPv4 sources merged per /N, default 32 */
+	__u32 aggregate_prefix6;	/* IPv6 sources merged per /N, default 128 */
 	int line;			/* of the section header, 0: absent */
 };
 
