@@ -4,9 +4,10 @@
  * logdb.c: batches of B rows, array-bound prepared INSERT, one COMMIT a
  * batch) against a naive writer (one INSERT and one COMMIT per row, as a
  * service that audits synchronously does), same server, same table, same
- * rows, same run.
+ * rows, same run. --mode multirow sends the same batches as one text
+ * INSERT ... VALUES (...), (...) (the alternative to array binding).
  *
- *   logdb --socket PATH --database DB --seconds S --mode batch|naive
+ *   logdb --socket PATH --database DB --seconds S --mode batch|multirow|naive
  *         [--batch-rows B] [--json FILE]
  *
  * Rows are decision records as the spool holds them (unique spool
@@ -20,8 +21,59 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <mysql.h>
 #include "config.h"
 #include "logdb.h"
+#include "util.h"
+
+#define ROW_TEXT_MAX	512
+
+/*
+ * The batch as one multi-row INSERT in text, the same columns and values
+ * logdb_write binds. Returns rows affected, or -1 with err.
+ */
+static long long write_multirow(MYSQL *m, const struct logdb_row *rows,
+				unsigned int n, char *sql, size_t cap, char *err,
+				size_t errlen)
+{
+	static const char head[] =
+		"INSERT INTO adm_decisions (`time`, time_last, node, service, source,"
+		" source_bin, prefix_len, sport, dport, proto, verdict, reason, `count`,"
+		" spool_id, seg, off) VALUES ";
+	size_t at = 0;
+	unsigned int i, j;
+
+	at += snprintf(sql + at, cap - at, "%s", head);
+	for (i = 0; i < n && at + ROW_TEXT_MAX < cap; i++) {
+		const struct spool_decision *d = &rows[i].rec.d;
+		char addr[64], tbuf[32];
+		time_t sec = d->time_ns / 1000000000ULL;
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
+		at += snprintf(sql + at, cap - at, "%s('%s.%06llu','%s.%06llu','%s','%s','%s',X'",
+			       i ? "," : "", tbuf,
+			       (unsigned long long)(d->time_ns % 1000000000ULL) / 1000,
+			       tbuf, (unsigned long long)(d->time_ns % 1000000000ULL) / 1000,
+			       rows[i].node, d->service,
+			       adm_format_addr(d->addr, addr, sizeof(addr)));
+		for (j = 0; j < 16; j++)
+			at += snprintf(sql + at, cap - at, "%02x", ((const __u8 *)d->addr)[j]);
+		at += snprintf(sql + at, cap - at, "',%u,%u,%u,%u,'%s','%s',%u,%llu,%llu,%llu)",
+			       d->prefix_len, d->sport, d->dport, d->proto,
+			       adm_verdict_name(d->verdict), adm_reason_name(d->reason),
+			       d->count, (unsigned long long)rows[i].spool_id,
+			       (unsigned long long)rows[i].seg,
+			       (unsigned long long)rows[i].off);
+	}
+	at += snprintf(sql + at, cap - at, " ON DUPLICATE KEY UPDATE id = id");
+	if (mysql_real_query(m, sql, at) || mysql_commit(m)) {
+		snprintf(err, errlen, "multirow: %s", mysql_error(m));
+		return -1;
+	}
+	return i;
+}
 
 static double now_s(void)
 {
@@ -50,7 +102,10 @@ int main(int argc, char **argv)
 	struct logdb *db;
 	__u64 id = 0, total = 0, ins, seq = 1, off = 96;
 	char err[512];
-	int opt, naive;
+	int opt, naive, multirow;
+	char *sql = NULL;
+	size_t sql_cap = 0;
+	long long got;
 	FILE *f;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -65,8 +120,10 @@ int main(int argc, char **argv)
 		}
 	}
 	naive = !strcmp(mode, "naive");
-	if (!sock || (!naive && strcmp(mode, "batch")) || !batch || secs <= 0) {
-		fprintf(stderr, "usage: logdb --socket PATH --seconds S --mode batch|naive [--batch-rows B]\n");
+	multirow = !strcmp(mode, "multirow");
+	if (!sock || (!naive && !multirow && strcmp(mode, "batch")) || !batch ||
+	    secs <= 0) {
+		fprintf(stderr, "usage: logdb --socket PATH --seconds S --mode batch|multirow|naive [--batch-rows B]\n");
 		return 2;
 	}
 	if (naive)
@@ -84,6 +141,12 @@ int main(int argc, char **argv)
 	rows = calloc(batch, sizeof(*rows));
 	if (!rows || getrandom(&id, sizeof(id), 0) != sizeof(id))
 		return 1;
+	if (multirow) {
+		sql_cap = (size_t)batch * ROW_TEXT_MAX + 1024;
+		sql = malloc(sql_cap);
+		if (!sql)
+			return 1;
+	}
 	for (i = 0; i < batch; i++) {
 		struct spool_decision *d = &rows[i].rec.d;
 
@@ -97,6 +160,7 @@ int main(int argc, char **argv)
 		d->dport = 80;
 		d->service_id = 1;
 		d->count = 1;
+		d->prefix_len = 32;
 		d->addr[2] = 0xffff0000u;
 		snprintf(d->service, sizeof(d->service), "web");
 	}
@@ -108,14 +172,23 @@ int main(int argc, char **argv)
 			rows[i].rec.d.addr[3] = (__u32)(total + i);
 			rows[i].rec.d.sport = (total + i) % 60000;
 			rows[i].rec.d.time_ns = (__u64)time(NULL) * 1000000000ULL;
+			rows[i].rec.d.time_last_ns = rows[i].rec.d.time_ns;
 			off += 80;
 			if (off > (8u << 20)) {
 				seq++;
 				off = 96;
 			}
 		}
-		if (logdb_write(db, rows, batch, NULL, NULL, &ins, &err_no, err,
-				sizeof(err))) {
+		if (multirow) {
+			got = write_multirow(logdb_conn(db), rows, batch, sql, sql_cap,
+					     err, sizeof(err));
+			if (got < 0) {
+				fprintf(stderr, "logdb: %s\n", err);
+				return 1;
+			}
+			ins = got;
+		} else if (logdb_write(db, rows, batch, NULL, NULL, &ins, &err_no,
+				       err, sizeof(err))) {
 			fprintf(stderr, "logdb: %s\n", err);
 			return 1;
 		}
@@ -130,6 +203,7 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	free(rows);
+	free(sql);
 	logdb_close(db);
 	return 0;
 }

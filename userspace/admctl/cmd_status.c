@@ -89,7 +89,6 @@ static void print_admd(json_t *st)
 	json_t *admd = json_object_get(st, "admd");
 	json_t *sk = json_object_get(st, "sockets");
 	json_t *ev = json_object_get(st, "events");
-	json_t *ctl = json_object_get(st, "control");
 	char up[32];
 
 	if (!json_is_true(json_object_get(admd, "running"))) {
@@ -103,13 +102,13 @@ static void print_admd(json_t *st)
 	       str(admd, "mode"));
 	printf("  config %s, control socket %s\n", str(admd, "config"),
 	       str(admd, "control_socket"));
-	printf("  socket layer %s%s%s; %lld events drained, %lld kept for 'admctl logs'\n",
+	printf("  socket layer %s%s%s; %lld events drained\n",
 	       json_is_object(sk) ? "running" : "NOT running",
 	       json_is_string(json_object_get(sk, "reconcile_error")) ?
 	       ", last recount failed: " : "",
 	       json_is_string(json_object_get(sk, "reconcile_error")) ?
 	       str(sk, "reconcile_error") : "",
-	       num(ev, "drained"), num(ctl, "records"));
+	       num(ev, "drained"));
 	if (json_is_string(json_object_get(admd, "metrics")))
 		printf("  metrics http://%s/metrics\n", str(admd, "metrics"));
 	print_cluster(json_object_get(st, "cluster"));
