@@ -5,10 +5,17 @@
  * batch) against a naive writer (one INSERT and one COMMIT per row, as a
  * service that audits synchronously does), same server, same table, same
  * rows, same run. --mode multirow sends the same batches as one text
- * INSERT ... VALUES (...), (...) (the alternative to array binding).
+ * INSERT ... VALUES (...), (...) (the alternative to array binding);
+ * multirow-ignore the same with INSERT IGNORE instead of ON DUPLICATE KEY
+ * UPDATE (the cost of the idempotency clause).
  *
- *   logdb --socket PATH --database DB --seconds S --mode batch|multirow|naive
- *         [--batch-rows B] [--json FILE]
+ *   logdb --socket PATH --database DB --seconds S
+ *         --mode batch|multirow|multirow-ignore|naive
+ *         [--batch-rows B] [--server-pid PID] [--json FILE]
+ *
+ * CPU per row is printed beside rows/s: this process's (getrusage) and,
+ * with --server-pid, mariadbd's (/proc/PID/stat). On a shared machine the
+ * rows/s swing with the neighbours' load; CPU time per row does much less.
  *
  * Rows are decision records as the spool holds them (unique spool
  * positions from a random spool id, so runs never collide). Prints
@@ -20,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 #include <mysql.h>
 #include "config.h"
@@ -32,18 +41,49 @@
  * The batch as one multi-row INSERT in text, the same columns and values
  * logdb_write binds. Returns rows affected, or -1 with err.
  */
+/* CPU seconds (user + system) of pid from /proc/PID/stat; -1 if unreadable. */
+static double proc_cpu_s(long pid)
+{
+	unsigned long long ut, st;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* comm may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 static long long write_multirow(MYSQL *m, const struct logdb_row *rows,
-				unsigned int n, char *sql, size_t cap, char *err,
-				size_t errlen)
+				unsigned int n, int ignore, char *sql, size_t cap,
+				char *err, size_t errlen)
 {
 	static const char head[] =
-		"INSERT INTO adm_decisions (`time`, time_last, node, service, source,"
+		" INTO adm_decisions (`time`, time_last, node, service, source,"
 		" source_bin, prefix_len, sport, dport, proto, verdict, reason, `count`,"
 		" spool_id, seg, off) VALUES ";
 	size_t at = 0;
 	unsigned int i, j;
 
-	at += snprintf(sql + at, cap - at, "%s", head);
+	at += snprintf(sql + at, cap - at, "INSERT%s%s", ignore ? " IGNORE" : "", head);
 	for (i = 0; i < n && at + ROW_TEXT_MAX < cap; i++) {
 		const struct spool_decision *d = &rows[i].rec.d;
 		char addr[64], tbuf[32];
@@ -67,7 +107,8 @@ static long long write_multirow(MYSQL *m, const struct logdb_row *rows,
 			       (unsigned long long)rows[i].seg,
 			       (unsigned long long)rows[i].off);
 	}
-	at += snprintf(sql + at, cap - at, " ON DUPLICATE KEY UPDATE id = id");
+	if (!ignore)
+		at += snprintf(sql + at, cap - at, " ON DUPLICATE KEY UPDATE id = id");
 	if (mysql_real_query(m, sql, at) || mysql_commit(m)) {
 		snprintf(err, errlen, "multirow: %s", mysql_error(m));
 		return -1;
@@ -92,6 +133,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "batch-rows", required_argument, NULL, 'b' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "server-pid", required_argument, NULL, 'p' },
 		{}
 	};
 	const char *sock = NULL, *dbname = "adm", *mode = "batch", *json = NULL;
@@ -102,7 +144,9 @@ int main(int argc, char **argv)
 	struct logdb *db;
 	__u64 id = 0, total = 0, ins, seq = 1, off = 96;
 	char err[512];
-	int opt, naive, multirow;
+	int opt, naive, multirow, ignore;
+	double c0, s0, ccpu, scpu = -1;
+	long spid = 0;
 	char *sql = NULL;
 	size_t sql_cap = 0;
 	long long got;
@@ -116,14 +160,16 @@ int main(int argc, char **argv)
 		case 'm': mode = optarg; break;
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 'j': json = optarg; break;
+		case 'p': spid = strtol(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	naive = !strcmp(mode, "naive");
-	multirow = !strcmp(mode, "multirow");
+	ignore = !strcmp(mode, "multirow-ignore");
+	multirow = ignore || !strcmp(mode, "multirow");
 	if (!sock || (!naive && !multirow && strcmp(mode, "batch")) || !batch ||
 	    secs <= 0) {
-		fprintf(stderr, "usage: logdb --socket PATH --seconds S --mode batch|multirow|naive [--batch-rows B]\n");
+		fprintf(stderr, "usage: logdb --socket PATH --seconds S --mode batch|multirow|multirow-ignore|naive [--batch-rows B] [--server-pid PID]\n");
 		return 2;
 	}
 	if (naive)
@@ -164,6 +210,8 @@ int main(int argc, char **argv)
 		d->addr[2] = 0xffff0000u;
 		snprintf(d->service, sizeof(d->service), "web");
 	}
+	c0 = self_cpu_s();
+	s0 = spid ? proc_cpu_s(spid) : -1;
 	t0 = now_s();
 	do {
 		for (i = 0; i < batch; i++) {
@@ -180,8 +228,8 @@ int main(int argc, char **argv)
 			}
 		}
 		if (multirow) {
-			got = write_multirow(logdb_conn(db), rows, batch, sql, sql_cap,
-					     err, sizeof(err));
+			got = write_multirow(logdb_conn(db), rows, batch, ignore, sql,
+					     sql_cap, err, sizeof(err));
 			if (got < 0) {
 				fprintf(stderr, "logdb: %s\n", err);
 				return 1;
@@ -195,11 +243,16 @@ int main(int argc, char **argv)
 		total += ins;
 		t = now_s();
 	} while (t - t0 < secs);
-	printf("%s rows=%llu seconds=%.1f rows_per_sec=%.0f batch_rows=%u\n", mode,
-	       (unsigned long long)total, t - t0, total / (t - t0), batch);
+	ccpu = (self_cpu_s() - c0) * 1e6 / (total ? total : 1);
+	if (s0 >= 0 && proc_cpu_s(spid) >= 0)
+		scpu = (proc_cpu_s(spid) - s0) * 1e6 / (total ? total : 1);
+	printf("%s rows=%llu seconds=%.1f rows_per_sec=%.0f batch_rows=%u client_us_per_row=%.2f server_us_per_row=%.2f\n",
+	       mode, (unsigned long long)total, t - t0, total / (t - t0), batch,
+	       ccpu, scpu);
 	if (json && (f = fopen(json, "w"))) {
-		fprintf(f, "{\"mode\": \"%s\", \"rows\": %llu, \"seconds\": %.3f, \"rows_per_sec\": %.1f, \"batch_rows\": %u}\n",
-			mode, (unsigned long long)total, t - t0, total / (t - t0), batch);
+		fprintf(f, "{\"mode\": \"%s\", \"rows\": %llu, \"seconds\": %.3f, \"rows_per_sec\": %.1f, \"batch_rows\": %u, \"client_us_per_row\": %.3f, \"server_us_per_row\": %.3f}\n",
+			mode, (unsigned long long)total, t - t0, total / (t - t0), batch,
+			ccpu, scpu);
 		fclose(f);
 	}
 	free(rows);
