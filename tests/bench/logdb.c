@@ -221,7 +221,7 @@ int main(int argc, char **argv)
 			rows[i].rec.d.sport = (total + i) % 60000;
 			rows[i].rec.d.time_ns = (__u64)time(NULL) * 1000000000ULL;
 			rows[i].rec.d.time_last_ns = rows[i].rec.d.time_ns;
-			off += 80;
+			off += SPOOL_REC_HDR + sizeof(struct spool_decision);
 			if (off > (8u << 20)) {
 				seq++;
 				off = 96;

@@ -380,7 +380,7 @@ scenario_f() {
 
 # ---------------------------------------------------------------- (g)
 scenario_g() {
-	local seg before size rec=80 hdr=96 off
+	local seg before size rec=96 hdr=96 off	# a framed decision record: 8 + 88 bytes
 	db_stop
 	inject 3000
 	wait_value 20 true spool_idle || :

@@ -117,7 +117,7 @@ static void print_admd(json_t *st)
 /* The log pipeline (admd's spool and mariadb modules), when admd runs. */
 static void print_logs(json_t *st)
 {
-	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb");
+	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb"), *ag;
 
 	if (!json_is_object(sp))
 		return;
@@ -126,6 +126,13 @@ static void print_logs(json_t *st)
 	       num(sp, "queued"), num(sp, "dropped_queue_full") + num(sp, "dropped_spool_full"),
 	       json_is_false(json_object_get(sp, "writing")) ? ", NOT WRITING: " : "",
 	       json_is_false(json_object_get(sp, "writing")) ? str(sp, "error") : "");
+	ag = json_object_get(sp, "aggregate");
+	if (json_is_object(ag) && num(ag, "window_ms"))
+		printf("      aggregation %lld ms: %lld kernel records -> %lld, %lld keys now, %lld early flushes (table full)\n",
+		       num(ag, "window_ms"), num(ag, "records_in"), num(ag, "records_out"),
+		       num(ag, "entries"), num(ag, "flushes_full"));
+	else if (json_is_object(ag))
+		printf("      aggregation off\n");
 	if (!json_is_true(json_object_get(db, "configured"))) {
 		printf("      no [mariadb] server: the spool is a rotating local log\n");
 		return;

@@ -384,7 +384,6 @@ static void agg_fire(void *ctx)
 
 static void sq_stop(struct admd *ad, int aborted);
 
-
 static int sq_start(struct admd *ad, char *err, size_t errlen)
 {
 	const struct adm_mariadb_config *db = &ad->cfg->mariadb;
