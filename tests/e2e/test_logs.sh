@@ -573,6 +573,9 @@ scenario_m() {
 		"$rows rows from $ev records" "$rows" -ge 1 -a "$((rows * 10))" -le "$ev"
 	got=$(db_sql "SELECT COUNT(*) FROM adm_decisions WHERE service = 'web' AND id > $id0 AND (source <> '10.77.0.0' OR prefix_len <> 24 OR time_last < \`time\`)")
 	tap_assert "(m) every row is the /24 with its first and last time" "$got rows are not" "$got" = 0
+	got=$(alogs query --since 10m --service web --source 10.77.0.12 --json 2>/dev/null |
+		jq -r 'select(.type == "decision" and .prefix_len == 24) | "\(.src)/\(.prefix_len)"' | sort -u)
+	tap_assert "(m) logs query --source ADDR finds the /24 rows that hold it" "$got" "$got" = "10.77.0.0/24"
 	tap_assert "(m) a reload flushes the aggregation table first" \
 		"flushes_reload $fl; aggregate $(st .spool.aggregate | jq -c .)" "$fl" -ge 1
 	e2e_note "(m) $ev kernel records -> $rows rows, $((k - k0)) refusals"

@@ -27,7 +27,8 @@
 #define LOGS_FOLLOW_MS		1000
 #define LOGS_DEFAULT_CONFIG	"/etc/adm/adm.conf"
 #define NS_PER_SEC		1000000000ULL
-#define SQL_MAX			2048
+#define SQL_MAX			16384	/* room for a --source on every aggregation prefix */
+#define V4MAPPED_BITS		96
 #define AUDIT_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 
 static volatile sig_atomic_t logs_stop;
@@ -173,10 +174,20 @@ static json_t *audit_json(const struct adm_audit *a, const char *node)
 
 /* ------------------------------------------------------------ filters */
 
-static int src_match(const struct logq *q, const __u32 addr[4])
+/*
+ * Does a record of addr/prefix_len (aggregated by admd: prefix_len in its
+ * family's bits) overlap the --source prefix? One holds the other: compare
+ * the shorter prefix's bits.
+ */
+static int src_match(const struct logq *q, const __u32 addr[4], __u8 prefix_len)
 {
 	const __u8 *a = (const __u8 *)addr, *p = (const __u8 *)q->src.addr;
-	__u32 bits = q->src.prefixlen, i;
+	__u32 bits = q->src.prefixlen, rbits, i;
+
+	rbits = adm_addr_is_v4(addr) ? V4MAPPED_BITS + (prefix_len ? prefix_len : 32) :
+				       (prefix_len ? prefix_len : 128);
+	if (rbits < bits)
+		bits = rbits;
 
 	for (i = 0; i < bits / 8; i++)
 		if (a[i] != p[i])
@@ -203,7 +214,7 @@ static int rec_match(const struct logq *q, const struct spool_rec *r)
 		return 0;
 	if (q->since_ns && r->d.time_ns < q->since_ns)
 		return 0;
-	if (q->has_src && !src_match(q, r->d.addr))
+	if (q->has_src && !src_match(q, r->d.addr, r->d.prefix_len))
 		return 0;
 	if (q->service && strcmp(q->service, r->d.service))
 		return 0;
@@ -340,13 +351,35 @@ static void db_where(MYSQL *m, const struct logq *q, int audit, __u64 after_id,
 			lo[i / 8] &= ~(0x80 >> (i % 8));
 			hi[i / 8] |= 0x80 >> (i % 8);
 		}
-		used += snprintf(buf + used, len - used, " AND source_bin BETWEEN X'");
+		used += snprintf(buf + used, len - used, " AND (source_bin BETWEEN X'");
 		for (i = 0; i < 16; i++)
 			used += snprintf(buf + used, len - used, "%02x", lo[i]);
 		used += snprintf(buf + used, len - used, "' AND X'");
 		for (i = 0; i < 16; i++)
 			used += snprintf(buf + used, len - used, "%02x", hi[i]);
 		used += snprintf(buf + used, len - used, "'");
+		/*
+		 * Rows admd aggregated into a prefix shorter than the query's,
+		 * holding it: one term per prefix length admd may use.
+		 */
+		{
+			int v4 = adm_addr_is_v4(q->src.addr);
+			__u32 base = v4 ? V4MAPPED_BITS : 0, p, a[4];
+			__u32 qlen = bits > base ? bits - base : 0;
+
+			for (p = v4 ? ADM_AGG_PREFIX4_MIN : ADM_AGG_PREFIX6_MIN;
+			     p < qlen && used < len; p++) {
+				memcpy(a, q->src.addr, sizeof(a));
+				adm_addr_mask(a, p);
+				used += snprintf(buf + used, len - used,
+						 " OR (prefix_len = %u AND source_bin = X'", p);
+				for (i = 0; i < 16; i++)
+					used += snprintf(buf + used, len - used, "%02x",
+							 ((const __u8 *)a)[i]);
+				used += snprintf(buf + used, len - used, "')");
+			}
+		}
+		used += snprintf(buf + used, len - used, ")");
 	}
 	if (q->service) {
 		mysql_real_escape_string(m, esc, q->service, strnlen(q->service, 64));

@@ -84,8 +84,6 @@
 #define CFG_DB_TIMEOUT_MS_MAX	600000
 #define CFG_DB_AGG_MS		1000
 #define CFG_DB_AGG_MS_MAX	60000
-#define CFG_DB_AGG_PREFIX4_MIN	8
-#define CFG_DB_AGG_PREFIX6_MIN	16
 
 /* Breaker, adaptive limit (struct adm_brk_config). */
 #define CFG_NS_PER_MS		1000000ULL
@@ -1148,9 +1146,9 @@ static const struct cfg_key mariadb_keys[] = {
 	{ .name = "aggregate_ms", .parse = parse_num, DB_FIELD(aggregate_ms),
 	  .min = 0, .max = CFG_DB_AGG_MS_MAX },
 	{ .name = "aggregate_prefix4", .parse = parse_num,
-	  DB_FIELD(aggregate_prefix4), .min = CFG_DB_AGG_PREFIX4_MIN, .max = 32 },
+	  DB_FIELD(aggregate_prefix4), .min = ADM_AGG_PREFIX4_MIN, .max = 32 },
 	{ .name = "aggregate_prefix6", .parse = parse_num,
-	  DB_FIELD(aggregate_prefix6), .min = CFG_DB_AGG_PREFIX6_MIN, .max = 128 },
+	  DB_FIELD(aggregate_prefix6), .min = ADM_AGG_PREFIX6_MIN, .max = 128 },
 };
 
 static void mariadb_end(struct cfg_ctx *ctx);

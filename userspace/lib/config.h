@@ -32,6 +32,10 @@
  * drains it into MariaDB. Line numbers are kept for errors found at start
  * (a password file readable by others).
  */
+/* Shortest prefixes [mariadb] aggregate_prefix4/6 accept (admctl logs uses them). */
+#define ADM_AGG_PREFIX4_MIN	8
+#define ADM_AGG_PREFIX6_MIN	16
+
 struct adm_mariadb_config {
 	int enabled;			/* socket or host given */
 	char socket[PATH_MAX];
