@@ -113,7 +113,6 @@ delta() {
 recounted() { actl status --json | jq -e '.services[0].reconcile.last_ms_ago != null'; }
 held_by() { actl top --by conns --json | jq -e --arg s "$1" --argjson n "$2" '[.sources[] | select(.src == $s and .conns == $n)] | length == 1'; }
 reloaded_since() { [ "$(grep -c 'admd: reloaded' "$E2E_ADMD_LOG")" -gt "$1" ]; }
-following() { [ "$(actl status --json | jq -r .control.followers)" -ge 1 ]; }
 dead() { ! kill -0 "$1" 2>/dev/null; }
 xdp_prog_of() {
 	ip -n "$E2E_NS_SRV" -j link show dev "$1" |

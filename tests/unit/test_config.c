@@ -508,7 +508,7 @@ static const struct bad_case bad_cases[] = {
 	{ "mariadb: user without a server", "[mariadb]\nuser = adm\n" SVC_TAIL,
 	  NAME ":2: [mariadb] user: set without socket or host; allowed: socket = PATH "
 	  "or host = NAME to send the logs to MariaDB; without them only spool_dir, "
-	  "spool_max_mb and batch_ms apply" },
+	  "spool_max_mb, batch_ms and aggregate_* apply" },
 	{ "mariadb: user with a quote", DB("user = adm'x"),
 	  NAME ":2: [mariadb] user = 'adm'x': not a name; allowed: 1..64 characters [A-Za-z0-9_$-]" },
 	{ "mariadb: 65-character database",
@@ -521,6 +521,12 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [mariadb] batch_rows = '0': out of range; allowed: 1..100000" },
 	{ "mariadb: batch_rows too many", DB("batch_rows = 100001"),
 	  NAME ":2: [mariadb] batch_rows = '100001': out of range; allowed: 1..100000" },
+	{ "mariadb: aggregate_ms over a minute", DB("aggregate_ms = 60001"),
+	  NAME ":2: [mariadb] aggregate_ms = '60001': out of range; allowed: 0..60000" },
+	{ "mariadb: aggregate_prefix4 too short", DB("aggregate_prefix4 = 7"),
+	  NAME ":2: [mariadb] aggregate_prefix4 = '7': out of range; allowed: 8..32" },
+	{ "mariadb: aggregate_prefix6 too long", DB("aggregate_prefix6 = 129"),
+	  NAME ":2: [mariadb] aggregate_prefix6 = '129': out of range; allowed: 16..128" },
 	{ "mariadb: batch_ms not a number", DB("batch_ms = 200ms"),
 	  NAME ":2: [mariadb] batch_ms = '200ms': not a decimal number; allowed: 1..60000" },
 	{ "mariadb: spool_max_mb too small", DB("spool_max_mb = 15"),
@@ -733,7 +739,19 @@ static void test_mariadb(void **state)
 	assert_int_equal(db->spool_max_mb, 1024);
 	assert_int_equal(db->connect_timeout_ms, 5000);
 	assert_int_equal(db->io_timeout_ms, 10000);
+	assert_int_equal(db->aggregate_ms, 1000);
+	assert_int_equal(db->aggregate_prefix4, 32);
+	assert_int_equal(db->aggregate_prefix6, 128);
 	assert_int_equal(db->port, 3306);
+	free(cfg);
+
+	/* Aggregation off, and sources merged per /24 and /48, with no server. */
+	cfg = parse_ok("[mariadb]\naggregate_ms = 0\naggregate_prefix4 = 24\n"
+		       "aggregate_prefix6 = 48\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 0);
+	assert_int_equal(cfg->mariadb.aggregate_ms, 0);
+	assert_int_equal(cfg->mariadb.aggregate_prefix4, 24);
+	assert_int_equal(cfg->mariadb.aggregate_prefix6, 48);
 	free(cfg);
 
 	cfg = parse_ok("[adm]\npin_root = /sys/fs/bpf/edge-1/\n"

@@ -82,6 +82,8 @@
 #define CFG_DB_IO_MS		10000
 #define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
 #define CFG_DB_TIMEOUT_MS_MAX	600000
+#define CFG_DB_AGG_MS		1000
+#define CFG_DB_AGG_MS_MAX	60000
 
 /* Breaker, adaptive limit (struct adm_brk_config). */
 #define CFG_NS_PER_MS		1000000ULL
@@ -1141,6 +1143,12 @@ static const struct cfg_key mariadb_keys[] = {
 	  .max = CFG_DB_TIMEOUT_MS_MAX },
 	{ .name = "io_timeout_ms", .parse = parse_num, DB_FIELD(io_timeout_ms),
 	  .min = CFG_DB_TIMEOUT_MS_MIN, .max = CFG_DB_TIMEOUT_MS_MAX },
+	{ .name = "aggregate_ms", .parse = parse_num, DB_FIELD(aggregate_ms),
+	  .min = 0, .max = CFG_DB_AGG_MS_MAX },
+	{ .name = "aggregate_prefix4", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix4), .min = ADM_AGG_PREFIX4_MIN, .max = 32 },
+	{ .name = "aggregate_prefix6", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix6), .min = ADM_AGG_PREFIX6_MIN, .max = 128 },
 };
 
 static void mariadb_end(struct cfg_ctx *ctx);
@@ -1555,7 +1563,7 @@ static void mariadb_end(struct cfg_ctx *ctx)
 		set_msg(what, sizeof(what), "[mariadb] %s", mariadb_keys[at].name);
 		cfg_error(ctx, kl[at], what, "set without socket or host",
 			  "socket = PATH or host = NAME to send the logs to MariaDB; "
-			  "without them only spool_dir, spool_max_mb and batch_ms apply");
+			  "without them only spool_dir, spool_max_mb, batch_ms and aggregate_* apply");
 		return;
 	}
 	if (db->enabled && (!kl[DK_USER] || !kl[DK_DATABASE])) {
@@ -1899,6 +1907,9 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->mariadb.spool_max_mb = CFG_DB_SPOOL_MB;
 	cfg->mariadb.connect_timeout_ms = CFG_DB_CONNECT_MS;
 	cfg->mariadb.io_timeout_ms = CFG_DB_IO_MS;
+	cfg->mariadb.aggregate_ms = CFG_DB_AGG_MS;
+	cfg->mariadb.aggregate_prefix4 = 32;
+	cfg->mariadb.aggregate_prefix6 = 128;
 }
 
 int adm_config_parse_string(const char *text, const char *name,

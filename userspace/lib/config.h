@@ -32,6 +32,10 @@
  * drains it into MariaDB. Line numbers are kept for errors found at start
  * (a password file readable by others).
  */
+/* Shortest prefixes [mariadb] aggregate_prefix4/6 accept (admctl logs uses them). */
+#define ADM_AGG_PREFIX4_MIN	8
+#define ADM_AGG_PREFIX6_MIN	16
+
 struct adm_mariadb_config {
 	int enabled;			/* socket or host given */
 	char socket[PATH_MAX];
@@ -47,6 +51,9 @@ struct adm_mariadb_config {
 	__u32 spool_max_mb;		/* default 1024 */
 	__u32 connect_timeout_ms;	/* default 5000 */
 	__u32 io_timeout_ms;		/* default 10000 */
+	__u32 aggregate_ms;		/* decision aggregation window, default 1000, 0 off */
+	__u32 aggregate_prefix4;	/* IPv4 sources merged per /N, default 32 */
+	__u32 aggregate_prefix6;	/* IPv6 sources merged per /N, default 128 */
 	int line;			/* of the section header, 0: absent */
 };
 
