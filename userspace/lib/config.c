@@ -1204,13 +1204,13 @@ static const struct cfg_section_def cfg_sections[] = {
 	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
 	{ .name = "metrics", .keys = metrics_keys,
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
-	{ .name = "reply", .keys = reply_keys,
-	  .n_keys = ADM_ARRAY_SIZE(reply_keys) },
 	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
 	  .end = redis_end, .final = redis_final },
 	{ .name = "mariadb", .keys = mariadb_keys,
 	  .n_keys = ADM_ARRAY_SIZE(mariadb_keys), .end = mariadb_end,
 	  .final = mariadb_final },
+	{ .name = "reply", .keys = reply_keys,
+	  .n_keys = ADM_ARRAY_SIZE(reply_keys) },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
