@@ -172,6 +172,13 @@ scenario_cap() {
 		"code $code, ${ms} ms, exit $rc: $(cat "$E2E_TMP/b.over.err")" "$rc" -eq 7 -a "$ms" -lt "$SLOW_MS" || :
 	tap_assert "(b) counted: adm_reply_fallback_total{cause=\"full\"} +1" \
 		"$full0 -> $full1" "$full1" -eq $((full0 + 1)) || :
+	# A socket table recount while they are held: the responder's
+	# connections (marked) are not the service's, not even untracked ones.
+	sleep 1.5
+	local untracked
+	untracked=$(admctl status --json | jq '[.services[] | select(.name == "web") | .. | objects | .untracked? // empty] | first // "none"')
+	tap_assert "(b) the socket table recount does not see the responder's connections as the service's (untracked 0)" \
+		"web untracked: $untracked; $(admctl status --json | jq -c '.services[] | select(.name == "web")')" "$untracked" = 0 || :
 	# The held connections end at reply_timeout: 503s again.
 	e2e_wait_for $((TIMEOUT_S + 3)) "the responder's held connections timed out" open_is 0 || :
 	read -r code ms rc < <(fetch b.again 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
