@@ -28,8 +28,8 @@ JITTER=3	# [reply] retry_after_jitter
 REPLY_MAX=2
 TIMEOUT_S=6	# [reply] reply_timeout
 N=15		# refused curls per family
-FAST_MS=10	# the issue's bound on the median time to the 503
-SLOW_MS=500	# no single refusal may take a retransmit (1 s)
+FAST_US=10000	# the issue's bound (10 ms) on the median time to the 503
+SLOW_US=500000	# no single refusal may take a retransmit (1 s)
 
 e2e_init "$ADMD" "$ADMCTL" "$TCPHOLD"
 command -v curl >/dev/null || e2e_skip_all "curl is not installed (scripts/deps.sh installs it)"
@@ -65,13 +65,14 @@ tls = yes
 ipv6_prefix = 128
 EOF
 
-# fetch NAME SRC URL: one curl in the client namespace; "CODE MS EXIT" and
+# fetch NAME SRC URL: one curl in the client namespace; "CODE US EXIT" (US:
+# curl's total time in microseconds) and
 # the headers in $E2E_TMP/NAME.hdr. Never takes more than 5 s.
 fetch() {
 	local name=$1 src=$2 url=$3 out rc=0
 	out=$(in_cli curl -sS -o /dev/null -D "$E2E_TMP/$name.hdr" --interface "$src" \
 		--max-time 5 -w '%{http_code} %{time_total}' "$url" 2>"$E2E_TMP/$name.err") || rc=$?
-	awk -v rc="$rc" '{ printf "%s %d %d\n", $1, $2 * 1000, rc }' <<<"${out:-000 0}"
+	awk -v rc="$rc" '{ printf "%s %d %d\n", $1, $2 * 1000000, rc }' <<<"${out:-000 0}"
 }
 
 # retry_after NAME: the Retry-After value of fetch NAME's answer ("" if none).
@@ -80,21 +81,21 @@ retry_after() {
 }
 
 # refusals NAME SRC URL: N fetches one after another; summary line in
-# $E2E_TMP/NAME.res: count503 bad_retry_after median_ms max_ms.
+# $E2E_TMP/NAME.res: count503 bad_retry_after median_us max_us.
 refusals() {
-	local name=$1 src=$2 url=$3 i code ms rc ra n503=0 badra=0
-	: >"$E2E_TMP/$name.ms"
+	local name=$1 src=$2 url=$3 i code us rc ra n503=0 badra=0
+	: >"$E2E_TMP/$name.us"
 	for ((i = 0; i < N; i++)); do
-		read -r code ms rc < <(fetch "$name.$i" "$src" "$url")
+		read -r code us rc < <(fetch "$name.$i" "$src" "$url")
 		[ "$code" = 503 ] && n503=$((n503 + 1))
 		ra=$(retry_after "$name.$i")
 		if ! [[ "$ra" =~ ^[0-9]+$ ]] || [ "$ra" -lt "$RETRY" ] ||
 		   [ "$ra" -gt $((RETRY + JITTER)) ]; then
 			badra=$((badra + 1))
 		fi
-		echo "$ms" >>"$E2E_TMP/$name.ms"
+		echo "$us" >>"$E2E_TMP/$name.us"
 	done
-	echo "$n503 $badra $(sort -n "$E2E_TMP/$name.ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[NR] }')" \
+	echo "$n503 $badra $(sort -n "$E2E_TMP/$name.us" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[NR] }')" \
 		>"$E2E_TMP/$name.res"
 }
 
@@ -120,22 +121,23 @@ tap_ok "admd starts with on_rate = reply and reports ready"
 # ---------------------------------------------------------------- (a) 503 with Retry-After
 
 scenario_reply() {
-	local fam=$1 src=$2 url=$3 before after code ms rc n503 badra med max replies
-	read -r code ms rc < <(fetch "a$fam.first" "$src" "$url")
+	local fam=$1 src=$2 url=$3 before after code us rc n503 badra med max replies
+	read -r code us rc < <(fetch "a$fam.first" "$src" "$url")
 	tap_assert "(a) IPv$fam: the first request (the source's burst) reaches the backend: 200" \
 		"curl: code $code exit $rc $(cat "$E2E_TMP/a$fam.first.err")" "$code" = 200 || :
 	stats "$E2E_TMP/a$fam.before.json"
 	refusals "a$fam" "$src" "$url"
 	stats "$E2E_TMP/a$fam.after.json"
 	read -r n503 badra med max <"$E2E_TMP/a$fam.res"
+	e2e_note "IPv$fam: time to the 503 (curl total, us): median $med, max $max; all: $(tr '\n' ' ' <"$E2E_TMP/a$fam.us")"
 	tap_assert "(a) IPv$fam: $N requests over the rate: every one answered 503" \
 		"503s: $n503; last headers: $(tr -d '\r' <"$E2E_TMP/a$fam.$((N - 1)).hdr")" "$n503" -eq "$N" || :
 	tap_assert "(a) IPv$fam: every 503 carries Retry-After in $RETRY..$((RETRY + JITTER))" \
 		"answers without a valid Retry-After: $badra" "$badra" -eq 0 || :
-	tap_assert "(a) IPv$fam: median time to the 503 < $FAST_MS ms (curl's total: connect, request, answer)" \
-		"median ${med} ms, max ${max} ms; all: $(tr '\n' ' ' <"$E2E_TMP/a$fam.ms")" "$med" -lt "$FAST_MS" || :
-	tap_assert "(a) IPv$fam: no refusal waited for a retransmit (max < $SLOW_MS ms)" \
-		"max ${max} ms" "$max" -lt "$SLOW_MS" || :
+	tap_assert "(a) IPv$fam: median time to the 503 < $((FAST_US / 1000)) ms (curl's total: connect, request, answer)" \
+		"median ${med} us, max ${max} us" "$med" -lt "$FAST_US" || :
+	tap_assert "(a) IPv$fam: no refusal waited for a retransmit (max < $((SLOW_US / 1000)) ms)" \
+		"max ${max} us" "$max" -lt "$SLOW_US" || :
 	before=$(counter "$E2E_TMP/a$fam.before.json" web reply rate_source)
 	after=$(counter "$E2E_TMP/a$fam.after.json" web reply rate_source)
 	replies=$((after - before))
@@ -156,7 +158,7 @@ tap_assert "(a) the responder's connections hold no slot of the service (live 0 
 # ---------------------------------------------------------------- (b) the cap
 
 scenario_cap() {
-	local code ms rc full0 full1 open
+	local code us rc full0 full1 open
 	# Source .30: its first connection is the backend's (burst 1), the next
 	# two are refused into the responder and held without reading.
 	e2e_bg hold cli "$TCPHOLD" -d "$E2E_SRV4:$PORT_WEB" -s 10.77.0.30 -n $((REPLY_MAX + 1)) \
@@ -166,10 +168,10 @@ scenario_cap() {
 	tap_assert "(b) $REPLY_MAX refused connections that do not read hold the responder ($REPLY_MAX open)" \
 		"adm_reply_open $open; tcphold: $(cat "$E2E_TMP/hold.status" 2>/dev/null)" "$open" = "$REPLY_MAX" || :
 	full0=$(metric 'adm_reply_fallback_total{cause="full"}')
-	read -r code ms rc < <(fetch b.over 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
+	read -r code us rc < <(fetch b.over 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
 	full1=$(metric 'adm_reply_fallback_total{cause="full"}')
-	tap_assert "(b) past reply_max the next refusal is an RST: curl 'connection refused' (exit 7) in < $SLOW_MS ms" \
-		"code $code, ${ms} ms, exit $rc: $(cat "$E2E_TMP/b.over.err")" "$rc" -eq 7 -a "$ms" -lt "$SLOW_MS" || :
+	tap_assert "(b) past reply_max the next refusal is an RST: curl 'connection refused' (exit 7) in < $((SLOW_US / 1000)) ms" \
+		"code $code, ${us} us, exit $rc: $(cat "$E2E_TMP/b.over.err")" "$rc" -eq 7 -a "$us" -lt "$SLOW_US" || :
 	tap_assert "(b) counted: adm_reply_fallback_total{cause=\"full\"} +1" \
 		"$full0 -> $full1" "$full1" -eq $((full0 + 1)) || :
 	# A socket table recount while they are held: the responder's
@@ -181,7 +183,7 @@ scenario_cap() {
 		"web untracked: $untracked; $(admctl status --json | jq -c '.services[] | select(.name == "web")')" "$untracked" = 0 || :
 	# The held connections end at reply_timeout: 503s again.
 	e2e_wait_for $((TIMEOUT_S + 3)) "the responder's held connections timed out" open_is 0 || :
-	read -r code ms rc < <(fetch b.again 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
+	read -r code us rc < <(fetch b.again 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
 	tap_assert "(b) after reply_timeout freed the responder: 503 again" \
 		"code $code exit $rc; timeouts $(metric adm_reply_timeouts_total)" "$code" = 503 || :
 }
@@ -190,11 +192,11 @@ scenario_cap
 # ---------------------------------------------------------------- (c) TLS
 
 scenario_tls() {
-	local code ms rc
-	read -r code ms rc < <(fetch c.first 10.77.0.21 "http://$E2E_SRV4:$PORT_TLS/")
-	read -r code ms rc < <(fetch c.over 10.77.0.21 "http://$E2E_SRV4:$PORT_TLS/")
+	local code us rc
+	read -r code us rc < <(fetch c.first 10.77.0.21 "http://$E2E_SRV4:$PORT_TLS/")
+	read -r code us rc < <(fetch c.over 10.77.0.21 "http://$E2E_SRV4:$PORT_TLS/")
 	tap_assert "(c) tls = yes: a refusal with reply is an RST (curl exit 7), fast" \
-		"code $code, ${ms} ms, exit $rc: $(cat "$E2E_TMP/c.over.err")" "$rc" -eq 7 -a "$ms" -lt "$SLOW_MS" || :
+		"code $code, ${us} us, exit $rc: $(cat "$E2E_TMP/c.over.err")" "$rc" -eq 7 -a "$us" -lt "$SLOW_US" || :
 	local lim
 	lim=$(admctl limits show tlsweb --json 2>/dev/null | jq -r '.. | objects | select(has("on_rate")) | .on_rate' 2>/dev/null | head -1)
 	e2e_note "admctl limits show tlsweb: on_rate = ${lim:-?}"
@@ -204,15 +206,15 @@ scenario_tls
 # ---------------------------------------------------------------- (d) admd killed
 
 scenario_killed() {
-	local code ms rc
+	local code us rc
 	kill -KILL "$E2E_ADMD_PID"
 	wait "$E2E_ADMD_PID" 2>/dev/null || :
 	sleep 1.5	# past the responder's heartbeat (1 s)
-	read -r code ms rc < <(fetch d.dead 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
-	tap_assert "(d) admd killed -9: a refusal is an RST (exit 7) in < $SLOW_MS ms, not a hang" \
-		"code $code, ${ms} ms, exit $rc: $(cat "$E2E_TMP/d.dead.err")" "$rc" -eq 7 -a "$ms" -lt "$SLOW_MS" || :
+	read -r code us rc < <(fetch d.dead 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
+	tap_assert "(d) admd killed -9: a refusal is an RST (exit 7) in < $((SLOW_US / 1000)) ms, not a hang" \
+		"code $code, ${us} us, exit $rc: $(cat "$E2E_TMP/d.dead.err")" "$rc" -eq 7 -a "$us" -lt "$SLOW_US" || :
 	e2e_admd_start "$CONF" || { tap_fail "(d) admd restarts"; return 0; }
-	read -r code ms rc < <(fetch d.back 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
+	read -r code us rc < <(fetch d.back 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
 	tap_assert "(d) restarted admd (pinned sk_lookup link updated in place): 503 again" \
 		"code $code exit $rc: $(cat "$E2E_TMP/d.back.err"); admd log: $(grep -i 'responder' "$E2E_ADMD_LOG" | tail -3)" \
 		"$code" = 503 || :
