@@ -41,6 +41,7 @@
 #include "adm_lookup.skel.h"
 #include "admd.h"
 #include "clock.h"
+#include "http503.h"
 #include "log.h"
 #include "pins.h"
 #include "responder.h"
@@ -51,7 +52,6 @@
 #define RESP_ACCEPT_BATCH	64	/* accepts per wakeup, so others get a turn */
 #define RESP_BACKLOG_MIN	128
 #define RESP_DRAIN_BYTES	4096
-#define RESP_MSG_MAX		512
 #define RESP_NS_PER_MS		1000000ULL
 
 #ifndef IPV6_FREEBIND
@@ -130,28 +130,6 @@ static void on_conn(void *ctx, int fd, __u32 events)
 	}
 }
 
-/* The 503 with this connection's Retry-After. Returns its length. */
-static int resp_message(char *buf, size_t len)
-{
-	__u32 after = rp.rc.retry_after;
-	char body[96];
-	int blen;
-
-	if (rp.rc.retry_after_jitter)
-		after += (__u32)rand_r(&rp.seed) % (rp.rc.retry_after_jitter + 1);
-	blen = snprintf(body, sizeof(body),
-			"503 Service Unavailable: over capacity, retry after %u s.\n",
-			after);
-	return snprintf(buf, len,
-			"HTTP/1.1 503 Service Unavailable\r\n"
-			"Retry-After: %u\r\n"
-			"Content-Type: text/plain\r\n"
-			"Content-Length: %d\r\n"
-			"Cache-Control: no-store\r\n"
-			"Connection: close\r\n"
-			"\r\n%s", after, blen, body);
-}
-
 /* Close with an RST (SO_LINGER 0): past the cap, nothing is sent. */
 static void resp_reset(int fd)
 {
@@ -163,7 +141,7 @@ static void resp_reset(int fd)
 
 static void resp_serve(int fd)
 {
-	char msg[RESP_MSG_MAX];
+	char msg[ADM_HTTP503_MAX];
 	struct resp_conn *c;
 	int len, one = 1;
 	ssize_t n;
@@ -175,7 +153,14 @@ static void resp_serve(int fd)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	len = resp_message(msg, sizeof(msg));
+	len = adm_http503(msg, sizeof(msg),
+			  adm_http503_retry_after(rp.rc.retry_after,
+						  rp.rc.retry_after_jitter, &rp.seed));
+	if (len < 0) {
+		rp.write_errors++;
+		resp_reset(fd);
+		return;
+	}
 	/* A fresh socket's send buffer holds the whole answer at once. */
 	n = send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n != len) {
