@@ -155,6 +155,11 @@ live=$(admctl status --json | jq '[.services[] | select(.name == "web") | .live]
 tap_assert "(a) the responder's connections hold no slot of the service (live 0 after the backend closed)" \
 	"web live: $live" "$live" = 0 || :
 
+st=$(admctl status 2>&1 | grep 'reply:' || :)
+tap_assert "(a) admctl status shows the responder (open, cap, Retry-After, sent)" \
+	"$(admctl status 2>&1 | head -20)" -n "$st" || :
+e2e_note "admctl status: $st"
+
 # ---------------------------------------------------------------- (b) the cap
 
 scenario_cap() {
