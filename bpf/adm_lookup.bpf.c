@@ -6,9 +6,10 @@
  * else is left to the kernel's own lookup, untouched.
  *
  * No responder socket (admd was killed: the kernel took its sockets out
- * of the sockmap) means the SYN is dropped, never passed to the service
- * that refused it; the client retransmits, and by then adm_xdp sees the
- * lapsed heartbeat and answers with an RST instead.
+ * of the sockmap) means SK_DROP: the lookup finds no socket and the
+ * kernel answers the SYN with an RST, as for a closed port; it is never
+ * passed to the service that refused it. Within a second adm_xdp sees
+ * the lapsed heartbeat and answers with its own RST instead.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

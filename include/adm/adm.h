@@ -557,7 +557,7 @@ struct adm_reply_ctl {
 	__u64 fallback_down;	/* xdp: REPLY sent as REJECT, responder not alive */
 	__u64 fallback_full;	/* xdp: REPLY sent as REJECT, responder full */
 	__u64 steered;		/* adm_lookup: SYNs handed to the responder */
-	__u64 missed;		/* adm_lookup: recorded SYN, no responder socket: dropped */
+	__u64 missed;		/* adm_lookup: recorded SYN, no responder socket: refused (RST) */
 };
 
 #endif /* ADM_ADM_H */

@@ -214,6 +214,18 @@ scenario_killed() {
 	local code us rc
 	kill -KILL "$E2E_ADMD_PID"
 	wait "$E2E_ADMD_PID" 2>/dev/null || :
+	# At once: XDP still trusts the last heartbeat and steers the SYN, but
+	# the responder's socket died with admd: sk_lookup refuses the lookup
+	# (SK_DROP), the kernel finds no socket and answers RST; the SYN never
+	# reaches the service.
+	read -r code us rc < <(fetch d.now 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
+	local missed
+	missed=$(bpftool -j map dump pinned "$E2E_PIN/adm_reply_ctl" 2>/dev/null |
+		jq '.[0].formatted.value.missed // .[0].value.missed // "?"' 2>/dev/null || echo "?")
+	tap_assert "(d) right after kill -9 (heartbeat still trusted): the steered SYN is refused, never admitted (exit 7 within 4 s)" \
+		"code $code, ${us} us, exit $rc: $(cat "$E2E_TMP/d.now.err"); adm_reply_ctl.missed $missed" \
+		"$rc" -eq 7 -a "$us" -lt 4000000 || :
+	e2e_note "right after kill -9: refused after ${us} us, adm_reply_ctl.missed = $missed"
 	sleep 1.5	# past the responder's heartbeat (1 s)
 	read -r code us rc < <(fetch d.dead 10.77.0.20 "http://$E2E_SRV4:$PORT_WEB/")
 	tap_assert "(d) admd killed -9: a refusal is an RST (exit 7) in < $((SLOW_US / 1000)) ms, not a hang" \

@@ -485,7 +485,7 @@ static void resp_metrics(struct admd *ad, struct adm_buf *b)
 	adm_buf_printf(b, "adm_reply_steered_total %llu\n",
 		       (unsigned long long)c.steered);
 	adm_buf_family(b, "adm_reply_fallback_total", "counter",
-		       "Refusals with reply answered with an RST instead, by cause: full (data plane saw reply_max), cap (accepted past reply_max, reset), down (no responder heartbeat), missed (no responder socket: SYN dropped).");
+		       "Refusals with reply answered with an RST instead, by cause: full (data plane saw reply_max), cap (accepted past reply_max, reset), down (no responder heartbeat), missed (no responder socket: the kernel's RST).");
 	adm_buf_printf(b, "adm_reply_fallback_total{cause=\"full\"} %llu\n",
 		       (unsigned long long)c.fallback_full);
 	adm_buf_printf(b, "adm_reply_fallback_total{cause=\"cap\"} %llu\n",
@@ -499,8 +499,8 @@ static void resp_metrics(struct admd *ad, struct adm_buf *b)
 /*
  * Stop: the heartbeat is withdrawn (XDP answers reply with RST at once);
  * the sk_lookup link stays pinned like every other link, and with the
- * sockets closed (the kernel takes them out of adm_responder) it drops a
- * steered SYN rather than pass it to the service that refused it.
+ * sockets closed (the kernel takes them out of adm_responder) it refuses
+ * a steered SYN (RST) rather than pass it to the service that refused it.
  */
 static void resp_stop(struct admd *ad, int aborted)
 {
