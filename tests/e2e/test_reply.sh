@@ -248,5 +248,16 @@ accepted=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' "$E2E_TMP/srv.log" | tail -1)
 tap_assert "the backend accepted only the admitted connections (4), none of the refused ones" \
 	"tcpsrv: $(tail -1 "$E2E_TMP/srv.log")" "${accepted:-x}" = 4 || :
 
+# sk_lookup links attached to the server namespace (admd's).
+sklookup_links() {
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$E2E_NS_SRV")
+	bpftool -j link show | jq --argjson ino "$ino" \
+		'[.[] | select(.attach_type == "sk_lookup" and .netns_ino == $ino)] | length'
+}
+before=$(sklookup_links)
 e2e_admd_cleanup >/dev/null 2>&1 || :
+after=$(sklookup_links)
+tap_assert "admd --cleanup detaches adm_lookup from the namespace (1 link before, 0 after)" \
+	"sk_lookup links on the server namespace: $before -> $after" "$before:$after" = 1:0 || :
 tap_plan_done
