@@ -44,6 +44,9 @@ static __always_inline __u32 adm_reply_steer(const struct adm_pkt *p, __u32 svc,
 	flow.reason = reason;
 	if (bpf_map_update_elem(&adm_reply, &k, &flow, BPF_ANY))
 		return ADM_V_REJECT;
+	/* From now on adm_lookup looks flows up (whoever set reply: config or admctl). */
+	if (!ctl->in_use)
+		ctl->in_use = 1;
 	return ADM_V_REPLY;
 }
 

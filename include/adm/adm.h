@@ -546,14 +546,14 @@ struct adm_reply_flow {
 /*
  * adm_reply_ctl[0] (BPF_F_MMAPABLE): admd stores `alive_until_ns` (every
  * heartbeat, CLOCK_MONOTONIC) and `full` (its open responder connections
- * reached reply_max) with aligned stores; the programs add to the
- * counters. XDP turns a REPLY into a REJECT while the responder is not
+ * reached reply_max) with aligned stores; the programs set `in_use` and
+ * add to the counters. XDP turns a REPLY into a REJECT while the responder is not
  * alive (admd stopped or killed: no heartbeat) or full.
  */
 struct adm_reply_ctl {
 	__u64 alive_until_ns;	/* admd: responder serving until then */
 	__u32 full;		/* admd: 1 = at reply_max */
-	__u32 in_use;		/* admd: some service refuses with reply (sk_lookup looks) */
+	__u32 in_use;		/* xdp: 1 once a flow was recorded; before, adm_lookup looks nothing up */
 	__u64 fallback_down;	/* xdp: REPLY sent as REJECT, responder not alive */
 	__u64 fallback_full;	/* xdp: REPLY sent as REJECT, responder full */
 	__u64 steered;		/* adm_lookup: SYNs handed to the responder */

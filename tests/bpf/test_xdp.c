@@ -1303,6 +1303,8 @@ static bool test_reply_steer(struct h_ctx *h)
 			"adm_reply holds the IPv4 flow (mapped addresses, host-order ports)");
 	ok &= ASSERT_EQ(flow.service, SVC_ID, "adm_reply: service");
 	ok &= ASSERT_EQ(flow.reason, ADM_R_RATE_SOURCE, "adm_reply: reason");
+	ok &= ASSERT_OK(bpf_map_lookup_elem(cfd, &zero, &ctl) ? -errno : 0, "read adm_reply_ctl");
+	ok &= ASSERT_EQ(ctl.in_use, 1, "adm_reply_ctl.in_use set by the first recorded flow");
 	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_PASS, ADM_R_NONE, "IPv6 source: its burst");
 	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_REPLY, ADM_R_RATE_SOURCE, "IPv6: reply");
 	memset(&k, 0, sizeof(k));

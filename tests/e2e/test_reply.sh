@@ -14,6 +14,8 @@
 #       connection refused), counted as a fallback; once they time out,
 #       503s again;
 #   (c) a TLS service (tls = yes) answers reply with an RST;
+#   (e) `admctl limits set SERVICE on_rate reply` on a reject service
+#       turns its RSTs into 503s at once;
 #   (d) admd killed -9: refusals fall back to RST (no hang); a restarted
 #       admd answers 503 again through the pinned sk_lookup link.
 
@@ -23,6 +25,7 @@
 TCPHOLD="$BUILD/tests/e2e/tools/tcphold"
 PORT_WEB=8080
 PORT_TLS=8443
+PORT_LIVE=8082
 RETRY=7		# [reply] retry_after
 JITTER=3	# [reply] retry_after_jitter
 REPLY_MAX=2
@@ -54,6 +57,13 @@ ports = $PORT_WEB
 new_conn_rate = 1/m
 new_conn_burst = 1
 on_rate = reply
+ipv6_prefix = 128
+
+[service plain]
+ports = $PORT_LIVE
+new_conn_rate = 1/m
+new_conn_burst = 1
+on_rate = reject
 ipv6_prefix = 128
 
 [service tlsweb]
@@ -111,7 +121,7 @@ open_is() { [ "$(metric adm_reply_open)" = "$1" ]; }
 # ---------------------------------------------------------------- start
 
 e2e_tcpsrv srv -l "$E2E_SRV4:$PORT_WEB" -l "[$E2E_SRV6]:$PORT_WEB" \
-	-l "$E2E_SRV4:$PORT_TLS" \
+	-l "$E2E_SRV4:$PORT_TLS" -l "$E2E_SRV4:$PORT_LIVE" \
 	--reply $'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n'
 SRV_PID=$E2E_BG_PID
 
@@ -208,6 +218,20 @@ scenario_tls() {
 }
 scenario_tls
 
+# ---------------------------------------------------------------- (e) set live
+
+scenario_live() {
+	local code us rc
+	read -r code us rc < <(fetch e.first 10.77.0.22 "http://$E2E_SRV4:$PORT_LIVE/")
+	read -r code us rc < <(fetch e.reject 10.77.0.22 "http://$E2E_SRV4:$PORT_LIVE/")
+	tap_assert "(e) on_rate = reject: an RST (exit 7)" "code $code exit $rc" "$rc" -eq 7 || :
+	tap_check "(e) admctl limits set plain on_rate reply" admctl limits set plain on_rate reply || return 0
+	read -r code us rc < <(fetch e.reply 10.77.0.22 "http://$E2E_SRV4:$PORT_LIVE/")
+	tap_assert "(e) set live: the next refusal is a 503 with Retry-After" \
+		"code $code exit $rc; Retry-After '$(retry_after e.reply)'" "$code:$(retry_after e.reply | grep -c .)" = 503:1 || :
+}
+scenario_live
+
 # ---------------------------------------------------------------- (d) admd killed
 
 scenario_killed() {
@@ -244,9 +268,9 @@ e2e_admd_stop
 e2e_kill "$SRV_PID"
 accepted=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' "$E2E_TMP/srv.log" | tail -1)
 # Admitted: one request per family of (a), tcphold's first connection,
-# and the first of (c).
-tap_assert "the backend accepted only the admitted connections (4), none of the refused ones" \
-	"tcpsrv: $(tail -1 "$E2E_TMP/srv.log")" "${accepted:-x}" = 4 || :
+# and the first of (c) and of (e).
+tap_assert "the backend accepted only the admitted connections (5), none of the refused ones" \
+	"tcpsrv: $(tail -1 "$E2E_TMP/srv.log")" "${accepted:-x}" = 5 || :
 
 # sk_lookup links attached to the server namespace (admd's).
 sklookup_links() {

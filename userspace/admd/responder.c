@@ -76,7 +76,7 @@ static struct {
 	__u32 cap;			/* slots allocated */
 	__u32 open;
 	struct adm_reply_config rc;
-	int in_use;			/* some service refuses with reply */
+	int in_use;			/* the config has a service that refuses with reply */
 	int created_link;		/* this start created the link (abort: remove) */
 	unsigned int seed;
 	/* since admd started */
@@ -94,7 +94,6 @@ static void resp_heartbeat(void)
 {
 	if (!rp.ctl)
 		return;
-	__atomic_store_n(&rp.ctl->in_use, rp.in_use, __ATOMIC_RELAXED);
 	__atomic_store_n(&rp.ctl->alive_until_ns,
 			 adm_mono_ns() + RESP_ALIVE_MS * RESP_NS_PER_MS,
 			 __ATOMIC_RELEASE);
@@ -442,7 +441,7 @@ static void resp_status(struct admd *ad, json_t *out)
 	(void)ad;
 	if (rp.ctl)
 		memcpy(&c, rp.ctl, sizeof(c));
-	json_object_set_new(out, "in_use", json_boolean(rp.in_use));
+	json_object_set_new(out, "in_use", json_boolean(rp.in_use || c.in_use));
 	json_object_set_new(out, "open", json_integer(rp.open));
 	json_object_set_new(out, "reply_max", json_integer(rp.rc.reply_max));
 	json_object_set_new(out, "full", json_boolean(c.full));
