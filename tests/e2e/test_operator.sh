@@ -227,7 +227,7 @@ scenario_bad_input() {
 	bad 2 "limits set pkt_burst with the rate off" limits set web pkt_burst 5
 	bad 2 "limits set pkt_rate garbage" limits set web pkt_rate fast
 	bad 2 "limits set on_rate unknown" limits set web on_rate none
-	bad 2 "limits set on_conn_full unknown" limits set web on_conn_full reply
+	bad 2 "limits set on_conn_full unknown" limits set web on_conn_full bounce
 	bad 2 "limits set priority unknown" limits set web priority high
 	# block / allow
 	bad 2 "block without an action" block

@@ -84,6 +84,19 @@ static void print_cluster(json_t *cl)
 	}
 }
 
+/* admd's HTTP 503 responder (reply), when some service uses it. */
+static void print_responder(json_t *rp)
+{
+	if (!json_is_true(json_object_get(rp, "in_use")))
+		return;
+	printf("  reply: %lld of %lld responder connections open%s, Retry-After %lld+0..%lld s; "
+	       "%lld sent, RST instead: %lld full, %lld over the cap, %lld responder down\n",
+	       num(rp, "open"), num(rp, "reply_max"),
+	       json_is_true(json_object_get(rp, "full")) ? " (FULL: refusals get RST)" : "",
+	       num(rp, "retry_after"), num(rp, "retry_after_jitter"), num(rp, "sent"),
+	       num(rp, "fallback_full"), num(rp, "cap_rst"), num(rp, "fallback_down"));
+}
+
 static void print_admd(json_t *st)
 {
 	json_t *admd = json_object_get(st, "admd");
@@ -111,6 +124,7 @@ static void print_admd(json_t *st)
 	       num(ev, "drained"));
 	if (json_is_string(json_object_get(admd, "metrics")))
 		printf("  metrics http://%s/metrics\n", str(admd, "metrics"));
+	print_responder(json_object_get(st, "responder"));
 	print_cluster(json_object_get(st, "cluster"));
 }
 

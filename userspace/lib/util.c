@@ -272,6 +272,8 @@ static const char *const verdict_names[ADM_V__MAX] = {
 	[ADM_V_WOULD_DROP] = "would_drop",
 	[ADM_V_WOULD_DEFER] = "would_defer",
 	[ADM_V_WOULD_REJECT] = "would_reject",
+	[ADM_V_REPLY] = "reply",
+	[ADM_V_WOULD_REPLY] = "would_reply",
 };
 
 static const char *const reason_names[ADM_R__MAX] = {
@@ -298,6 +300,7 @@ static const char *const action_names[ADM_A__MAX] = {
 	[ADM_A_DROP] = "drop",
 	[ADM_A_DEFER] = "defer",
 	[ADM_A_REJECT] = "reject",
+	[ADM_A_REPLY] = "reply",
 };
 
 static const char *const priority_names[ADM_PRIO__MAX] = {
