@@ -4,11 +4,12 @@
  * thread (its event loop): no locks. A client's request is handled as soon
  * as its line is complete; answers go to the client's output queue and are
  * written as far as the socket takes them, the rest when epoll says it can
- * take more. Built in: status, logs, audit; every other command is served
- * by the module that registered it (struct admd_cmd). It is also a sink of
- * decision and audit records: the last CTL_RING of them, for `logs`.
- * The optional pressure socket (control.h) shares the client machinery
- * with clients of its own, each allowed one pressure report.
+ * take more. Built in: status, audit; every other command is served by
+ * the module that registered it (struct admd_cmd). Records are read back
+ * from the spool or MariaDB by `admctl logs`, never through this socket
+ * (a slow reader must not stall admd). The optional pressure socket
+ * (control.h) shares the client machinery with clients of its own, each
+ * allowed one pressure report.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,10 +39,8 @@
 #define CTL_SOCK_MODE		0600
 #define CTL_DIR_MODE		0755
 #define CTL_SOCK_UMASK		0177
-#define CTL_LOGS_DEFAULT	10
 #define CTL_PROBE_MS		200	/* is another admd answering the old socket? */
 #define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
-#define EVENT_WRAP		"{\"event\":"
 #define CTL_TICK_MS		1000	/* idle clients are looked for this often */
 #define CTL_ALL_CLIENTS		(CTL_MAX_CLIENTS + CTL_PS_MAX_CLIENTS)
 #define CTL_PS_USAGE		"the pressure socket takes one line 'SERVICE LEVEL' (LEVEL 0..3) or the request 'admctl pressure' sends"
@@ -57,9 +56,8 @@ struct ctl_client {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off, out_cap;
-	int follow;			/* gets every new record */
 	int closing;			/* close once the output is written */
-	__u64 deadline;			/* CLOCK_MONOTONIC ns; 0: none (followers) */
+	__u64 deadline;			/* CLOCK_MONOTONIC ns */
 };
 
 struct ctl_server {
@@ -70,9 +68,6 @@ struct ctl_server {
 	char path[ADM_CTL_PATH_MAX];
 	char ppath[ADM_CTL_PATH_MAX];
 	char pin_root[PATH_MAX];
-	int meta_fd;			/* service names for decision records */
-	char *ring[CTL_RING];		/* JSON text of each record */
-	unsigned int ring_next, ring_n;
 	/* control clients first, then CTL_PS_MAX_CLIENTS pressure clients */
 	struct ctl_client c[CTL_ALL_CLIENTS];
 };
@@ -196,92 +191,6 @@ static void client_error(struct ctl_client *c, const char *fmt, ...)
 	client_send(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
 }
 
-/* One record, as the line a `logs` client gets. */
-static void client_record(struct ctl_client *c, const char *record)
-{
-	client_put(c, EVENT_WRAP, strlen(EVENT_WRAP));
-	client_put(c, record, strlen(record));
-	client_put(c, "}\n", 2);
-}
-
-/* ---------------------------------------------------------------- records */
-
-static void ring_push(struct ctl_server *s, char *text)
-{
-	int i;
-
-	if (!text)
-		return;
-	free(s->ring[s->ring_next]);
-	s->ring[s->ring_next] = text;
-	s->ring_next = (s->ring_next + 1) % CTL_RING;
-	if (s->ring_n < CTL_RING)
-		s->ring_n++;
-	for (i = 0; i < CTL_ALL_CLIENTS; i++) {
-		if (s->c[i].fd >= 0 && s->c[i].follow) {
-			client_record(&s->c[i], text);
-			client_flush(&s->c[i]);
-			client_interest(s, &s->c[i]);
-		}
-	}
-}
-
-static void ctl_event(struct admd *ad, const struct adm_event *e)
-{
-	static const char *const kinds[] = {
-		[ADM_EV_DECISION] = "decision", [ADM_EV_REAPED] = "reaped",
-	};
-	struct ctl_server *s = ad->ctl;
-	char time[ADM_TIME_TEXT_MAX], addr[INET6_ADDRSTRLEN];
-	struct adm_meta m = {};
-	__u32 id = e->service;
-	json_t *o;
-
-	adm_mono_time_text(e->ts_ns, time, sizeof(time));
-	if (s->meta_fd < 0)	/* the maps may be pinned after ctl_start */
-		s->meta_fd = adm_map_open(s->pin_root, ADM_MAP_META, 1);
-	if (s->meta_fd >= 0 && id < ADM_MAX_SERVICES)
-		bpf_map_lookup_elem(s->meta_fd, &id, &m);
-	m.name[ADM_META_NAME_LEN - 1] = '\0';
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I}",
-		      "type", e->kind < ADM_ARRAY_SIZE(kinds) && kinds[e->kind] ?
-			      kinds[e->kind] : "unknown",
-		      "time", time, "service", m.name[0] ? m.name : "-",
-		      "service_id", (json_int_t)e->service,
-		      "src", adm_format_addr(e->addr, addr, sizeof(addr)),
-		      "sport", (json_int_t)e->sport, "dport", (json_int_t)e->dport,
-		      "proto", e->proto == IPPROTO_UDP ? "udp" : "tcp",
-		      "verdict", adm_verdict_name(e->verdict),
-		      "reason", adm_reason_name(e->reason),
-		      "count", (json_int_t)e->count);
-	if (o)
-		ring_push(s, json_dumps(o, JSON_COMPACT));
-	json_decref(o);
-}
-
-static int ctl_audit(struct admd *ad, const struct adm_audit *a, char *err,
-		     size_t errlen)
-{
-	json_t *o = adm_audit_to_json(a);
-
-	(void)err;
-	(void)errlen;
-	if (o)
-		ring_push(ad->ctl, json_dumps(o, JSON_COMPACT));
-	json_decref(o);
-	return 0;
-}
-
-unsigned int ctl_followers(const struct ctl_server *s)
-{
-	unsigned int n = 0;
-	int i;
-
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		n += s->c[i].fd >= 0 && s->c[i].follow;
-	return n;
-}
-
 /* ---------------------------------------------------------------- requests */
 
 /* Only root (or admd's own user) may change anything. */
@@ -358,34 +267,6 @@ static void req_audit(struct ctl_server *s, struct ctl_client *c, json_t *req)
 		client_send(c, json_pack("{s:b}", "ok", 1));
 }
 
-static void req_logs(struct ctl_server *s, struct ctl_client *c, json_t *req)
-{
-	json_t *jn = json_object_get(req, "n");
-	json_int_t n = CTL_LOGS_DEFAULT;
-	int follow = json_is_true(json_object_get(req, "follow"));
-	unsigned int i, first;
-
-	if (jn) {
-		if (!json_is_integer(jn) || json_integer_value(jn) < 0 ||
-		    json_integer_value(jn) > CTL_RING) {
-			client_error(c, "\"n\" must be an integer 0..%d", CTL_RING);
-			return;
-		}
-		n = json_integer_value(jn);
-	}
-	if (n > s->ring_n)
-		n = s->ring_n;
-	client_send(c, json_pack("{s:b, s:I, s:b}", "ok", 1, "count", n,
-				 "follow", follow));
-	first = (s->ring_next + CTL_RING - (unsigned int)n) % CTL_RING;
-	for (i = 0; i < n; i++)
-		client_record(c, s->ring[(first + i) % CTL_RING]);
-	if (follow) {
-		c->follow = 1;
-		c->deadline = 0;
-	}
-}
-
 static void req_status(struct ctl_server *s, struct ctl_client *c)
 {
 	json_t *st;
@@ -399,14 +280,14 @@ static void req_status(struct ctl_server *s, struct ctl_client *c)
 	client_send(c, json_pack("{s:b, s:o}", "ok", 1, "status", st));
 }
 
-/* "status, logs, audit, attach, ...": every command served, for errors. */
+/* "status, audit, attach, ...": every command served, for errors. */
 static void command_list(const struct admd *ad, char *buf, size_t len)
 {
 	const struct admd_module *const *m;
 	const struct admd_cmd *k;
 	size_t used;
 
-	used = snprintf(buf, len, "status, logs, audit");
+	used = snprintf(buf, len, "status, audit");
 	for (m = ad->mods; *m && used < len; m++)
 		for (k = (*m)->cmds; k && k->name && used < len; k++)
 			used += snprintf(buf + used, len - used, ", %s", k->name);
@@ -501,8 +382,6 @@ static void handle_line(struct ctl_server *s, struct ctl_client *c,
 		req_status(s, c);
 	} else if (!strcmp(cmd, "audit")) {
 		req_audit(s, c, req);
-	} else if (!strcmp(cmd, "logs")) {
-		req_logs(s, c, req);
 	} else {
 		req_module(s, c, cmd, req);
 	}
@@ -527,7 +406,7 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 			handle_line(s, c, c->in, len);
 			memmove(c->in, nl + 1, c->in_len - len - 1);
 			c->in_len -= len + 1;
-			if (c->fd >= 0 && !c->follow)
+			if (c->fd >= 0)
 				c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
 		}
 		if (c->fd < 0 || c->closing)
@@ -551,8 +430,6 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		if (n <= 0) {
 			/* The client is done sending: finish its answers, then close. */
 			c->closing = 1;
-			if (c->follow)
-				client_close(c);
 			return;
 		}
 		c->in_len += n;
@@ -719,7 +596,7 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 		snprintf(err, errlen, "control socket: %s", strerror(ENOMEM));
 		return NULL;
 	}
-	s->lfd = s->plfd = s->meta_fd = -1;
+	s->lfd = s->plfd = -1;
 	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		s->c[i].fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -748,7 +625,6 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 			 strerror(errno));
 		goto fail;
 	}
-	s->meta_fd = adm_map_open(pin_root, ADM_MAP_META, 1);
 	s->tick = loop_add_timer(ad->loop, CTL_TICK_MS, on_tick, s);
 	if (!s->tick || loop_add_fd(ad->loop, s->lfd, EPOLLIN, on_listen, s)) {
 		snprintf(err, errlen, "control socket: cannot watch %s: %s", path,
@@ -827,8 +703,6 @@ static void ctl_stop(struct ctl_server *s)
 		return;
 	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		client_close(&s->c[i]);
-	for (i = 0; i < CTL_RING; i++)
-		free(s->ring[i]);
 	loop_del_timer(s->ad->loop, s->tick);
 	if (s->lfd >= 0) {
 		loop_del_fd(s->ad->loop, s->lfd);
@@ -840,8 +714,6 @@ static void ctl_stop(struct ctl_server *s)
 		close(s->plfd);
 		unlink(s->ppath);
 	}
-	if (s->meta_fd >= 0)
-		close(s->meta_fd);
 	free(s);
 }
 
@@ -899,8 +771,6 @@ static int ctl_mod_reload_check(struct admd *ad, const struct adm_config *next,
 static void ctl_mod_status(struct admd *ad, json_t *out)
 {
 	json_object_set_new(out, "socket", json_string(ad->ctl_path));
-	json_object_set_new(out, "records", json_integer(ad->ctl->ring_n));
-	json_object_set_new(out, "followers", json_integer(ctl_followers(ad->ctl)));
 	json_object_set_new(out, "pressure_socket", ad->ctl->ppath[0] ?
 			    json_string(ad->ctl->ppath) : json_null());
 }
@@ -918,7 +788,5 @@ const struct admd_module ctl_module = {
 	.start = ctl_mod_start,
 	.reload_check = ctl_mod_reload_check,
 	.status = ctl_mod_status,
-	.event = ctl_event,
-	.audit = ctl_audit,
 	.stop = ctl_mod_stop,
 };

@@ -7,10 +7,6 @@
  * CTL_MAX_CLIENTS clients, ADM_CTL_REQ_MAX bytes a request, CTL_OUT_MAX
  * bytes queued for a client (a client that reads slower than that is
  * disconnected, never waited for), CTL_IDLE_MS for an idle client.
- *
- * It also keeps the last CTL_RING records (decisions drained from the
- * kernel and audit records) for `logs`, and streams new ones to clients
- * that follow.
  */
 #ifndef ADMD_CONTROL_H
 #define ADMD_CONTROL_H
@@ -20,7 +16,6 @@
 #include "ctlproto.h"
 
 #define CTL_MAX_CLIENTS	16
-#define CTL_RING	1000		/* records kept for `logs` */
 #define CTL_OUT_MAX	(4 << 20)	/* bytes queued for one client */
 #define CTL_IDLE_MS	10000		/* a client that asks nothing for this long is closed */
 
@@ -65,9 +60,6 @@ void ctl_fail(struct ctl_req *r, const char *fmt, ...)
 /* An audit record of an action done for r's client: who, when, what. */
 void ctl_audit_init(const struct ctl_req *r, struct adm_audit *a,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Log followers connected. */
-unsigned int ctl_followers(const struct ctl_server *s);
 
 extern const struct admd_module ctl_module;
 

@@ -70,6 +70,19 @@
 #define CFG_RS_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 #define CFG_RS_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:"
 
+#define CFG_REPLY_RETRY_AFTER	5	/* [reply] retry_after, s */
+#define CFG_REPLY_RETRY_MAX	86400
+#define CFG_REPLY_JITTER	5	/* [reply] retry_after_jitter, s */
+#define CFG_REPLY_JITTER_MAX	3600
+#define CFG_REPLY_MAX		256	/* [reply] reply_max */
+#define CFG_REPLY_MAX_MAX	ADM_REPLY_MAX_LIMIT
+#define CFG_REPLY_TIMEOUT_NS	(2 * ADM_NS_PER_SEC_CFG)
+#define CFG_REPLY_TIMEOUT_MIN	(100 * ADM_NS_PER_MS_CFG)
+#define CFG_REPLY_TIMEOUT_MAX	(60 * ADM_NS_PER_SEC_CFG)
+#define ADM_NS_PER_MS_CFG	1000000ULL
+#define ADM_NS_PER_SEC_CFG	1000000000ULL
+#define CFG_TLS_PORT		443	/* tls = auto: a service on this TCP port speaks TLS */
+
 #define CFG_DB_PORT		3306
 #define CFG_DB_BATCH_ROWS	1000
 #define CFG_DB_BATCH_ROWS_MAX	100000
@@ -82,6 +95,8 @@
 #define CFG_DB_IO_MS		10000
 #define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
 #define CFG_DB_TIMEOUT_MS_MAX	600000
+#define CFG_DB_AGG_MS		1000
+#define CFG_DB_AGG_MS_MAX	60000
 
 /* Breaker, adaptive limit (struct adm_brk_config). */
 #define CFG_NS_PER_MS		1000000ULL
@@ -941,6 +956,17 @@ static const char *xdp_mode_name(unsigned int v)
 	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
 }
 
+static const char *tls_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[ADM_TLS_AUTO] = "auto",
+		[ADM_TLS_NO] = "no",
+		[ADM_TLS_YES] = "yes",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
 static const struct cfg_key adm_keys[] = {
 	{ .name = "interfaces", .parse = parse_ifaces, ADM_FIELD(ifaces) },
 	{ .name = "mode", .parse = parse_enum, ADM_FIELD(shadow),
@@ -1134,6 +1160,19 @@ static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
 
+#define RP_FIELD(member)	ADM_FIELD(reply.member)
+static const struct cfg_key reply_keys[] = {
+	{ .name = "retry_after", .parse = parse_num, RP_FIELD(retry_after),
+	  .min = 0, .max = CFG_REPLY_RETRY_MAX },
+	{ .name = "retry_after_jitter", .parse = parse_num,
+	  RP_FIELD(retry_after_jitter), .min = 0, .max = CFG_REPLY_JITTER_MAX },
+	{ .name = "reply_max", .parse = parse_num, RP_FIELD(reply_max),
+	  .min = 1, .max = CFG_REPLY_MAX_MAX },
+	{ .name = "reply_timeout", .parse = parse_duration_range,
+	  RP_FIELD(reply_timeout_ns), .min = CFG_REPLY_TIMEOUT_MIN,
+	  .max = CFG_REPLY_TIMEOUT_MAX },
+};
+
 /* [mariadb] keys the end-of-section check refers to by index. */
 enum {
 	DK_SOCKET,
@@ -1167,6 +1206,12 @@ static const struct cfg_key mariadb_keys[] = {
 	  .max = CFG_DB_TIMEOUT_MS_MAX },
 	{ .name = "io_timeout_ms", .parse = parse_num, DB_FIELD(io_timeout_ms),
 	  .min = CFG_DB_TIMEOUT_MS_MIN, .max = CFG_DB_TIMEOUT_MS_MAX },
+	{ .name = "aggregate_ms", .parse = parse_num, DB_FIELD(aggregate_ms),
+	  .min = 0, .max = CFG_DB_AGG_MS_MAX },
+	{ .name = "aggregate_prefix4", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix4), .min = ADM_AGG_PREFIX4_MIN, .max = 32 },
+	{ .name = "aggregate_prefix6", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix6), .min = ADM_AGG_PREFIX6_MIN, .max = 128 },
 };
 
 static void mariadb_end(struct cfg_ctx *ctx);
@@ -1199,6 +1244,8 @@ static const struct cfg_section_def cfg_sections[] = {
 	{ .name = "mariadb", .keys = mariadb_keys,
 	  .n_keys = ADM_ARRAY_SIZE(mariadb_keys), .end = mariadb_end,
 	  .final = mariadb_final },
+	{ .name = "reply", .keys = reply_keys,
+	  .n_keys = ADM_ARRAY_SIZE(reply_keys) },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
@@ -1226,6 +1273,8 @@ enum {
 	SK_NEW_SOURCE_RATE,
 	SK_NEW_SOURCE_BURST,
 	SK_ON_UNVERIFIED,
+	SK_ON_BREAKER,
+	SK_TLS,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
 	/* breaker module */
@@ -1268,10 +1317,10 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 			   .min = 1, .max = ADM_BURST_MAX },
 	[SK_ON_RATE] = { .name = "on_rate", .parse = parse_enum,
 			 SVC_FIELD(on_rate), .min = ADM_A_DROP,
-			 .max = ADM_A_REJECT, .names = adm_action_name },
+			 .max = ADM_A_REPLY, .names = adm_action_name },
 	[SK_ON_CONN_FULL] = { .name = "on_conn_full", .parse = parse_enum,
 			      SVC_FIELD(on_conn_full), .min = ADM_A_DROP,
-			      .max = ADM_A_REJECT, .names = adm_action_name },
+			      .max = ADM_A_REPLY, .names = adm_action_name },
 	[SK_PRIORITY] = { .name = "priority", .parse = parse_enum,
 			  SVC_FIELD(priority), .min = 0,
 			  .max = ADM_PRIO__MAX - 1, .names = adm_priority_name },
@@ -1307,6 +1356,12 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_ON_UNVERIFIED] = { .name = "on_unverified", .parse = parse_enum,
 			       SVC_FIELD(on_unverified), .min = ADM_A_DROP,
 			       .max = ADM_A_REJECT, .names = adm_action_name },
+	/* the polite refusal: admd's HTTP 503 responder ([reply]) */
+	[SK_ON_BREAKER] = { .name = "on_breaker", .parse = parse_enum,
+			    SVC_FIELD(on_breaker), .min = ADM_A_DROP,
+			    .max = ADM_A_REPLY, .names = adm_action_name },
+	[SK_TLS] = { .name = "tls", .parse = parse_enum, SVC_FIELD(tls),
+		     .min = ADM_TLS_AUTO, .max = ADM_TLS_YES, .names = tls_name },
 	[SK_IDLE_TIMEOUT] = { .name = "idle_timeout", .parse = parse_duration,
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
@@ -1592,7 +1647,7 @@ static void mariadb_end(struct cfg_ctx *ctx)
 		set_msg(what, sizeof(what), "[mariadb] %s", mariadb_keys[at].name);
 		cfg_error(ctx, kl[at], what, "set without socket or host",
 			  "socket = PATH or host = NAME to send the logs to MariaDB; "
-			  "without them only spool_dir, spool_max_mb and batch_ms apply");
+			  "without them only spool_dir, spool_max_mb, batch_ms and aggregate_* apply");
 		return;
 	}
 	if (db->enabled && (!kl[DK_USER] || !kl[DK_DATABASE])) {
@@ -1724,6 +1779,7 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	svc->on_rate = ADM_A_DROP;
 	svc->on_conn_full = ADM_A_DEFER;
 	svc->on_unverified = ADM_A_DROP;
+	svc->on_breaker = ADM_A_REJECT;
 	svc->priority = ADM_PRIO_NORMAL;
 	svc->fp_mode = ADM_FP_IP;
 	svc->unv_ipv4_prefix = CFG_UNV_V4_PREFIX;
@@ -1936,6 +1992,40 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->mariadb.spool_max_mb = CFG_DB_SPOOL_MB;
 	cfg->mariadb.connect_timeout_ms = CFG_DB_CONNECT_MS;
 	cfg->mariadb.io_timeout_ms = CFG_DB_IO_MS;
+	cfg->mariadb.aggregate_ms = CFG_DB_AGG_MS;
+	cfg->mariadb.aggregate_prefix4 = 32;
+	cfg->mariadb.aggregate_prefix6 = 128;
+	cfg->reply.retry_after = CFG_REPLY_RETRY_AFTER;
+	cfg->reply.retry_after_jitter = CFG_REPLY_JITTER;
+	cfg->reply.reply_max = CFG_REPLY_MAX;
+	cfg->reply.reply_timeout_ns = CFG_REPLY_TIMEOUT_NS;
+}
+
+int adm_svc_tls(const struct adm_svc_config *sc)
+{
+	int i;
+
+	if (sc->tls != ADM_TLS_AUTO)
+		return sc->tls == ADM_TLS_YES;
+	for (i = 0; i < sc->n_ports; i++)
+		if (sc->port_proto[i] == IPPROTO_TCP && sc->ports[i] == CFG_TLS_PORT)
+			return 1;
+	return 0;
+}
+
+int adm_config_uses_reply(const struct adm_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *sc = &cfg->svcs[i];
+
+		if (!adm_svc_tls(sc) && (sc->on_rate == ADM_A_REPLY ||
+					 sc->on_conn_full == ADM_A_REPLY ||
+					 sc->on_breaker == ADM_A_REPLY))
+			return 1;
+	}
+	return 0;
 }
 
 int adm_config_parse_string(const char *text, const char *name,
