@@ -66,7 +66,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuserspace/l
 
 BINS := $(BUILD)/admd $(BUILD)/admctl
 
-.PHONY: all deps test test-build bench demo install clean fuzz soak
+.PHONY: all deps test test-build bench demo install install-monitoring clean fuzz soak
 all: $(BUILD)/.deps $(BPF_OBJS) $(SKELS) $(BUILD)/libadm.a $(BINS)
 
 # Installs missing Debian packages once; re-runs when the list changes.
@@ -177,7 +177,7 @@ bench: all $(BENCH_BINS) $(E2E_TOOLS) $(BENCH_TOOLS)
 demo: all $(E2E_TOOLS) $(BENCH_TOOLS)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
-install: all
+install: all install-monitoring
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/adm/bpf \
 		$(DESTDIR)/etc/adm $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
@@ -191,6 +191,14 @@ install: all
 	install -m 0644 scripts/admctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/admctl
 	install -m 0644 docs/control-protocol.md $(DESTDIR)$(PREFIX)/share/doc/adm/
+
+# Prometheus rules (and their promtool tests) and the Grafana dashboard;
+# nothing to build. README "Monitoring" says how to load them.
+install-monitoring:
+	install -d $(DESTDIR)$(PREFIX)/share/adm/prometheus $(DESTDIR)$(PREFIX)/share/adm/grafana
+	install -m 0644 deploy/prometheus/adm.rules.yml deploy/prometheus/adm.rules.test.yml \
+		$(DESTDIR)$(PREFIX)/share/adm/prometheus/
+	install -m 0644 deploy/grafana/adm.json $(DESTDIR)$(PREFIX)/share/adm/grafana/
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

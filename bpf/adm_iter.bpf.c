@@ -74,6 +74,9 @@ int adm_iter_tcp(struct bpf_iter__tcp *ctx)
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!rc || !svc || !tp)
 		return 0;
+	/* admd's 503 responder's connections are not the service's. */
+	if (tp->inet_conn.icsk_inet.sk.sk_mark == ADM_REPLY_MARK)
+		return 0;
 
 	st = bpf_sk_storage_get(&adm_sk, tp, NULL, 0);
 	if (!st || !st->counted || st->fp.service != id) {

@@ -236,6 +236,10 @@ static __always_inline void adm_release(struct bpf_sock_ops *skops)
 SEC("sockops")
 int adm_sockops(struct bpf_sock_ops *skops)
 {
+	/* A refused client talking to admd's 503 responder holds no slot. */
+	if (skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && skops->sk &&
+	    skops->sk->mark == ADM_REPLY_MARK)
+		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		adm_track(skops);

@@ -145,7 +145,7 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 	__u64 epoch = 0;
 	__u32 reason;
 
-	*action = ADM_A_REJECT;
+	*action = svc->on_breaker ? svc->on_breaker : ADM_A_REJECT;
 	if (st) {
 		if (st->breaker == ADM_BRK_OPEN)
 			return ADM_R_BREAKER_OPEN;

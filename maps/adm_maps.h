@@ -282,4 +282,32 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_sk_lat SEC(".maps");
 
+/* SYN flow refused with `reply` -> service, reason, time (xdp writes; adm_lookup deletes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ADM_MAX_REPLY_FLOWS);
+	__type(key, struct adm_flow_key);
+	__type(value, struct adm_reply_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_reply SEC(".maps");
+
+/* family slot -> admd's responder listening socket (admd; adm_lookup). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, ADM_RESPONDER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_responder SEC(".maps");
+
+/* [0] -> responder heartbeat, full flag, fallback counters (admd; xdp, adm_lookup). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct adm_reply_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_reply_ctl SEC(".maps");
+
 #endif /* ADM_MAPS_H */

@@ -31,6 +31,10 @@ bash tests/bench/adaptive.sh "$out/adaptive.json"
 bash tests/bench/latency_cost.sh "$out/latency_cost.json"
 
 echo
+echo "== reply (HTTP 503 from admd's responder) beside reject (RST from XDP): time to refusal, CPU per refusal"
+bash tests/bench/reply_cost.sh "$out/reply_cost.json"
+
+echo
 
 echo "== cluster sync: one round with 100,000 active sources; 4-node overshoot; Redis ops/s"
 bash tests/bench/cluster.sh "$out/cluster.json"
@@ -41,4 +45,4 @@ bash tests/bench/logs.sh "$out/logs.json"
 bash tests/bench/logs_dataplane.sh "$out/logs_dataplane.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json $out/logs.json $out/logs_dataplane.json $out/adaptive.json $out/latency_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json $out/logs.json $out/logs_dataplane.json $out/adaptive.json $out/latency_cost.json $out/reply_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

@@ -11,6 +11,8 @@ PKGS=(
 	redis-server redis-sentinel mariadb-server
 	# tests
 	libcmocka-dev libclang-rt-14-dev iproute2 procps util-linux curl jq
+	# promtool (check and unit-test deploy/prometheus/); its server is never run
+	prometheus
 	# bench and demo
 	nftables netsniff-ng nginx-light ethtool tcpdump
 )
@@ -51,4 +53,11 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ "$created_policy" -eq 1 ] && rm -f "$policy"' EXIT
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Only promtool of the prometheus package is used: keep its server from
+# starting at the next boot too (policy-rc.d covers only this install).
+for p in "${missing[@]}"; do
+	if [ "$p" = prometheus ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+	fi
+done
 echo "deps: done"

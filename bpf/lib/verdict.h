@@ -14,6 +14,7 @@
 #include "adm_maps.h"
 #include "parse.h"
 #include "reply.h"
+#include "steer.h"
 
 #define ADM_NS_PER_SEC	1000000000ULL
 
@@ -148,8 +149,11 @@ static __always_inline int adm_rst_allowed(__u64 now)
 
 /*
  * Finish a judged packet. `action` is what the policy asks for when
- * refusing (ignored for ADM_V_PASS). DEFER and REJECT apply to TCP SYNs
- * only; anything else refused is dropped.
+ * refusing (ignored for ADM_V_PASS). DEFER, REJECT and REPLY apply to TCP
+ * SYNs only; anything else refused is dropped. A REPLY passes the SYN
+ * (steer.h), or becomes a REJECT when the responder cannot take it; it
+ * spends the per-CPU RST budget like a REJECT (either answers with one
+ * packet to an address nobody verified), past which it is dropped.
  */
 static __always_inline int adm_finish(struct xdp_md *ctx, struct adm_pkt *p,
 				      __u32 svc, __u32 action, __u32 reason,
@@ -168,19 +172,29 @@ static __always_inline int adm_finish(struct xdp_md *ctx, struct adm_pkt *p,
 		verdict = ADM_V_REJECT;
 	else if (action == ADM_A_DEFER && is_syn)
 		verdict = ADM_V_DEFER;
+	else if (action == ADM_A_REPLY && is_syn)
+		verdict = ADM_V_REPLY;
 	else
 		verdict = ADM_V_DROP;
 
 	if (st && st->shadow) {
-		verdict += ADM_V_WOULD_DROP - ADM_V_DROP;
+		if (verdict == ADM_V_REPLY)
+			verdict = ADM_V_WOULD_REPLY;
+		else
+			verdict += ADM_V_WOULD_DROP - ADM_V_DROP;
 		adm_count(svc, verdict, reason, bytes);
 		adm_sample(svc, verdict, reason, p, now);
 		return XDP_PASS;
 	}
-	if (verdict == ADM_V_REJECT && !adm_rst_allowed(now))
+	if ((verdict == ADM_V_REJECT || verdict == ADM_V_REPLY) &&
+	    !adm_rst_allowed(now))
 		verdict = ADM_V_DROP;
+	if (verdict == ADM_V_REPLY)
+		verdict = adm_reply_steer(p, svc, reason, now);
 	adm_count(svc, verdict, reason, bytes);
 	adm_sample(svc, verdict, reason, p, now);
+	if (verdict == ADM_V_REPLY)
+		return XDP_PASS;
 	if (verdict == ADM_V_REJECT &&
 	    adm_reply_rst(ctx, p->l3_off, p->l4_off, p->l4_len) == 0)
 		return XDP_TX;

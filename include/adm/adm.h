@@ -41,6 +41,9 @@
 #ifndef ADM_MAX_CIDRS
 #define ADM_MAX_CIDRS		16384	/* adm_allow, adm_deny entries each */
 #endif
+#ifndef ADM_MAX_REPLY_FLOWS
+#define ADM_MAX_REPLY_FLOWS	16384	/* adm_reply entries (SYNs steered to the responder, in flight) */
+#endif
 #ifndef ADM_RINGBUF_BYTES
 #define ADM_RINGBUF_BYTES	(1 << 20)
 #endif
@@ -86,6 +89,9 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_LAT		"adm_lat"
 #define ADM_MAP_SK_LAT		"adm_sk_lat"
 #define ADM_MAP_SRC_FILTER	"adm_src_filter"
+#define ADM_MAP_REPLY		"adm_reply"
+#define ADM_MAP_RESPONDER	"adm_responder"
+#define ADM_MAP_REPLY_CTL	"adm_reply_ctl"
 
 enum adm_verdict {
 	ADM_V_PASS = 0,
@@ -95,6 +101,8 @@ enum adm_verdict {
 	ADM_V_WOULD_DROP,	/* shadow mode: computed, counted, packet passed */
 	ADM_V_WOULD_DEFER,
 	ADM_V_WOULD_REJECT,
+	ADM_V_REPLY,		/* SYN passed, steered to admd's HTTP 503 responder (sk_lookup) */
+	ADM_V_WOULD_REPLY,
 	ADM_V__MAX,
 };
 
@@ -124,6 +132,7 @@ enum adm_action {
 	ADM_A_DROP,
 	ADM_A_DEFER,
 	ADM_A_REJECT,
+	ADM_A_REPLY,		/* an HTTP 503 from admd's responder; REJECT when it cannot */
 	ADM_A__MAX,
 };
 
@@ -156,6 +165,7 @@ enum adm_breaker {
 #define ADM_SVC_VERIFY		(1U << 1)	/* unverified sources use shared budgets */
 #define ADM_SVC_LATENCY		(1U << 2)	/* sockops measures request latency (breaker module) */
 #define ADM_SVC_HITS		(1U << 3)	/* count syn_hits per source (cluster_conn_rate) */
+#define ADM_SVC_TLS		(1U << 4)	/* TLS port: policy writes reply as reject */
 
 /*
  * GCRA parameters: one __u64 TAT per key. emission_ns = period / rate,
@@ -179,7 +189,8 @@ struct adm_service {
 	__u8 unv_ipv6_prefix;	/* default 48 */
 	__u32 fp_conn_limit;	/* live connections per fingerprint, 0 = off */
 	__u8 on_unverified;	/* enum adm_action, SYN refused by unv_prefix / new_sources */
-	__u8 pad[3];
+	__u8 on_breaker;	/* enum adm_action, breaker open or degraded; 0 = REJECT */
+	__u8 pad[2];
 	struct adm_gcra syn;	/* new connections per fingerprint */
 	struct adm_gcra pkt;	/* packets per fingerprint */
 	struct adm_gcra unv_prefix;	/* SYNs per unverified prefix */
@@ -525,5 +536,63 @@ static inline __u64 adm_lat_bucket_end(__u32 idx)
 	sub = idx % ADM_LAT_SUB;
 	return ((__u64)(ADM_LAT_SUB + sub + 1) << (msb - 2)) << ADM_LAT_SHIFT;
 }
+
+/*
+ * The polite refusal (action ADM_A_REPLY). XDP passes the refused SYN and
+ * records its flow in adm_reply; the sk_lookup program (adm_lookup) hands
+ * that SYN to admd's responder, a listening socket in adm_responder, which
+ * answers HTTP 503 with Retry-After and closes.
+ *
+ * adm_reply key: the SYN's flow as XDP parsed it (addresses IPv6 or
+ * IPv4-mapped, network order words; ports host order).
+ */
+struct adm_flow_key {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u16 sport;
+	__u16 dport;
+};
+
+struct adm_reply_flow {
+	__u64 ts_ns;		/* adm_now() when XDP refused the SYN */
+	__u32 service;
+	__u32 reason;		/* enum adm_reason */
+};
+
+/* adm_responder (SOCKMAP) keys: the responder's listening socket per family. */
+#define ADM_RESPONDER_V4	0
+#define ADM_RESPONDER_V6	1
+#define ADM_RESPONDER_SLOTS	2
+
+/*
+ * SO_MARK of the responder's sockets (inherited by the connections it
+ * accepts): sockops and the socket table recount leave them alone, so a
+ * refused client never holds a slot of the service it was refused from.
+ */
+#ifndef ADM_REPLY_MARK
+#define ADM_REPLY_MARK		0x61646d52	/* "admR" */
+#endif
+
+/* A steered SYN older than this (XDP to sk_lookup) is not steered. */
+#ifndef ADM_REPLY_FLOW_NS
+#define ADM_REPLY_FLOW_NS	1000000000ULL
+#endif
+
+/*
+ * adm_reply_ctl[0] (BPF_F_MMAPABLE): admd stores `alive_until_ns` (every
+ * heartbeat, CLOCK_MONOTONIC) and `full` (its open responder connections
+ * reached reply_max) with aligned stores; the programs set `in_use` and
+ * add to the counters. XDP turns a REPLY into a REJECT while the responder is not
+ * alive (admd stopped or killed: no heartbeat) or full.
+ */
+struct adm_reply_ctl {
+	__u64 alive_until_ns;	/* admd: responder serving until then */
+	__u32 full;		/* admd: 1 = at reply_max */
+	__u32 in_use;		/* xdp: 1 once a flow was recorded; before, adm_lookup looks nothing up */
+	__u64 fallback_down;	/* xdp: REPLY sent as REJECT, responder not alive */
+	__u64 fallback_full;	/* xdp: REPLY sent as REJECT, responder full */
+	__u64 steered;		/* adm_lookup: SYNs handed to the responder */
+	__u64 missed;		/* adm_lookup: recorded SYN, no responder socket: refused (RST) */
+};
 
 #endif /* ADM_ADM_H */

@@ -19,7 +19,7 @@
  * Part 2: 4 nodes with the uneven demand of the issue (70/20/10/0% of 300
  * clients holding connections for 20 intervals each), every node running
  * the real round script once per interval at staggered times, each gate
- * admitting exactly up to its reservation. Reported: the max sum of live
+ * admitting exactly up to the limit the rule gives it (share_gate). Reported: the max sum of live
  * connections over the limit (% of the limit), and Redis operations per
  * second per node against a per-request design (one Redis call per new
  * connection, as Envoy's ratelimit) at the same connection rate.
@@ -276,7 +276,7 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 				return -1;
 			}
 			freeReplyObject(r);
-			limit[k] = out.svc[0].reserved;
+			limit[k] = out.svc[0].gate;
 			rs_round_free(&out);
 		}
 		/* connections that end this interval */

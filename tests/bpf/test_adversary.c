@@ -529,6 +529,84 @@ static bool test_syn_hits(struct h_ctx *h)
 	return ok;
 }
 
+/*
+ * adm_src_hits_read against a model: 300 sources in a hash map laid out as
+ * adm_src; each of 40 passes bumps some, deletes 30 and adds 30 new ones
+ * (the map's order changes, the table is swept when it fills). Every
+ * pass's deltas are exactly the model's: new sources in full, the others
+ * by what they gained, deleted ones never.
+ */
+#define SH_LIVE		300
+#define SH_KEYS		(SH_LIVE + 40 * 30)
+static bool test_srchits_model(void)
+{
+	static __u64 cnt[SH_KEYS], seen[SH_KEYS];
+	static bool live[SH_KEYS];
+	struct adm_src_hits sh;
+	struct adm_src_delta *d = NULL;
+	size_t n = 0, cap = 0, i;
+	unsigned int seed = 5, next = 0;
+	bool ok = true;
+	int fd, pass;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_model", sizeof(struct adm_fp_key),
+			    sizeof(struct adm_src), 4096, NULL);
+	if (!ASSERT_OK(fd < 0 ? -errno : 0, "create a map") ||
+	    !ASSERT_OK(adm_src_hits_init(&sh, 1000), "adm_src_hits_init"))
+		return false;
+	for (pass = 0; pass < 40 && ok; pass++) {
+		struct adm_fp_key k = { .service = 1 };
+		struct adm_src v = {};
+		size_t j, wrong = 0, got = 0;
+
+		if (!pass) {
+			for (; next < SH_LIVE; next++)
+				live[next] = true;
+		} else {
+			for (j = 0; j < 30; j++) {
+				i = rand_r(&seed) % next;
+				if (!live[i])
+					continue;
+				k.addr[3] = i;
+				bpf_map_delete_elem(fd, &k);
+				live[i] = false;
+			}
+			for (j = 0; j < 30; j++)
+				live[next++] = true;
+		}
+		for (i = 0; i < next; i++) {
+			if (!live[i] || (cnt[i] && rand_r(&seed) % 3))
+				continue;
+			cnt[i] += 1 + rand_r(&seed) % 5;
+			k.addr[3] = i;
+			v.syn_hits = cnt[i];
+			ok &= ASSERT_OK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0,
+					"write a count");
+		}
+		n = 0;
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, fd, -1, 0, NULL, 0, &d, &n, &cap),
+				"adm_src_hits_read");
+		for (j = 0; j < n; j++) {
+			i = d[j].key.addr[3];
+			if (i >= next || !live[i] || d[j].delta != cnt[i] - seen[i])
+				wrong++;
+			else
+				got++;
+			if (i < next)
+				seen[i] = cnt[i];
+		}
+		for (i = 0; i < next; i++)
+			if (live[i] && seen[i] != cnt[i])
+				wrong++;		/* a gain not reported */
+		if (wrong)
+			ok &= ASSERT_EQ(wrong, 0, "pass with deltas different from the model");
+	}
+	free(d);
+	adm_src_hits_free(&sh);
+	close(fd);
+	return ok;
+}
+
 int main(void)
 {
 	struct h_ctx h;
@@ -542,7 +620,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(9);
+	tap_plan(10);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -567,6 +645,8 @@ int main(void)
 		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
 	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted "
 		   "(cluster_conn_rate services only), adm_src_hits_read sees them");
+	tap_result(test_srchits_model(), "srchits: exact deltas while sources come and go, "
+		   "the map's order changes and the table is swept");
 	err = tap_failures() ? 1 : 0;
 	h_close(&h);
 	return err;

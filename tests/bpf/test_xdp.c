@@ -1245,6 +1245,116 @@ out:
 	return ok;
 }
 
+/* One SYN of `spec`: its XDP action, and the adm_stats delta of (verdict, reason). */
+static bool reply_step(struct h_ctx *h, const struct pkt_spec *spec, __u32 action,
+		       __u32 verdict, __u32 reason, const char *what)
+{
+	static struct h_result r;
+	struct adm_stat before, after;
+	__u8 f[PKT_MAX_LEN];
+	int len = pkt_build(spec, f, sizeof(f), NULL, NULL, 0);
+	bool ok;
+
+	ok = ASSERT_TRUE(len > 0, what) &&
+	     ASSERT_OK(h_stat(h, SVC_ID, verdict, reason, &before), what) &&
+	     ASSERT_OK(h_run(h, h->xdp_fd, f, len, 1, &r), what) &&
+	     ASSERT_ACTION(r.action, action, what) &&
+	     ASSERT_OK(h_stat(h, SVC_ID, verdict, reason, &after), what);
+	return ok && ASSERT_EQ(after.packets - before.packets, 1, what);
+}
+
+/*
+ * reply: a refused SYN passes with its flow in adm_reply while the
+ * responder's heartbeat is fresh and it is not full; otherwise the RST of
+ * reject, counted as reject and in adm_reply_ctl. Shadow mode counts
+ * would_reply and records nothing; on_breaker = reply answers an open
+ * breaker the same way.
+ */
+static bool test_reply_steer(struct h_ctx *h)
+{
+	const struct fixture fx = {
+		.svc = SERVICE(.on_rate = ADM_A_REPLY, .syn = PER_MIN(1, 1)),
+	};
+	struct pkt_spec syn4 = SYN4(), syn6 = SYN6();
+	int cfd = h_map_fd(h, ADM_MAP_REPLY_CTL), rfd = h_map_fd(h, ADM_MAP_REPLY);
+	struct adm_reply_ctl ctl = {};
+	struct adm_reply_flow flow;
+	struct adm_flow_key k = {};
+	struct adm_state st = {};
+	__u32 zero = 0;
+	bool ok;
+
+	if (!setup_fixture(h, &fx) || !ASSERT_GE(cfd, 0, "adm_reply_ctl fd") ||
+	    !ASSERT_GE(rfd, 0, "adm_reply fd"))
+		return false;
+	ok = reply_step(h, &syn4, XDP_PASS, ADM_V_PASS, ADM_R_NONE, "first SYN: the burst");
+	/* No heartbeat yet: the responder is down. */
+	ok &= reply_step(h, &syn4, XDP_TX, ADM_V_REJECT, ADM_R_RATE_SOURCE,
+			 "responder down: reply is sent as reject");
+	ok &= ASSERT_EQ(h_map_count(h, ADM_MAP_REPLY), 0, "adm_reply entries, responder down");
+	ok &= ASSERT_OK(bpf_map_lookup_elem(cfd, &zero, &ctl) ? -errno : 0, "read adm_reply_ctl");
+	ctl.alive_until_ns = h_now_ns() + MINUTE_NS;
+	ok &= ASSERT_OK(bpf_map_update_elem(cfd, &zero, &ctl, BPF_ANY) ? -errno : 0,
+			"heartbeat");
+	ok &= reply_step(h, &syn4, XDP_PASS, ADM_V_REPLY, ADM_R_RATE_SOURCE,
+			 "responder alive: reply passes the SYN");
+	k.saddr[2] = k.daddr[2] = htonl(0xffff);
+	inet_pton(AF_INET, PKT_DEF_SRC4, &k.saddr[3]);
+	inet_pton(AF_INET, PKT_DEF_DST4, &k.daddr[3]);
+	k.sport = PKT_DEF_SPORT;
+	k.dport = SVC_PORT;
+	ok &= ASSERT_OK(bpf_map_lookup_elem(rfd, &k, &flow) ? -errno : 0,
+			"adm_reply holds the IPv4 flow (mapped addresses, host-order ports)");
+	ok &= ASSERT_EQ(flow.service, SVC_ID, "adm_reply: service");
+	ok &= ASSERT_EQ(flow.reason, ADM_R_RATE_SOURCE, "adm_reply: reason");
+	ok &= ASSERT_OK(bpf_map_lookup_elem(cfd, &zero, &ctl) ? -errno : 0, "read adm_reply_ctl");
+	ok &= ASSERT_EQ(ctl.in_use, 1, "adm_reply_ctl.in_use set by the first recorded flow");
+	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_PASS, ADM_R_NONE, "IPv6 source: its burst");
+	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_REPLY, ADM_R_RATE_SOURCE, "IPv6: reply");
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET6, PKT_DEF_SRC6, k.saddr);
+	inet_pton(AF_INET6, PKT_DEF_DST6, k.daddr);
+	k.sport = PKT_DEF_SPORT;
+	k.dport = SVC_PORT;
+	ok &= ASSERT_OK(bpf_map_lookup_elem(rfd, &k, &flow) ? -errno : 0,
+			"adm_reply holds the IPv6 flow");
+
+	ok &= ASSERT_OK(bpf_map_lookup_elem(cfd, &zero, &ctl) ? -errno : 0, "read adm_reply_ctl");
+	ctl.full = 1;
+	ok &= ASSERT_OK(bpf_map_update_elem(cfd, &zero, &ctl, BPF_ANY) ? -errno : 0, "full");
+	ok &= reply_step(h, &syn4, XDP_TX, ADM_V_REJECT, ADM_R_RATE_SOURCE,
+			 "responder full: reply is sent as reject");
+	ok &= ASSERT_OK(bpf_map_lookup_elem(cfd, &zero, &ctl) ? -errno : 0, "read adm_reply_ctl");
+	ok &= ASSERT_EQ(ctl.fallback_down, 1, "adm_reply_ctl.fallback_down");
+	ok &= ASSERT_EQ(ctl.fallback_full, 1, "adm_reply_ctl.fallback_full");
+
+	ctl.full = 0;
+	ok &= ASSERT_OK(bpf_map_update_elem(cfd, &zero, &ctl, BPF_ANY) ? -errno : 0, "not full");
+	ok &= ASSERT_OK(bpf_map_delete_elem(rfd, &k) ? -errno : 0, "clear the IPv6 flow");
+	st.shadow = 1;
+	ok &= ASSERT_OK(h_set_state(h, SVC_ID, &st), "shadow mode");
+	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_WOULD_REPLY, ADM_R_RATE_SOURCE,
+			 "shadow: would_reply");
+	ok &= ASSERT_TRUE(bpf_map_lookup_elem(rfd, &k, &flow) && errno == ENOENT,
+			  "shadow: no flow recorded");
+
+	st.shadow = 0;
+	st.breaker = ADM_BRK_OPEN;
+	ok &= ASSERT_OK(h_set_state(h, SVC_ID, &st), "breaker open");
+	ok &= reply_step(h, &syn6, XDP_TX, ADM_V_REJECT, ADM_R_BREAKER_OPEN,
+			 "breaker open, on_breaker unset: reject");
+	{
+		struct adm_service svc = SERVICE(.on_rate = ADM_A_REPLY, .syn = PER_MIN(1, 1),
+						 .on_breaker = ADM_A_REPLY);
+
+		ok &= ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc),
+				"on_breaker = reply");
+	}
+	ok &= reply_step(h, &syn6, XDP_PASS, ADM_V_REPLY, ADM_R_BREAKER_OPEN,
+			 "breaker open, on_breaker = reply: reply");
+	return ok;
+}
+
 /*
  * issue 9 item 5: expired entries must not pile up until adds fail.
  * Fill adm_deny to ADM_MAX_CIDRS with entries that expired a second ago:
@@ -1294,7 +1404,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(1 + 3 + N_FIXTURES + 2);
+	tap_plan(1 + 3 + N_FIXTURES + 3);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -1328,6 +1438,8 @@ int main(void)
 	}
 	tap_result(test_event_budget(&h, before, after),
 		   "events: at most ADM_EVENTS_PER_SEC records per CPU per second");
+	tap_result(test_reply_steer(&h),
+		   "reply: SYN passed and its flow recorded; reject while the responder is down or full");
 	tap_result(test_cidr_expiry_sweep(&h),
 		   "expiry: a list full of expired entries still takes an add; the sweep deletes them");
 	err = tap_failures() ? 1 : 0;

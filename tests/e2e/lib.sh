@@ -273,14 +273,18 @@ e2e_node_admd_start() {
 	disown "$tpid"
 	E2E_PIDS+=("$tpid")
 	E2E_NODE_ADMD_TIMEOUT[$k]=$tpid
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		pid=$(awk '{ print $1 }' "/proc/$tpid/task/$tpid/children" 2>/dev/null)
 		[ -n "$pid" ] && break
 		_e2e_alive "$tpid" || break
 		sleep 0.05
 	done
 	E2E_NODE_ADMD_PID[$k]=$pid
-	[ -n "$pid" ] && E2E_PIDS+=("$pid")
+	if [ -z "$pid" ]; then
+		e2e_note "admd of node $k: no pid under timeout ($tpid) after 10 s"
+		return 1
+	fi
+	E2E_PIDS+=("$pid")
 	eval "E2E_NODE_LOG_$k=\$log"
 	for ((i = 0; i < 100; i++)); do
 		grep -q 'admd: ready' "$log" 2>/dev/null && return 0

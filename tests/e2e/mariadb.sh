@@ -9,11 +9,14 @@
 #   db_start        start mariadbd, wait for its socket (pid in DB_PID)
 #   db_stop         SIGTERM it and wait (SIGKILL after 20 s)
 #   db_sql SQL      run SQL as root in database adm (batch output, no headers)
-# DB_SOCK is the socket admd's config names.
+# DB_SOCK is the socket admd's config names. DB_ARGS (default: durable,
+# innodb_flush_log_at_trx_commit = 1) replaces the server's InnoDB
+# settings (the bench compares settings).
 
 DB_DIR=${DB_DIR:-}
 DB_SOCK=""
 DB_PID=""
+DB_ARGS_DEFAULT="--innodb-buffer-pool-size=256M --innodb-log-file-size=256M --innodb-flush-log-at-trx-commit=1"
 
 db_init() {
 	DB_DIR=$1
@@ -28,8 +31,7 @@ db_start() {
 	local i
 	mariadbd --no-defaults --datadir="$DB_DIR/data" --socket="$DB_SOCK" \
 		--skip-networking --user=root --pid-file="$DB_DIR/mysqld.pid" \
-		--log-error="$DB_DIR/error.log" --innodb-buffer-pool-size=256M \
-		--innodb-log-file-size=256M --innodb-flush-log-at-trx-commit=1 \
+		--log-error="$DB_DIR/error.log" ${DB_ARGS:-$DB_ARGS_DEFAULT} \
 		--max-connections=50 >/dev/null 2>&1 </dev/null &
 	DB_PID=$!
 	if declare -p E2E_PIDS >/dev/null 2>&1; then

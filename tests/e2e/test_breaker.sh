@@ -12,14 +12,29 @@
 #   (4) degradation level 2 (from `admctl pressure`, and by hand with a
 #       TTL) sheds the sheddable service and keeps the critical one at full
 #       success; the level lapses;
+#   (4b) the pressure socket: a non-root user in pressure_group reports a
+#       level with `admctl pressure --socket` and the degradation follows;
+#       the audit record names its uid and gid; the same user on the main
+#       control socket, and a user outside the group, are refused; other
+#       commands and an over-long line are refused on it; 40 idle clients
+#       cannot keep the control socket or, past the idle time, the pressure
+#       socket from serving;
 #   (5) depends_on: a dependency's open breaker sheds its normal dependents;
 #   (6) accept-queue signal: a backend that stops accepting trips it;
 #       active probe: a probe target that refuses trips it, a live one closes it;
 #   (7) conn_limit = auto: the limit settles near the workers' count of a
-#       W = 4 backend under overload, admitted latency near the unloaded one;
+#       W = 4 and a W = 16 backend under overload (within +-30% of W plus
+#       the rule's one connection of headroom), follows W 4 -> 16 -> 4
+#       changed at run time within 10 s, admitted latency near the
+#       unloaded one;
 #   (8) bad input: thresholds out of range and a depends_on cycle name
 #       file:line (admd --check, and a reload that changes nothing); an
-#       unknown service or level in `admctl pressure` is a usage error.
+#       unknown service or level in `admctl pressure` is a usage error;
+#       `admctl limits set conn_limit N` on a conn_limit = auto service is
+#       refused with what to do instead;
+#   (9) a reload that moves [adm] cgroup to another (sibling) cgroup moves
+#       the request-latency program with sockops: a backend there is
+#       measured.
 set -o errexit -o nounset -o pipefail
 
 E2E_PROC_MAX_SECONDS=${E2E_PROC_MAX_SECONDS:-400}
@@ -40,14 +55,34 @@ P_QUEUE=9305	# breaker_accept_queue
 P_PROBE=9306	# breaker_probe (tcp)
 P_PROBED=9307	# the probe's target
 P_POOL=9308	# conn_limit = auto
+P_MOVED=9309	# breaker_latency, served from the cgroup (9) moves to
 WINDOW_S=2
 COOLDOWN_S=3
 LAT_MS=100
 POOL_W=4
-POOL_MS=20
+POOL_MS=50
 
-e2e_init "$ADMD" "$ADMCTL" "$BACKEND" "$ADMLOAD" "$TCPHOLD"
+e2e_init "$ADMD" "$ADMCTL" "$BACKEND" "$ADMLOAD" "$TCPHOLD" \
+	"$(command -v socat || echo socat)" "$(command -v useradd || echo useradd)" \
+	"$(command -v runuser || echo runuser)"
 e2e_topology
+
+# (4b): a group allowed to report pressure, a user in it; removed at exit.
+PS_GROUP="admps$$"
+PS_USER="admpsu$$"
+PS_DIR="/run/adm-e2e-$E2E_ID"
+PS_SOCK="$PS_DIR/pressure.sock"
+CG_MOVED="$E2E_CGROUP-moved"	# (9): a sibling, not a child (programs are inherited)
+CG_NOW="$E2E_CGROUP"		# [adm] cgroup in write_conf
+ps_cleanup() {
+	[ -d "$CG_MOVED" ] && _e2e_cgroup_rm "$CG_MOVED"
+	userdel "$PS_USER" >/dev/null 2>&1
+	groupdel "$PS_GROUP" >/dev/null 2>&1
+	rm -rf "$PS_DIR"
+}
+trap 'rc=$?; ps_cleanup; (exit $rc); e2e_cleanup' EXIT
+groupadd "$PS_GROUP"
+useradd -M -N -G "$PS_GROUP" -s /usr/sbin/nologin -d / "$PS_USER"
 
 SVC_FILE="$E2E_TMP/web.service_ms"
 echo 10 >"$SVC_FILE"
@@ -57,7 +92,9 @@ write_conf() {
 [adm]
 interfaces = $E2E_SRV_IF
 pin_root = $E2E_PIN
-cgroup = $E2E_CGROUP
+cgroup = $CG_NOW
+pressure_socket = $PS_SOCK
+pressure_group = $PS_GROUP
 
 [metrics]
 listen = $METRICS_ADDR
@@ -106,6 +143,11 @@ conn_limit = auto
 conn_limit_min = 2
 conn_limit_max = 200
 on_conn_full = reject
+
+[service moved]
+ports = $P_MOVED
+priority = critical
+breaker_latency = 1s
 EOF
 }
 write_conf
@@ -255,6 +297,76 @@ scenario_degrade() {
 }
 scenario_degrade
 
+# ---------------------------------------------------------------- (4b)
+
+# as_user USER CMD...: CMD as USER (its groups from /etc/group)
+as_user() { local u=$1; shift; runuser -u "$u" -- "$@"; }
+# ps_send LINE: LINE on the pressure socket as root; admd's one answer
+ps_send() { printf '%s\n' "$1" | socat -t 3 - "UNIX-CONNECT:$PS_SOCK" 2>&1 || :; }
+
+scenario_pressure_socket() {
+	local rc out st uid gid i ctl_sock
+	st=$(stat -c '%a %U %G' "$PS_SOCK" 2>&1 || :)
+	tap_assert "(4b) pressure socket is 0660 root:$PS_GROUP" "$st" "$st" = "660 root $PS_GROUP" || :
+	rc=0
+	out=$(as_user "$PS_USER" "$ADMCTL" pressure --socket "$PS_SOCK" web 2 2>&1) || rc=$?
+	tap_assert "(4b) $PS_USER (in $PS_GROUP, not root): admctl pressure --socket web 2" "$out" "$rc" -eq 0 || return 0
+	sleep 0.5
+	tap_assert "(4b) its pressure 2: every service at level 2" "$(admctl degrade --json)" \
+		"$(admctl degrade --json | jq -r '[.services[].degrade] | unique | join(",")')" = 2 || :
+	tap_assert "(4b) sheddable bulk shed (0 of 20 in), critical core full (20 of 20)" "" \
+		"$(probe_ok "$P_BULK" 20):$(probe_ok "$P_CORE" 20)" = "0:20" || :
+	uid=$(id -u "$PS_USER")
+	gid=$(id -g "$PS_USER")
+	admctl logs tail -n 100 --json >"$E2E_TMP/ps_logs.txt" 2>&1 || :
+	tap_assert "(4b) audit: 'pressure web 2' by uid $uid (gid $gid, pressure socket)" \
+		"$(grep 'pressure web' "$E2E_TMP/ps_logs.txt" | tail -2)" \
+		"$(grep -F '"pressure web 2 (gid '"$gid"', pressure socket)"' "$E2E_TMP/ps_logs.txt" | grep -c '"uid":'"$uid"'[,}]')" -ge 1 || :
+	ctl_sock=$(admctl status --json | jq -r .control.socket)
+	rc=0
+	out=$(as_user "$PS_USER" "$ADMCTL" pressure --socket "$ctl_sock" web 0 2>&1) || rc=$?
+	tap_assert "(4b) the same user on the main control socket: refused (exit 1, permission denied)" "$out" \
+		"$rc" -eq 1 -a "$(grep -ci 'permission denied' <<<"$out")" -ge 1 || :
+	rc=0
+	out=$(as_user nobody "$ADMCTL" pressure --socket "$PS_SOCK" web 0 2>&1) || rc=$?
+	tap_assert "(4b) nobody (not in $PS_GROUP): refused by the file mode (exit 1)" "$out" \
+		"$rc" -eq 1 -a "$(grep -ci 'permission denied' <<<"$out")" -ge 1 || :
+	tap_assert "(4b) still level 2 after both refusals" "$(admctl degrade --json)" \
+		"$(admctl degrade --json | jq -r '[.services[].degrade] | unique | join(",")')" = 2 || :
+	out=$(ps_send '{"cmd":"degrade","level":3}')
+	tap_assert "(4b) pressure socket: another command (degrade) refused" "$out" \
+		"$(jq -r '.ok == false and (.error | test("takes one line"))' <<<"$out")" = true || :
+	out=$(ps_send '{"cmd":"status"}')
+	tap_assert "(4b) pressure socket: status refused" "$out" "$(jq -r .ok <<<"$out")" = false || :
+	out=$(ps_send "web 2 and more")
+	tap_assert "(4b) pressure socket: 'web 2 and more' refused" "$out" "$(jq -r .ok <<<"$out")" = false || :
+	out=$(ps_send "$(printf 'w%.0s' {1..300}) 1")
+	tap_assert "(4b) pressure socket: a 300-byte line refused" "$out" \
+		"$(jq -r '.ok == false and (.error | test("at most 256 bytes"))' <<<"$out")" = true || :
+	out=$(ps_send "nope 1")
+	tap_assert "(4b) pressure socket: unknown service refused" "$out" \
+		"$(jq -r '.ok == false and (.error | test("unknown service"))' <<<"$out")" = true || :
+	# 40 idle clients: the pressure socket serves 16 at a time, each for 2 s.
+	for ((i = 0; i < 40; i++)); do
+		e2e_bg "hold$i" srv socat -u EXEC:"sleep 8" "UNIX-CONNECT:$PS_SOCK"
+	done
+	sleep 0.5
+	tap_check "(4b) 40 idle pressure clients: the control socket still answers" admctl status --json || :
+	# Held slots are closed after CTL_PS_IDLE_MS (2 s) at the next 1 s tick.
+	sleep 2
+	for ((i = 0; i < 30; i++)); do
+		out=$(printf 'web 0\n' | as_user "$PS_USER" socat -t 3 - "UNIX-CONNECT:$PS_SOCK" 2>&1 || :)
+		[ "$(jq -r .ok <<<"$out" 2>/dev/null)" = true ] && break
+		sleep 0.2
+	done
+	e2e_note "pressure report served $((2000 + i * 200)) ms after 40 idle clients came (idle limit 2 s)"
+	tap_assert "(4b) within 2 s + one tick + 3 s of them: $PS_USER reports 'web 0' with socat" "$out" \
+		"$(jq -r '.ok and .level == 0' <<<"$out")" = true || :
+	sleep 0.5
+	tap_assert "(4b) pressure 0: bulk admitted again (20 of 20)" "" "$(probe_ok "$P_BULK" 20)" -eq 20 || :
+}
+scenario_pressure_socket
+
 # ---------------------------------------------------------------- (5)
 
 scenario_depends() {
@@ -297,20 +409,87 @@ scenario_queue_probe
 
 # ---------------------------------------------------------------- (7)
 
-scenario_adaptive() {
-	local lims
-	backend pool "$P_POOL" "$POOL_W" "$POOL_MS" --dist lognormal
-	load_bg pool "$P_POOL" 20 64 --think-ms 10
-	sleep 12
-	lims=""
-	for ((i = 0; i < 8; i++)); do
-		lims+="$(bfield pool .adaptive.limit) "
+# limit_samples N: the pool's adaptive limit, once a second for N s
+limit_samples() {
+	local k out=""
+	for ((k = 0; k < $1; k++)); do
+		out+="$(bfield pool .adaptive.limit) "
 		sleep 1
 	done
-	e2e_wait_for 30 "pool load" test -s "$E2E_TMP/pool.json" || :
-	e2e_note "W=$POOL_W, ${POOL_MS} ms: adaptive limit over the last 8 s: $lims; admitted p50/p99 $(n pool '"\(.latency_ms.ok.p50) / \(.latency_ms.ok.p99)"') ms; $(n pool '{ok, refused, ok_per_s}')"
+	echo "$out"
+}
+# in_band LO HI SAMPLES...: how many samples are within LO..HI
+in_band() {
+	local lo=$1 hi=$2 l n=0
+	shift 2
+	for l in "$@"; do
+		[ "$l" -ge "$lo" ] && [ "$l" -le "$hi" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+# follow_time LO HI MAX: seconds until the pool's limit is within LO..HI
+# (two readings in a row), at most MAX; 999 if never. The readings: followed()
+follow_time() {
+	local lo=$1 hi=$2 max=$3 t0=$EPOCHREALTIME l hits=0
+	: >"$E2E_TMP/followed"
+	while awk -v a="$t0" -v b="$EPOCHREALTIME" -v m="$max" 'BEGIN { exit !(b - a < m) }'; do
+		l=$(bfield pool .adaptive.limit)
+		printf '%s ' "$l" >>"$E2E_TMP/followed"
+		if [ "$l" -ge "$lo" ] && [ "$l" -le "$hi" ]; then
+			hits=$((hits + 1))
+			if [ "$hits" -ge 2 ]; then
+				awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'
+				return 0
+			fi
+		else
+			hits=0
+		fi
+		sleep 0.5
+	done
+	echo 999
+}
+followed() { cat "$E2E_TMP/followed"; }
+
+# The band the limit should settle in for W workers: what keeps admitted
+# latency near the unloaded one is W (no queue) plus the rule's headroom
+# of one connection; +-30% of that, and a connection of rounding.
+band_lo() { echo $(( ($1 + 1) * 7 / 10 )); }
+band_hi() { echo $(( ($1 + 1) * 13 / 10 + 1 )); }
+
+scenario_adaptive() {
+	local lims t16 t4 w
+	echo "$POOL_W" >"$E2E_TMP/pool.workers"
+	# 16 threads, POOL_W of them taking connections until the file says otherwise.
+	backend pool "$P_POOL" 16 "$POOL_MS" --dist lognormal --workers-file "$E2E_TMP/pool.workers"
+	load_bg pool "$P_POOL" 45 64 --think-ms 50
+	sleep 12
+	lims=$(limit_samples 6)
+	e2e_note "W=$POOL_W, ${POOL_MS} ms: adaptive limit over 6 s: $lims"
+	# shellcheck disable=SC2086
 	tap_assert "(7) conn_limit = auto, W = $POOL_W: the limit stays within 2..$((POOL_W * 2 + 1))" "limits: $lims" \
-		"$(for l in $lims; do [ "$l" -ge 2 ] && [ "$l" -le $((POOL_W * 2 + 1)) ] && echo ok; done | wc -l)" -ge 7 || :
+		"$(in_band 2 $((POOL_W * 2 + 1)) $lims)" -ge 5 || :
+	# shellcheck disable=SC2086
+	tap_assert "(7) W = $POOL_W: within +-30% of W + 1 ($(band_lo $POOL_W)..$(band_hi $POOL_W)) most of the time" "limits: $lims" \
+		"$(in_band "$(band_lo $POOL_W)" "$(band_hi $POOL_W)" $lims)" -ge 4 || :
+	w=16
+	echo "$w" >"$E2E_TMP/pool.workers"
+	t16=$(follow_time "$(band_lo $w)" "$(band_hi $w)" 15)
+	e2e_note "W $POOL_W -> $w: limit within $(band_lo $w)..$(band_hi $w) after ${t16}s; readings: $(followed)"
+	tap_assert "(7) W $POOL_W -> $w at run time: the limit follows within 10 s" "after ${t16}s: $(followed)" \
+		"$(awk -v t="$t16" 'BEGIN { print (t <= 10) }')" = 1 || :
+	lims=$(limit_samples 6)
+	e2e_note "W=$w: adaptive limit over 6 s: $lims"
+	# shellcheck disable=SC2086
+	tap_assert "(7) W = $w: within +-30% of W + 1 ($(band_lo $w)..$(band_hi $w)) most of the time" "limits: $lims" \
+		"$(in_band "$(band_lo $w)" "$(band_hi $w)" $lims)" -ge 4 || :
+	echo "$POOL_W" >"$E2E_TMP/pool.workers"
+	t4=$(follow_time "$(band_lo $POOL_W)" "$(band_hi $POOL_W)" 15)
+	e2e_note "W $w -> $POOL_W: limit within $(band_lo $POOL_W)..$(band_hi $POOL_W) after ${t4}s; readings: $(followed)"
+	tap_assert "(7) W $w -> $POOL_W at run time: the limit follows within 10 s" "after ${t4}s: $(followed)" \
+		"$(awk -v t="$t4" 'BEGIN { print (t <= 10) }')" = 1 || :
+	# the load ends by itself; admitted latency of the whole run
+	e2e_wait_for 55 "pool load" test -s "$E2E_TMP/pool.json" || :
+	e2e_note "admitted p50/p99 $(n pool '"\(.latency_ms.ok.p50) / \(.latency_ms.ok.p99)"') ms; $(n pool '{ok, refused, ok_per_s}')"
 	tap_assert "(7) admitted p50 within 3x the unloaded service time" \
 		"$(n pool '{ok, refused, lat: .latency_ms.ok}')" \
 		"$(n pool ".latency_ms.ok.p50 < 3 * $POOL_MS")" = true || :
@@ -358,9 +537,45 @@ scenario_bad() {
 		tap_assert "(8) admctl $args: usage error (exit 2), one sentence" "$(cat "$E2E_TMP/u.out")" \
 			"$rc:$(wc -l <"$E2E_TMP/u.out")" = "2:1" || :
 	done
+	rc=0
+	admctl limits set pool conn_limit 50 >"$E2E_TMP/u.out" 2>&1 || rc=$?
+	tap_assert "(8) admctl limits set pool conn_limit 50 on conn_limit = auto: refused (exit 2), says what to do" \
+		"$(cat "$E2E_TMP/u.out")" \
+		"$rc:$(grep -c 'pool has conn_limit = auto.*conn_limit_min/conn_limit_max' "$E2E_TMP/u.out")" = "2:1" || :
+	tap_assert "(8) the adaptive limit still in force (not 50)" "$(bstat pool)" \
+		"$(bfield pool '.adaptive.enforced')" -le 10 || :
 	tap_assert "(8) still nothing changed" "" \
 		"$(admctl status --json | jq -c "$SNAP")" = "$(cat "$E2E_TMP/before.json")" || :
 }
 scenario_bad
+
+# ---------------------------------------------------------------- (9)
+
+scenario_cgroup_move() {
+	local st n ready="$E2E_TMP/moved.ready"
+	mkdir "$CG_MOVED"
+	CG_NOW=$CG_MOVED
+	write_conf
+	tap_check "(9) admctl reload with [adm] cgroup moved to a sibling cgroup" admctl reload || return 0
+	st=$(admctl status --json)
+	tap_assert "(9) sockops and the request-latency program both moved" \
+		"$(jq -c '{sockets: .sockets.cgroup, latency: .breaker.latency_cgroup}' <<<"$st")" \
+		"$(jq -r '"\(.sockets.cgroup) \(.breaker.latency_cgroup)"' <<<"$st")" = "$CG_MOVED $CG_MOVED" || :
+	# a backend in the new cgroup (e2e_bg would put it in the old one)
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG_MOVED" \
+		nsenter --net="/run/netns/$E2E_NS_SRV" -- "$BACKEND" -l "$E2E_SRV4:$P_MOVED" -w 4 \
+		--service-ms 5 --http --ready-file "$ready" --max-seconds 60 \
+		>"$E2E_TMP/moved.log" 2>&1 </dev/null &
+	E2E_PIDS+=("$!")
+	e2e_wait_for 5 "backend moved" test -s "$ready" || :
+	load moved "$P_MOVED" 2 8 --think-ms 20 || :
+	sleep 0.5
+	in_srv curl -s "http://$METRICS_ADDR/metrics" >"$E2E_TMP/m9.txt" || :
+	n=$(awk '/^adm_requests_total\{service="moved"\}/ { print $2 }' "$E2E_TMP/m9.txt")
+	tap_assert "(9) requests served from the new cgroup are measured ($(n moved .ok) served, ${n:-0} measured)" \
+		"$(grep 'adm_requests_total' "$E2E_TMP/m9.txt")" \
+		"${n:-0}" -ge 50 -a "$(n moved .ok)" -ge 50 || :
+}
+scenario_cgroup_move
 
 tap_plan_done

@@ -8,9 +8,10 @@
 #
 #   (a) no [redis] section: status says "cluster: off"; with it, every
 #       node syncs and sees 3 live nodes;
-#   (b) conn_limit = 100 across 3 nodes, 300 clients held 70/20/10%: the
-#       sum of live connections, sampled every 10 ms, stays within the
-#       documented bound; capacity reaches the busy node within 3 intervals;
+#   (b) conn_limit = 100 across 3 nodes, clients at 70/20/10% of the SYNs:
+#       the sum of live connections, sampled every 10 ms, stays within the
+#       documented bound; the busy node's limit reaches 55 of 100 within
+#       one connection lifetime + 6 intervals and keeps most of it;
 #   (c) a source over its cluster-wide rate, spread over the 3 nodes, is
 #       refused (global_block) on all of them, admitted after its window;
 #   (d) operator actions with --cluster reach every node, audited with the
@@ -27,7 +28,11 @@
 #       node 1's namespace; SENTINEL FAILOVER: node 1 syncs with the new
 #       master within 2 s of the failover, its state is on the new master;
 #   (i) AUTH: a password_file readable by others is refused, a root-only
-#       one authenticates, a wrong password is reported in Redis' words.
+#       one authenticates, a wrong password is reported in Redis' words;
+#   (j) pub/sub: with a 3 s interval, an action stored on node 1 reaches
+#       node 2 well before its next round (run after (d));
+#   (k) Redis Cluster (3 masters): MOVED is followed to the slot's owner;
+#       during a slot migration ASK is followed with ASKING, the owner kept.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +75,10 @@ node_conf() {
 
 		[metrics]
 		listen = 127.0.0.1:9110
+
+		# not the default /var/lib/adm/spool/nK: other multi-node tests use it
+		[mariadb]
+		spool_dir = $E2E_TMP/spool-n$k
 		EOF
 		if [ -n "$redis" ]; then
 			cat <<-EOF
@@ -189,12 +198,14 @@ scenario_a() {
 }
 
 # ---------------------------------------------------------------- (b)
-# 300 clients (210/60/30) hold connections to the 3 nodes for 3 s, retrying
-# refused attempts at once; concsample reads live and limit of web on every
-# node each 10 ms.
+# Clients at 70/20/10% of the SYNs (one attempt every 1, 3 and 7 ms on
+# nodes 1, 2 and 3, up to 210/60/30 at once) hold each connection HOLD_MS
+# for 3 s; a refused attempt is replaced at the next tick. concsample reads
+# live and limit of web on every node each 10 ms.
+B_HOLD_MS=400
 scenario_b() {
-	local samples="$E2E_TMP/b.samples" max over t_busy t0 bound pid k peak
-	local -a n=(0 210 60 30)
+	local samples="$E2E_TMP/b.samples" max over t_share t0 bound pid k peak late
+	local -a n=(0 210 60 30) iv=(0 1 3 7)
 	e2e_bg b_sample cli "$CONCSAMPLE" -p "$(e2e_node_pin 1)" -p "$(e2e_node_pin 2)" \
 		-p "$(e2e_node_pin 3)" -i 1 --every-ms 10 --seconds 6
 	pid=$E2E_BG_PID
@@ -202,7 +213,8 @@ scenario_b() {
 	for k in 1 2 3; do
 		e2e_bg "b_probe$k" cli "$TCPPROBE" -d "10.77.$k.1:$P_WEB" \
 			$(for i in $(seq $((k * 50)) $((k * 50 + 40))); do echo "-s 10.77.100.$i"; done) \
-			-n $((n[k] * 20)) -c "${n[k]}" -t 1000 --hold-ms 3000 --max-seconds 4 --json
+			-n $((3000 / iv[k])) -c "${n[k]}" --interval-ms "${iv[k]}" -t 1000 \
+			--hold-ms "$B_HOLD_MS" --max-seconds 5 --json
 	done
 	sleep 4.5
 	e2e_kill "$pid"
@@ -213,24 +225,26 @@ scenario_b() {
 	e2e_note "(b) $(wc -l <"$samples") samples; max sum of live connections $max (limit $LIMIT)"
 	tap_assert "(b) the sum of live connections over 3 nodes stays within $bound (limit + 5%)" \
 		"max $max; $(sort -k2 -n -r "$samples" | head -3)" "$max" -le "$bound" || :
-	# Handshakes the servers drop keep their pending slot at the gate for up
-	# to 2 s (data plane v2 counts admitted handshakes, so the limit is never
-	# overshot): under this churn the cluster uses most, not all, of it.
 	tap_assert "(b) the cluster used most of its capacity (max live >= 70)" \
 		"max $max" "$max" -ge 70 || :
-	# Capacity to the busy node (70% of the demand): from the first sample
-	# with live on node 1, its limit passes an even split (a third) within
-	# 3 intervals.
-	# (The rule splits the free capacity by demand and keeps what each node
-	# holds: once the others hold connections, node 1 gets the free part.)
+	# Capacity to the busy node: an idle cluster holds a third each, and
+	# each node fills its third at once; then the nodes over their fair
+	# share (20 and 10 of 100) admit nothing new until their connections
+	# close (HOLD_MS), and the capacity they free goes to node 1. From the
+	# first sample with live on node 1, its limit reaches 55 of 100 (its
+	# demand calls for ~68) within HOLD_MS + 10 intervals, and keeps more
+	# than half of the limit for most of the rest of the load.
 	t0=$(awk '$3 > 0 { print $1; exit }' "$samples")
-	t_busy=$(awk -v e=$((LIMIT / 3 + 1)) '$3 > 0 && $4 >= e && $4 < 1000000 { print $1; exit }' "$samples")
+	t_share=$(awk '$3 > 0 && $4 >= 55 && $4 < 1000000 { print $1; exit }' "$samples")
+	# (HOLD_MS + 10 intervals: rounds run late on this shared 2-core machine)
 	peak=$(awk '$4 > m && $4 < 1000000 { m = $4 } END { print m + 0 }' "$samples")
-	e2e_note "(b) node 1 busy from ${t0:-?} ms, its limit above a third at ${t_busy:-never} ms, at most $peak"
-	tap_assert "(b) capacity moves to the busy node within 3 intervals (its limit above an even split, $((LIMIT / 3 + 1)) of $LIMIT)" \
-		"t0 ${t0:-?} t ${t_busy:-never}" "${t_busy:-999999}" -le $(( ${t0:-0} + 3 * INTERVAL_MS + 20 )) || :
-	# Not asserted: how much of the limit the busy node ends with depends on
-	# how fast the others fill what they hold (36..52 of 100 seen here).
+	e2e_note "(b) node 1 busy from ${t0:-?} ms, its limit >= 55 at ${t_share:-never} ms, at most $peak; limits at the end of the load: $(awk -v t=$(( ${t0:-0} + 2500 )) '$1 >= t { print $4 "/" $6 "/" $8; exit }' "$samples")"
+	tap_assert "(b) the busy node's limit reaches 55 of $LIMIT within $B_HOLD_MS ms + 10 intervals" \
+		"t0 ${t0:-?} t ${t_share:-never}" "${t_share:-999999}" -le $(( ${t0:-0} + B_HOLD_MS + 10 * INTERVAL_MS )) || :
+	late=$(awk -v a="${t_share:-999999}" -v b=$(( ${t0:-0} + 2800 )) \
+		'$1 >= a && $1 <= b { n++; if ($4 > 50 && $4 < 1000000) k++ } END { print n ? int(100 * k / n) : 0 }' "$samples")
+	tap_assert "(b) then it keeps more than half of the limit in >= 80% of the samples" \
+		"$late% of the samples from ${t_share:-never} ms to the end of the load" "$late" -ge 80 || :
 	for k in 1 2 3; do
 		e2e_wait_for 6 "probe $k ends" jq -e .attempts "$E2E_TMP/b_probe$k.log" || :
 	done
@@ -283,7 +297,7 @@ scenario_d() {
 			{ tap_fail "(d) node $k applies the cluster block within 2 s" "$(admctl_node "$k" block list 2>&1)"; continue; }
 		tap_ok "(d) node $k applies the cluster block"
 	done
-	out=$(admctl_node 2 logs tail -n 50 2>&1)
+	out=$(in_node 2 "$ADMCTL" -c "$E2E_TMP/n2.conf" logs tail -n 50 2>&1)
 	tap_assert "(d) node 2's audit names the action and the node it came from" "$out" \
 		"$(echo "$out" | grep -c 'cluster block add 10.77.100.77 (from node n1)')" -ge 1 || :
 	# node 3 was away: it applies the stored actions when it comes back
@@ -530,8 +544,118 @@ user = default" >/dev/null
 	e2e_wait_for 8 "node 2 back" state_is 2 synced || :
 }
 
+# ---------------------------------------------------------------- (j)
+# Pub/sub: with a 3 s interval (heartbeat TTL 9 s) on nodes 1 and 2, an
+# action stored from node 1 reaches node 2's block list well before node
+# 2's next round: its subscriber wakes the thread to pull it at once.
+subscribed() { [ "$(status_of "$1" | jq -r '.cluster.subscribed')" = true ]; }
+scenario_j() {
+	local k t0 t1 ms=999999 i
+	for k in 1 2; do
+		INTERVAL_MS=3000 TTL_MS=9000 node_conf "$k" >/dev/null
+		admctl_node "$k" reload >/dev/null 2>&1 || :
+	done
+	for k in 1 2; do
+		e2e_wait_for 10 "node $k subscribed with a 3 s interval" subscribed "$k" ||
+			{ tap_fail "(j) node $k syncs and subscribes" "$(status_of "$k" | jq -c .cluster)"; return 0; }
+	done
+	tap_assert "(j) node 2 runs a round every 3000 ms" "$(status_of 2 | jq -c .cluster)" \
+		"$(status_of 2 | jq .cluster.sync_interval_ms)" -eq 3000 || :
+	t0=$(date +%s%N)
+	admctl_node 1 --cluster block add 10.77.99.9 --ttl 1m >/dev/null 2>&1 || :
+	for ((i = 0; i < 250; i++)); do
+		if listed 2 block 10.77.99.9; then
+			t1=$(date +%s%N)
+			ms=$(((t1 - t0) / 1000000))
+			break
+		fi
+		sleep 0.01
+	done
+	e2e_note "(j) node 2 applied node 1's block $ms ms after admctl was called (interval 3000 ms)"
+	tap_assert "(j) an announced action reaches another node within 1000 ms (interval 3000 ms)" \
+		"$ms ms; $(admctl_node 2 block list 2>&1 | head -5)" "$ms" -le 1000 || :
+	admctl_node 1 --cluster block del 10.77.99.9 >/dev/null 2>&1 || :
+	for k in 1 2; do
+		node_conf "$k" >/dev/null
+		admctl_node "$k" reload >/dev/null 2>&1 || :
+	done
+	for k in 1 2; do
+		e2e_wait_for 5 "node $k back at $INTERVAL_MS ms" state_is "$k" synced || :
+	done
+	e2e_wait_for 3 "the block is gone on node 2" eval '! listed 2 block 10.77.99.9' || :
+}
+
+# ---------------------------------------------------------------- (k)
+# Redis Cluster: 3 masters on 127.0.0.1:7201-7203 in node 1's namespace.
+# Node 1 is pointed at a master that does not own the slot of
+# adm:{CLUSTER}: and follows MOVED to the owner; then the slot migrates
+# (MIGRATING on the owner, IMPORTING on another): the owner answers ASK,
+# node 1 runs its rounds there with ASKING and keeps the owner as its store.
+rc_cli() { in_node 1 redis-cli -p "$@"; }
+cluster_ok() { rc_cli "$1" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok'; }
+asked_more() { [ "$(status_of 1 | jq -r '.cluster.ask_rounds // 0')" -ge "$1" ]; }
+scenario_k() {
+	local p slot owner other src_id dst_id a0 out
+	for p in 7201 7202 7203; do
+		mkdir -p "$E2E_TMP/rc$p"
+		e2e_node_bg "rc$p" 1 timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
+			redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+			--cluster-config-file "$E2E_TMP/rc$p/nodes.conf" --dir "$E2E_TMP/rc$p" \
+			--save "" --appendonly no --cluster-node-timeout 5000
+	done
+	for p in 7201 7202 7203; do
+		e2e_wait_for 5 "cluster node $p" rc_cli "$p" ping ||
+			{ tap_fail "(k) Redis Cluster nodes start" "$(tail -5 "$E2E_TMP/rc$p.log")"; return 0; }
+	done
+	out=$(in_node 1 redis-cli --cluster create 127.0.0.1:7201 127.0.0.1:7202 127.0.0.1:7203 \
+		--cluster-yes 2>&1) || { tap_fail "(k) redis-cli --cluster create" "$out"; return 0; }
+	for p in 7201 7202 7203; do
+		e2e_wait_for 10 "cluster state ok on $p" cluster_ok "$p" ||
+			{ tap_fail "(k) the Redis Cluster forms" "$(rc_cli "$p" CLUSTER INFO 2>&1 | head -3)"; return 0; }
+	done
+	slot=$(rc_cli 7201 CLUSTER KEYSLOT "adm:{$CLUSTER}:")
+	# CLUSTER NODES: "id ip:port@cport flags master - ping pong epoch state slot-ranges..."
+	owner=$(rc_cli 7201 CLUSTER NODES | awk -v s="$slot" '{
+		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = n > 1 ? r[2] : r[1];
+			if (s >= lo && s <= hi) { split($2, a, "@"); split(a[1], b, ":"); print b[2] } } }')
+	other=7201
+	[ "$owner" = 7201 ] && other=7202
+	e2e_note "(k) slot $slot of adm:{$CLUSTER}: is on 127.0.0.1:$owner; node 1 starts at 127.0.0.1:$other"
+	node_conf 1 "host = 127.0.0.1
+port = $other" >/dev/null
+	admctl_node 1 reload >/dev/null 2>&1 || :
+	if e2e_wait_for 5 "node 1 on the slot's owner" store_is 1 "127.0.0.1:$owner" &&
+		e2e_wait_for 3 "node 1 synced" state_is 1 synced; then
+		tap_ok "(k) node 1, pointed at a node without the slot, follows MOVED to its owner"
+	else
+		tap_fail "(k) node 1 follows MOVED" "$(status_of 1 | jq -c .cluster)"
+		return 0
+	fi
+	tap_assert "(k) the heartbeat is on the owner" "$(rc_cli "$owner" ZRANGE "adm:{$CLUSTER}:nodes" 0 -1 2>&1)" \
+		"$(rc_cli "$owner" ZRANGE "adm:{$CLUSTER}:nodes" 0 -1 | grep -c '^n1$')" -eq 1 || :
+	src_id=$(rc_cli "$owner" CLUSTER MYID)
+	dst_id=$(rc_cli "$other" CLUSTER MYID)
+	a0=$(status_of 1 | jq -r '.cluster.ask_rounds // 0')
+	rc_cli "$other" CLUSTER SETSLOT "$slot" IMPORTING "$src_id" >/dev/null
+	rc_cli "$owner" CLUSTER SETSLOT "$slot" MIGRATING "$dst_id" >/dev/null
+	if e2e_wait_for 3 "rounds on the ASK target" asked_more $((a0 + 5)); then
+		tap_ok "(k) during a migration node 1 runs its rounds on the ASK target (ASKING first)"
+	else
+		tap_fail "(k) node 1 follows ASK" "$(status_of 1 | jq -c .cluster)"
+	fi
+	tap_assert "(k) ASK does not move node 1's store: still the slot's owner, synced" \
+		"$(status_of 1 | jq -c .cluster)" \
+		"$(status_of 1 | jq -r '[.cluster.store, .cluster.state] | join(" ")' | grep -c "^127.0.0.1:$owner synced$")" -eq 1 || :
+	out=$(printf 'ASKING\nZRANGE adm:{%s}:nodes 0 -1\n' "$CLUSTER" | rc_cli "$other" 2>&1)
+	tap_assert "(k) the importing node holds node 1's heartbeat" "$out" \
+		"$(echo "$out" | grep -c '^n1$')" -eq 1 || :
+	node_conf 1 >/dev/null
+	admctl_node 1 reload >/dev/null 2>&1 || :
+	e2e_wait_for 5 "node 1 back on the unix socket" state_is 1 synced || :
+}
+
 # SCENARIOS="a g" runs only those (a always runs: it starts everything).
-SCENARIOS=${SCENARIOS:-a b c d e f g h i}
+SCENARIOS=${SCENARIOS:-a b c d j e f g h i k}
 main() {
 	local s
 	scenario_a || return 0

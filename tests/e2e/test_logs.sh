@@ -7,6 +7,8 @@
 #
 #   (a) a password file readable by others is refused (file:line); the
 #       password never shows in /proc/PID/cmdline, admd's log or status;
+#       a database at schema version 1 (with a row) is migrated to 2 at
+#       start, the row kept;
 #   (b) a scripted admctl session: every audit record in adm_audit, in order;
 #   (c) real refusals from 31 client addresses: the sum of counts in
 #       adm_decisions equals the kernel's adm_stats refusals for the service;
@@ -27,7 +29,11 @@
 #   (l) MariaDB hung (SIGSTOP): calls end at their timeouts, admd answers
 #       at once, everything arrives once when it is back;
 #   (k) the disk under the spool full: an admctl write is refused (its
-#       audit record could not be kept) and changes nothing.
+#       audit record could not be kept) and changes nothing;
+#   (m) aggregation in admd: a flood of refusals from 31 sources over ~4 s
+#       with aggregate_ms = 4000 and aggregate_prefix4 = 24 gives far fewer
+#       rows than the kernel's sampled records, and their counts sum
+#       exactly to the kernel's refusals (nothing lost, nothing twice).
 #
 # Volume records (d, e, f, i) are injected with the test-only control
 # command spool_inject (userspace/admd/spool.c): they enter the same queue
@@ -63,6 +69,7 @@ mariadb --no-defaults -S "$DB_SOCK" -uroot -e "
 	GRANT ALL ON adm.* TO 'adm'@'localhost';"
 printf '%s\n' "$DB_PASS" >"$PASSF"
 
+AGG_CONF=""		# [mariadb] aggregate_* lines for scenario (m)
 write_conf() {
 	cat >"$CONF" <<-EOF
 	[adm]
@@ -84,6 +91,7 @@ write_conf() {
 	spool_max_mb = 256
 	connect_timeout_ms = 1000
 	io_timeout_ms = 2000
+	$AGG_CONF
 
 	[service web]
 	ports = $PORT_WEB
@@ -140,6 +148,38 @@ start_admd() {
 }
 
 # ---------------------------------------------------------------- (a)
+# The tables as schema version 1 made them (userspace/lib/logdb.c before
+# aggregation), with one row: admd must migrate them, not recreate them.
+make_schema_v1() {
+	db_sql "
+	CREATE TABLE adm_schema_version (version INT UNSIGNED NOT NULL PRIMARY KEY,
+		applied TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP) ENGINE=InnoDB;
+	CREATE TABLE adm_decisions (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+		\`time\` DATETIME(6) NOT NULL, node VARCHAR(63) NOT NULL,
+		service VARCHAR(31) NOT NULL, source VARCHAR(45) NOT NULL,
+		source_bin VARBINARY(16) NOT NULL, sport SMALLINT UNSIGNED NOT NULL,
+		dport SMALLINT UNSIGNED NOT NULL, proto TINYINT UNSIGNED NOT NULL,
+		verdict VARCHAR(16) NOT NULL, reason VARCHAR(32) NOT NULL,
+		\`count\` INT UNSIGNED NOT NULL, spool_id BIGINT UNSIGNED NOT NULL,
+		seg BIGINT UNSIGNED NOT NULL, off BIGINT UNSIGNED NOT NULL,
+		PRIMARY KEY (spool_id, seg, off), KEY id (id), KEY by_time (\`time\`)) ENGINE=InnoDB;
+	CREATE TABLE adm_audit (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+		\`time\` DATETIME(3) NOT NULL, node VARCHAR(63) NOT NULL,
+		uid INT UNSIGNED NOT NULL, user VARCHAR(63) NOT NULL,
+		pid INT UNSIGNED NOT NULL, command VARCHAR(255) NOT NULL,
+		\`before\` TEXT NOT NULL, \`after\` TEXT NOT NULL,
+		result VARCHAR(600) NOT NULL, origin VARCHAR(15) NOT NULL,
+		spool_id BIGINT UNSIGNED NOT NULL, seg BIGINT UNSIGNED NOT NULL,
+		off BIGINT UNSIGNED NOT NULL, PRIMARY KEY (spool_id, seg, off),
+		KEY id (id), KEY by_uid (uid, \`time\`), KEY by_time (\`time\`)) ENGINE=InnoDB;
+	INSERT INTO adm_schema_version (version) VALUES (1);
+	INSERT INTO adm_decisions (\`time\`, node, service, source, source_bin, sport,
+		dport, proto, verdict, reason, \`count\`, spool_id, seg, off)
+		VALUES (UTC_TIMESTAMP(6), 'old', 'legacy', '10.77.251.1',
+		UNHEX('00000000000000000000FFFF0A4DFB01'), 1234, 80, 6, 'drop',
+		'rate_source', 7, 1, 1, 64);"
+}
+
 scenario_a() {
 	local out rc=0 line
 	chmod 0644 "$PASSF"
@@ -148,6 +188,7 @@ scenario_a() {
 	line=$(grep -n '^password_file' "$CONF" | cut -d: -f1)
 	tap_assert "(a) a password file readable by others is refused with file:line" \
 		"exit $rc: $out" "$rc" -ne 0 -a -n "$(echo "$out" | grep -F "$CONF:$line: [mariadb] password_file" | grep -F 'chmod 600')"
+	make_schema_v1
 	start_admd || { tap_fail "(a) admd starts with a 0600 password file"; return 1; }
 	tap_ok "(a) admd starts with a 0600 password file"
 	wait_value 10 true st .mariadb.up || :
@@ -158,7 +199,14 @@ scenario_a() {
 	ctl '{"cmd":"status"}' | grep -qF "$DB_PASS" && leaks+=" status"
 	admctl status 2>&1 | grep -qF "$DB_PASS" && leaks+=" admctl-status"
 	tap_assert "(a) the password is not in /proc/PID/cmdline, the log or status" "found in:$leaks" -z "$leaks"
-	tap_assert "(a) the schema version table says 1" "" "$(db_sql 'SELECT MAX(version) FROM adm_schema_version')" = 1
+	tap_assert "(a) a version 1 database is migrated at start: the version table says 2" \
+		"$(db_sql 'SELECT version FROM adm_schema_version')" \
+		"$(db_sql 'SELECT GROUP_CONCAT(version ORDER BY version) FROM adm_schema_version')" = 1,2
+	out=$(db_sql "SELECT CONCAT_WS(',', \`count\`, source, COALESCE(time_last, 'null'), COALESCE(prefix_len, 'null')) FROM adm_decisions WHERE service = 'legacy'")
+	tap_assert "(a) ... with the new columns, and the version 1 row kept (NULL time_last and prefix_len)" \
+		"$out" "$out" = "7,10.77.251.1,null,null"
+	out=$(alogs query --since 10m --service legacy --json 2>/dev/null | jq -c 'select(.type == "decision") | [.count, .src, .prefix_len, (.time_last == .time)]')
+	tap_assert "(a) ... and admctl logs reads it as one record of one source" "$out" "$out" = '[7,"10.77.251.1",32,true]'
 }
 
 # ---------------------------------------------------------------- (b)
@@ -332,7 +380,7 @@ scenario_f() {
 
 # ---------------------------------------------------------------- (g)
 scenario_g() {
-	local seg before size rec=80 hdr=96 off
+	local seg before size rec=96 hdr=96 off	# a framed decision record: 8 + 88 bytes
 	db_stop
 	inject 3000
 	wait_value 20 true spool_idle || :
@@ -479,8 +527,62 @@ scenario_k() {
 	db_start
 }
 
+# ---------------------------------------------------------------- (m)
+agg_busy() { [ "$(st .spool.aggregate.entries)" -gt 0 ] && echo true; }
+db_web_rows_after() {
+	db_sql "SELECT COUNT(*) FROM adm_decisions WHERE service = 'web' AND id > $1"
+}
+scenario_m() {
+	local srcs=() i k0 d0 id0 ev0 k d rows ev got fl out
+	for ((i = E2E_EXTRA_FIRST; i <= E2E_EXTRA_LAST; i++)); do srcs+=(-s "10.77.0.$i"); done
+	AGG_CONF=$'aggregate_ms = 4000\naggregate_prefix4 = 24'
+	write_conf
+	admctl reload >/dev/null || { tap_fail "(m) reload with aggregate_ms = 4000"; return 0; }
+	in_srv ss -Hltn "sport = :$PORT_WEB" | grep -q . ||
+		e2e_tcpsrv webm -l "$E2E_SRV4:$PORT_WEB" || return 0
+	sleep 1.1		# a new sampling second for every source
+	k0=$(kernel_refused)
+	wait_value 20 "$k0" db_web_sum || :
+	d0=$(db_web_sum)
+	id0=$(db_sql "SELECT COALESCE(MAX(id), 0) FROM adm_decisions")
+	ev0=$(st .events.drained)
+	# ~4 s of refusals by rate from 31 sources (one attempt every 3 ms),
+	# then each source refused once more by a deny entry in a new second:
+	# that last record carries the kernel's remaining count per source.
+	e2e_probe "$E2E_TMP/m1.json" -d "$E2E_SRV4:$PORT_WEB" "${srcs[@]}" -n 1240 -c 31 -t 300 --interval-ms 3 || return 0
+	admctl block add 10.77.0.0/24 >/dev/null
+	sleep 1.2
+	e2e_probe "$E2E_TMP/m2.json" -d "$E2E_SRV4:$PORT_WEB" "${srcs[@]}" -n 31 -c 31 -t 300 || return 0
+	admctl block del 10.77.0.0/24 >/dev/null
+	# Back to the defaults at once: the deny records, still in their
+	# 4 s window, leave the table with the reload.
+	wait_value 3 true agg_busy || :
+	AGG_CONF=""
+	write_conf
+	out=$(admctl reload 2>&1) || e2e_note "(m) reload: $out"
+	fl=$(st .spool.aggregate.flushes_reload)
+	k=$(kernel_refused)
+	wait_value 30 "$((k - k0 + d0))" db_web_sum || :
+	d=$(db_web_sum)
+	ev=$(( $(st .events.drained) - ev0 ))
+	rows=$(db_web_rows_after "$id0")
+	tap_assert "(m) aggregated rows' counts sum exactly to the kernel's refusals (31 sources, ~4 s flood)" \
+		"kernel +$((k - k0)), MariaDB +$((d - d0)); probe $(jq -c '{ok,refused,timeout}' "$E2E_TMP/m1.json"); aggregate $(st .spool.aggregate | jq -c .)" \
+		"$((k - k0))" -gt 500 -a "$((d - d0))" = "$((k - k0))"
+	tap_assert "(m) far fewer rows than the kernel's sampled records (rows x 10 <= records)" \
+		"$rows rows from $ev records" "$rows" -ge 1 -a "$((rows * 10))" -le "$ev"
+	got=$(db_sql "SELECT COUNT(*) FROM adm_decisions WHERE service = 'web' AND id > $id0 AND (source <> '10.77.0.0' OR prefix_len <> 24 OR time_last < \`time\`)")
+	tap_assert "(m) every row is the /24 with its first and last time" "$got rows are not" "$got" = 0
+	got=$(alogs query --since 10m --service web --source 10.77.0.12 --json 2>/dev/null |
+		jq -r 'select(.type == "decision" and .prefix_len == 24) | "\(.src)/\(.prefix_len)"' | sort -u)
+	tap_assert "(m) logs query --source ADDR finds the /24 rows that hold it" "$got" "$got" = "10.77.0.0/24"
+	tap_assert "(m) a reload flushes the aggregation table first" \
+		"flushes_reload $fl; aggregate $(st .spool.aggregate | jq -c .)" "$fl" -ge 1
+	e2e_note "(m) $ev kernel records -> $rows rows, $((k - k0)) refusals"
+}
+
 scenario_a || { tap_plan_done; exit 1; }
-for s in ${LOGS_SCENARIOS:-b c d e f g h i j l k}; do
+for s in ${LOGS_SCENARIOS:-b c m d e f g h i j l k}; do
 	t_s=$(date +%s)
 	"scenario_$s"
 	e2e_note "($s) took $(( $(date +%s) - t_s )) s"

@@ -113,7 +113,6 @@ delta() {
 recounted() { actl status --json | jq -e '.services[0].reconcile.last_ms_ago != null'; }
 held_by() { actl top --by conns --json | jq -e --arg s "$1" --argjson n "$2" '[.sources[] | select(.src == $s and .conns == $n)] | length == 1'; }
 reloaded_since() { [ "$(grep -c 'admd: reloaded' "$E2E_ADMD_LOG")" -gt "$1" ]; }
-following() { [ "$(actl status --json | jq -r .control.followers)" -ge 1 ]; }
 dead() { ! kill -0 "$1" 2>/dev/null; }
 xdp_prog_of() {
 	ip -n "$E2E_NS_SRV" -j link show dev "$1" |
@@ -228,7 +227,7 @@ scenario_bad_input() {
 	bad 2 "limits set pkt_burst with the rate off" limits set web pkt_burst 5
 	bad 2 "limits set pkt_rate garbage" limits set web pkt_rate fast
 	bad 2 "limits set on_rate unknown" limits set web on_rate none
-	bad 2 "limits set on_conn_full unknown" limits set web on_conn_full reply
+	bad 2 "limits set on_conn_full unknown" limits set web on_conn_full bounce
 	bad 2 "limits set priority unknown" limits set web priority high
 	# block / allow
 	bad 2 "block without an action" block

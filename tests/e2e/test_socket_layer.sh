@@ -361,7 +361,7 @@ scenario_conn_limit() {
 		{ tap_fail "$what: tcphold starts" "$(cat "$E2E_TMP/$h.log")"; return 0; }
 	tap_assert "$what: $LIMIT concurrent held connections all get in" \
 		"$(hold_summary "$h")" "$(hold "$h" open)" -eq "$LIMIT" || return 0
-	wait_live "$svc" "$LIMIT" 2 || :
+	wait_live "$svc" "$LIMIT" 10 || :
 	tap_assert "$what: admctl stats shows live == $LIMIT" \
 		"live: $(live "$svc")" "$(live "$svc")" = "$LIMIT" || :
 
@@ -377,7 +377,7 @@ scenario_conn_limit() {
 
 	# One held connection closes: its slot is free at once.
 	hold_cmd "$h" "close 1" || :
-	wait_live "$svc" $((LIMIT - 1)) 2 || :
+	wait_live "$svc" $((LIMIT - 1)) 10 || :
 	tap_assert "$what: one held connection closes: live drops to $((LIMIT - 1)) (after $WAITED_MS ms)" \
 		"live: $(live "$svc"); $(hold_summary "$h")" "$(live "$svc")" = $((LIMIT - 1)) || :
 	name="c1_${action}_freed"
@@ -388,7 +388,7 @@ scenario_conn_limit() {
 	# Full again: the gate closes again.
 	hold_cmd "$h" "open 1" || :
 	n=$(hold "$h" open)
-	wait_live "$svc" "$LIMIT" 2 || :
+	wait_live "$svc" "$LIMIT" 10 || :
 	tap_assert "$what: a held connection takes the slot back: $LIMIT open, live == $LIMIT" \
 		"open $n live $(live "$svc")" "$n:$(live "$svc")" = "$LIMIT:$LIMIT" || :
 	name="c1_${action}_full2"
@@ -397,7 +397,7 @@ scenario_conn_limit() {
 		'.ok == 0' || :
 
 	hold_cmd "$h" closeall || :
-	wait_live "$svc" 0 3 || :
+	wait_live "$svc" 0 10 || :
 	tap_assert "$what: every connection closed: live returns to 0 (after $WAITED_MS ms)" \
 		"live: $(live "$svc")" "$(live "$svc")" = 0 || :
 	hold_cmd "$h" quit || :
@@ -415,7 +415,7 @@ scenario_fp_conn_limit() {
 	tap_assert "$what: $SRC_LIMIT concurrent connections of 10.77.0.12 all get in" \
 		"$(hold_summary h2)" "$(hold h2 open)" -eq "$SRC_LIMIT" || return 0
 	id=$(svc_field per_source id)
-	wait_live per_source "$SRC_LIMIT" 2 || :
+	wait_live per_source "$SRC_LIMIT" 10 || :
 	tap_assert "$what: adm_src counts $SRC_LIMIT for 10.77.0.12" \
 		"adm_src: $(src_conc "$id")" "$(src_conc "$id")" = "10.77.0.12 $SRC_LIMIT" || :
 
@@ -432,11 +432,11 @@ scenario_fp_conn_limit() {
 		"reject/conc_source before $before after $after" $((after - before)) -eq 1 || :
 
 	hold_cmd h2 "close 1" || :
-	wait_live per_source $((SRC_LIMIT - 1)) 2 || :
+	wait_live per_source $((SRC_LIMIT - 1)) 10 || :
 	probe c2_again -d "$E2E_SRV4:$P_SRC" -s 10.77.0.12 -n 1 -t 500
 	expect c2_again "$what: once one of them closes, 10.77.0.12 gets in again" '.ok == 1' || :
 	hold_cmd h2 quit || :
-	wait_live per_source 0 3 || :
+	wait_live per_source 0 10 || :
 	tap_assert "$what: all closed: live 0 and no per-source count left" \
 		"live $(live per_source); adm_src: $(src_conc "$id")" \
 		"$(live per_source):$(src_conc "$id")" = "0:" || :
@@ -508,13 +508,13 @@ scenario_storm() {
 	# resets them, closing its sockets ends the rest.
 	kill -STOP "$pid_hold"
 	hold_start h3 -d "$E2E_SRV4:$P_STORM_HOLD" "${SRC_10_19[@]}" -n 50 || :
-	wait_live storm $((est + 50)) 3 || :
+	wait_live storm $((est + 50)) 10 || :
 	tap_assert "$what: 50 connections waiting in the accept queue of a stopped server count too (live $((est + 50)))" \
 		"live $(live storm); $(hold_summary h3)" "$(live storm)" = $((est + 50)) || :
 	kill -KILL "$pid_hold"
 	wait "$pid_hold" 2>/dev/null || :	# no "Killed" from bash
 	e2e_kill "$pid_close"
-	wait_live storm 0 5 || :
+	wait_live storm 0 10 || :
 	tap_assert "$what: both servers die with $((est + 50)) connections open (50 never accepted): live returns to 0 (after $WAITED_MS ms)" \
 		"live $(live storm); established: $(ss_count established "$P_STORM_HOLD" "$P_STORM_CLOSE")" \
 		"$(live storm)" = 0 || :
@@ -530,7 +530,7 @@ scenario_storm() {
 restart_step() {
 	local desc=$1 cmd=$2 want=$3
 	[ -z "$cmd" ] || hold_cmd h4 "$cmd" || :
-	wait_live restart "$want" 2 || :
+	wait_live restart "$want" 10 || :
 	tap_assert "(4) $desc: live == $want" "live $(live restart); $(hold_summary h4)" \
 		"$(live restart)" = "$want" || :
 }
@@ -668,12 +668,15 @@ scenario_reaping() {
 	idle0=$(metric "$m0" 'adm_reaped_total{service="idle",reason="idle"}')
 	life0=$(metric "$m0" 'adm_reaped_total{service="lifetime",reason="lifetime"}')
 	t0=$(date +%s)
-	hold_start h6_idle -d "$E2E_SRV4:$P_IDLE" -s 10.77.0.10 -n 1 || :
-	hold_start h6_busy -d "$E2E_SRV4:$P_IDLE" -s 10.77.0.11 -n 1 --send-ms 200 || :
+	# The idle connection opens last: its 2 s start after the others are up,
+	# and live == 2 is read as soon as it holds (not after the wait).
 	hold_start h6_life -d "$E2E_SRV4:$P_LIFE" -s 10.77.0.12 -n 1 --send-ms 200 || :
-	wait_live idle 2 2 || :
+	hold_start h6_busy -d "$E2E_SRV4:$P_IDLE" -s 10.77.0.11 -n 1 --send-ms 200 || :
+	hold_start h6_idle -d "$E2E_SRV4:$P_IDLE" -s 10.77.0.10 -n 1 || :
+	ms=ok
+	wait_live idle 2 2 || ms="live $(live idle) after $WAITED_MS ms"
 	tap_assert "$what: idle_timeout = 2s: one idle and one busy connection, live == 2" \
-		"live $(live idle)" "$(live idle)" = 2 || :
+		"$ms" "$ms" = ok || :
 
 	e2e_wait_for 8 "the idle connection to be reset" \
 		jq -e '.peer_reset + .peer_eof + .peer_error >= 1' "$E2E_TMP/h6_idle.status" || :
@@ -681,7 +684,7 @@ scenario_reaping() {
 	tap_assert "$what: the idle connection is reset by the server after ${ms} ms idle (client sees ECONNRESET; 2000..4000 ms)" \
 		"$(hold_summary h6_idle)" "$(hold h6_idle peer_reset)" -eq 1 -a \
 		"${ms/none/0}" -ge 2000 -a "${ms/none/0}" -le 4000 || :
-	wait_live idle 1 2 || :
+	wait_live idle 1 10 || :
 	tap_assert "$what: live goes down to 1" "live $(live idle)" "$(live idle)" = 1 || :
 
 	e2e_wait_for 8 "the max_lifetime connection to be reset" \
@@ -690,7 +693,7 @@ scenario_reaping() {
 	tap_assert "$what: max_lifetime = 3s: an active connection (a line every 200 ms) is reset after ${ms} ms (3000..5000 ms)" \
 		"$(hold_summary h6_life)" "$(hold h6_life peer_reset)" -eq 1 -a \
 		"${ms/none/0}" -ge 3000 -a "${ms/none/0}" -le 5000 || :
-	wait_live lifetime 0 2 || :
+	wait_live lifetime 0 10 || :
 	tap_assert "$what: max_lifetime: live goes down to 0" "live $(live lifetime)" \
 		"$(live lifetime)" = 0 || :
 
@@ -710,7 +713,7 @@ scenario_reaping() {
 	hold_cmd h6_busy quit || :
 	hold_cmd h6_idle quit || :
 	hold_cmd h6_life quit || :
-	wait_live idle 0 2 || :
+	wait_live idle 0 10 || :
 	tap_assert "$what: the busy connection closes: live 0" "live $(live idle)" "$(live idle)" = 0 || :
 }
 
@@ -735,7 +738,7 @@ overshoot_round() {
 		{ tap_fail "(7) tcphold starts" "$(cat "$E2E_TMP/$h.log")"; return 1; }
 	open=$(hold "$h" open)
 	refused=$(hold "$h" refused)
-	wait_live overshoot "$open" 1 || :
+	wait_live overshoot "$open" 10 || :
 	l=$(live overshoot)
 	if [ $((open + refused)) -ne "$OVER_SYNS" ] || [ "$l" != "$open" ]; then
 		tap_fail "(7) $h: every SYN answered (admitted + refused == $OVER_SYNS) and live == held connections" \
@@ -745,7 +748,7 @@ overshoot_round() {
 	fi
 	OVER_LIVE=$l
 	hold_cmd "$h" quit || :
-	wait_live overshoot 0 3 || { tap_fail "(7) $h: live returns to 0" "live $(live overshoot)"; return 1; }
+	wait_live overshoot 0 10 || { tap_fail "(7) $h: live returns to 0" "live $(live overshoot)"; return 1; }
 }
 
 scenario_overshoot() {
@@ -773,11 +776,11 @@ scenario_overshoot() {
 	# Over the limit (after an overshoot) the gate stays shut until live
 	# is below it again.
 	hold_start h7_full -d "$E2E_SRV4:$P_OVER" "${SRC_10_40[@]}" -n "$OVER_LIMIT" -t 3000 || :
-	wait_live overshoot "$OVER_LIMIT" 2 || :
+	wait_live overshoot "$OVER_LIMIT" 10 || :
 	probe c7_full -d "$E2E_SRV4:$P_OVER" -s 10.77.0.10 -n 3 -c 3 -t 500
 	expect c7_full "$what: at the limit new connections are refused: 3 of 3" '.refused == 3' || :
 	hold_cmd h7_full quit || :
-	wait_live overshoot 0 3 || :
+	wait_live overshoot 0 10 || :
 }
 
 # ---------------------------------------------------------------- (8) reconciler under churn
@@ -797,7 +800,7 @@ scenario_reconcile_churn() {
 		{ tap_fail "$what: tcphold starts" "$(cat "$E2E_TMP/h8.log")"; return 0; }
 	tap_assert "$what: $TABLE_CONNS connections held" "$(hold_summary h8)" \
 		"$(hold h8 open)" -eq "$TABLE_CONNS" || return 0
-	wait_live table "$TABLE_CONNS" 5 || :
+	wait_live table "$TABLE_CONNS" 10 || :
 	metrics "$f.m0" || :
 	stats "$f.before.json" || :
 	e2e_probe "$E2E_TMP/c8_churn.json" -d "$E2E_SRV4:$P_CHURN" "${SRC_10_40[@]}" \
@@ -826,7 +829,7 @@ scenario_reconcile_churn() {
 		"churn $(live churn), table $(live table)" \
 		"$(live churn):$(live table)" = "0:$TABLE_CONNS" || :
 	hold_cmd h8 quit || :
-	wait_live table 0 5 || :
+	wait_live table 0 10 || :
 	e2e_admd_stop
 	e2e_admd_start "$CONF" || tap_fail "$what: admd restarts with the normal config" ""
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "adm/adm.h"
 #include "alim.h"
 #include "brk.h"
 
@@ -292,14 +293,16 @@ static void model_run(struct alim *a, struct model *m, __u64 *now, __u64 dur,
 
 /*
  * The limit that keeps latency at the unloaded S is W; the rule keeps one
- * headroom of queue (alim.h): within -30% and +30% plus one connection.
+ * headroom of queue (alim.h), so its target is W + 1: within -30% and
+ * +30% of that, plus one connection (test_breaker.sh (7) uses the same
+ * band on a real backend).
  */
 static void assert_near(__u64 lo, __u64 hi, __u64 workers)
 {
 	print_message("# W=%llu: limit %llu..%llu\n", (unsigned long long)workers,
 		      (unsigned long long)lo, (unsigned long long)hi);
-	assert_true(lo * 10 >= workers * 7);
-	assert_true(hi * 10 <= workers * 13 + 10);
+	assert_true(lo * 10 >= (workers + 1) * 7);
+	assert_true(hi * 10 <= (workers + 1) * 13 + 10);
 }
 
 static void test_alim_settles(void **state)
@@ -331,27 +334,58 @@ static void test_alim_settles(void **state)
 	}
 }
 
+/*
+ * Time (ns) until the enforced limit is within -30%..+30% (plus one) of
+ * W + 1 for two ticks in a row, at most `max`; max + 1 if never.
+ */
+static __u64 model_follow(struct alim *a, struct model *m, __u64 *now, __u64 max)
+{
+	__u64 t0 = *now, w = m->workers + 1, l;
+	int hits = 0;
+
+	while (*now - t0 <= max) {
+		*now += ALIM_TICK;
+		model_tick(a, m, *now);
+		l = alim_limit(a);
+		hits = l * 10 >= w * 7 && l * 10 <= w * 13 + 10 ? hits + 1 : 0;
+		if (hits >= 2)
+			return *now - t0;
+	}
+	return max + 1;
+}
+
 static void test_alim_follows_workers(void **state)
 {
+	static const __u32 seeds[] = { 11, 5, 23, 42, 77 };
 	struct alim_params p = { .min = 2, .max = 1000 };
-	struct model m = { .workers = 4, .svc_ns = SVC_NS, .rnd = 11 };
 	struct alim a;
-	__u64 now = T0, lo, hi;
+	__u64 now = T0, lo, hi, t;
+	size_t i;
 
 	(void)state;
-	alim_init(&a, &p, now);
-	model_run(&a, &m, &now, 30 * SEC, 10 * SEC, &lo, &hi);
-	assert_near(lo, hi, 4);
-	/* 4 -> 16 workers: within range 10 s later, and it stays there. */
-	m.workers = 16;
-	model_run(&a, &m, &now, 10 * SEC, 0, &lo, &hi);
-	model_run(&a, &m, &now, 30 * SEC, 30 * SEC, &lo, &hi);
-	assert_near(lo, hi, 16);
-	/* 16 -> 4: the same on the way down. */
-	m.workers = 4;
-	model_run(&a, &m, &now, 10 * SEC, 0, &lo, &hi);
-	model_run(&a, &m, &now, 30 * SEC, 30 * SEC, &lo, &hi);
-	assert_near(lo, hi, 4);
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct model m = { .workers = 4, .svc_ns = SVC_NS, .rnd = seeds[i] };
+
+		alim_init(&a, &p, now);
+		model_run(&a, &m, &now, 30 * SEC, 10 * SEC, &lo, &hi);
+		assert_near(lo, hi, 4);
+		/* 4 -> 16 workers: in range within 10 s, and it stays there. */
+		m.workers = 16;
+		t = model_follow(&a, &m, &now, 10 * SEC);
+		print_message("# seed %u: W 4 -> 16 followed in %llu ms\n", seeds[i],
+			      (unsigned long long)(t / MS));
+		assert_true(t <= 10 * SEC);
+		model_run(&a, &m, &now, 30 * SEC, 30 * SEC, &lo, &hi);
+		assert_near(lo, hi, 16);
+		/* 16 -> 4: the same on the way down. */
+		m.workers = 4;
+		t = model_follow(&a, &m, &now, 10 * SEC);
+		print_message("# seed %u: W 16 -> 4 followed in %llu ms\n", seeds[i],
+			      (unsigned long long)(t / MS));
+		assert_true(t <= 10 * SEC);
+		model_run(&a, &m, &now, 30 * SEC, 30 * SEC, &lo, &hi);
+		assert_near(lo, hi, 4);
+	}
 }
 
 static void test_alim_bounds_and_idle(void **state)
@@ -426,6 +460,30 @@ static void test_alim_probe_relearns(void **state)
 	assert_true(hi * 10 <= 16 * 13 + 10);
 }
 
+/*
+ * conn_limit = auto under cluster sync: the enforced limit is the adaptive
+ * limit capped by the node's share, never above either; a share of 0 from
+ * the cluster (refuse all) stays a refusal, no cap leaves the adaptive one.
+ */
+static void test_alim_enforced_cluster_cap(void **state)
+{
+	static const __u64 adaptive[] = { 2, 5, 17, 70, 1000 };
+	static const __u64 cap[] = { 1, 3, 17, 50, 999, 5000 };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(adaptive) / sizeof(adaptive[0]); i++) {
+		assert_int_equal(alim_enforced(adaptive[i], 0), adaptive[i]);
+		assert_true(alim_enforced(adaptive[i], ADM_CONC_REFUSE_ALL) == ADM_CONC_REFUSE_ALL);
+		for (j = 0; j < sizeof(cap) / sizeof(cap[0]); j++) {
+			__u64 e = alim_enforced(adaptive[i], cap[j]);
+
+			assert_true(e <= adaptive[i] && e <= cap[j]);
+			assert_true(e == adaptive[i] || e == cap[j]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_alim_follows_workers),
 		cmocka_unit_test(test_alim_bounds_and_idle),
 		cmocka_unit_test(test_alim_probe_relearns),
+		cmocka_unit_test(test_alim_enforced_cluster_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,8 +54,8 @@ static const struct live_bad live_bad[] = {
 	{ "pkt_rate", "1000000001/s", "[service web] pkt_rate = '1000000001/s': out of range; allowed: N/s or N/m (also N/sec, N/min) with N 1..1000000000, or off" },
 	{ "new_conn_burst", "0", "[service web] new_conn_burst = '0': out of range; allowed: 1..1000000" },
 	{ "pkt_burst", "1000001", "[service web] pkt_burst = '1000001': out of range; allowed: 1..1000000" },
-	{ "on_rate", "none", "[service web] on_rate = 'none': unknown value; allowed: drop, defer, reject" },
-	{ "on_conn_full", "REJECT", "[service web] on_conn_full = 'REJECT': unknown value; allowed: drop, defer, reject" },
+	{ "on_rate", "none", "[service web] on_rate = 'none': unknown value; allowed: drop, defer, reject, reply" },
+	{ "on_conn_full", "REJECT", "[service web] on_conn_full = 'REJECT': unknown value; allowed: drop, defer, reject, reply" },
 	{ "priority", "high", "[service web] priority = 'high': unknown value; allowed: sheddable, normal, critical" },
 	/* What could break out of the one-line INI fragment is refused first. */
 	{ "conn_limit", "5\n[service x]", "[service web] conn_limit = '5\n[service x]': not a value a config file could hold; see 'admctl limits set --help'" },
@@ -196,6 +196,14 @@ static void test_live_apply(void **state)
 	text(&s, limit, "new_conn_rate", "7/m");
 	text(&s, limit, "new_conn_burst", "7");
 
+	set(&s, &limit, "on_rate", "reply");
+	assert_int_equal(s.on_rate, ADM_A_REPLY);
+	text(&s, limit, "on_rate", "reply");
+	/* A TLS service (policy sets the flag) sends reply as reject. */
+	s.flags |= ADM_SVC_TLS;
+	set(&s, &limit, "on_conn_full", "reply");
+	assert_int_equal(s.on_conn_full, ADM_A_REJECT);
+	s.flags &= ~ADM_SVC_TLS;
 	set(&s, &limit, "on_rate", "reject");
 	assert_int_equal(s.on_rate, ADM_A_REJECT);
 	set(&s, &limit, "on_conn_full", "drop");

@@ -77,6 +77,67 @@ static void test_reserve_bound(void **state)
 	}
 }
 
+static void test_gate(void **state)
+{
+	(void)state;
+	/* free capacity left: the gate is the reservation */
+	assert_int_equal(share_gate(100, 40, 80, 33, 20, 103), 40);
+	/* full, under its fair share (70 of 100): the reservation */
+	assert_int_equal(share_gate(100, 37, 100, 37, 70, 103), 37);
+	/* full, over its fair share (20): gate at the share, below what it holds */
+	assert_int_equal(share_gate(100, 33, 100, 33, 20, 103), 20);
+	/* nearly full (free <= 5%) counts as full */
+	assert_int_equal(share_gate(100, 33, 96, 33, 20, 103), 20);
+	assert_int_equal(share_gate(100, 33, 94, 33, 20, 103), 33);
+	/* a lone node: its fair share is the whole limit */
+	assert_int_equal(share_gate(100, 100, 100, 100, 0, 1), 100);
+	/* no cluster-wide limit */
+	assert_int_equal(share_gate(0, 5, 5, 5, 5, 6), 5);
+}
+
+/*
+ * Capacity follows demand under churn: three nodes start full at an even
+ * split (33/33/33) with demand 70/20/10 SYNs an interval; every interval
+ * a fifth of each node's connections close and its clients refill up to
+ * its gate, rounds in turn. The busy node reaches >= 55 of 100 within 20
+ * rounds of each node, and the gates never sum past the limit.
+ */
+static void test_gate_converges(void **state)
+{
+	__u64 res[3] = { 33, 33, 33 }, gate[3] = { 33, 33, 33 }, live[3] = { 33, 33, 33 };
+	__u64 dem[3] = { 70, 20, 10 }, limit = 100;
+	int r, i, j, reached = -1;
+
+	(void)state;
+	for (r = 0; r < 20 && reached < 0; r++) {
+		for (i = 0; i < 3; i++) {
+			__u64 others = 0, total = 0, wsum = 0, sum = 0;
+
+			live[i] -= live[i] / 5;			/* closes */
+			if (live[i] < gate[i])
+				live[i] = gate[i];		/* its clients refill */
+			for (j = 0; j < 3; j++) {
+				wsum += dem[j] + 1;
+				total += live[j];
+				if (j != i)
+					others += res[j];
+			}
+			res[i] = share_reserve(limit, others, total, live[i], dem[i], wsum);
+			gate[i] = share_gate(limit, res[i], total, live[i], dem[i], wsum);
+			assert_true(gate[i] <= res[i]);
+			for (j = 0; j < 3; j++)
+				sum += res[j];
+			assert_true(sum <= limit);
+		}
+		if (gate[0] >= 55)
+			reached = r;
+	}
+	print_message("# busy node's gate %llu (%llu/%llu) after %d rounds each\n",
+		      (unsigned long long)gate[0], (unsigned long long)gate[1],
+		      (unsigned long long)gate[2], r);
+	assert_true(reached >= 0);
+}
+
 static void test_limit_modes(void **state)
 {
 	(void)state;
@@ -122,7 +183,7 @@ static redisReply *resp(const char *text)
 }
 
 /* A good reply for 2 services: one block, one action. */
-#define GOOD_HEAD	"*6\r\n:1700000000123\r\n:3\r\n*6\r\n:40\r\n:55\r\n:30\r\n:0\r\n:0\r\n:0\r\n"
+#define GOOD_HEAD	"*6\r\n:1700000000123\r\n:3\r\n*8\r\n:40\r\n:55\r\n:30\r\n:35\r\n:0\r\n:0\r\n:0\r\n:0\r\n"
 #define GOOD_BLOCKS	"*2\r\n$25\r\nweb|10.77.1.9|17000000010\r\n$1\r\n7\r\n"
 #define GOOD_OPS	"*2\r\n$15\r\n1700000000000-0\r\n$16\r\n{\"action\":\"x\"}  \r\n"
 #define GOOD_LAST	"$15\r\n1700000000000-0\r\n"
@@ -143,6 +204,7 @@ static void test_parse_good(void **state)
 	assert_int_equal(out.svc[0].reserved, 40);
 	assert_int_equal(out.svc[0].cluster_live, 55);
 	assert_int_equal(out.svc[0].others, 30);
+	assert_int_equal(out.svc[0].gate, 35);
 	assert_int_equal(out.n_blocks, 1);
 	assert_string_equal(out.blocks[0].svc, "web");
 	assert_int_equal(out.blocks[0].until_ms, 17000000010LL);
@@ -175,22 +237,22 @@ static const struct bad_reply bad_replies[] = {
 	{ "zero nodes", "*6\r\n:1\r\n:0\r\n*0\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 2 (live nodes): expected an integer >= 1, got an integer" },
 	{ "services: wrong count", "*6\r\n:1\r\n:1\r\n*3\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
-	  "reply element 3 (services): expected an array of 6 integers, got an array" },
-	{ "services: nil inside", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n$-1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
+	  "reply element 3 (services): expected an array of 8 integers, got an array" },
+	{ "services: nil inside", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n$-1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 3 (services), item 2: expected an integer >= 0, got nil" },
-	{ "services: negative", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:-4\r\n:1\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
+	{ "services: negative", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:-4\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*0\r\n*0\r\n$3\r\n0-0\r\n",
 	  "item 2: expected an integer >= 0, got an integer" },
-	{ "blocks: odd", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*1\r\n$1\r\nx\r\n*0\r\n$3\r\n0-0\r\n",
+	{ "blocks: odd", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*1\r\n$1\r\nx\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 4 (blocks): expected an array of member/score pairs" },
-	{ "blocks: bad address", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*2\r\n$13\r\nweb|10.77.1|9\r\n$1\r\n1\r\n*0\r\n$3\r\n0-0\r\n",
+	{ "blocks: bad address", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*2\r\n$13\r\nweb|10.77.1|9\r\n$1\r\n1\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 4 (blocks), item 1: expected \"SERVICE|ADDRESS|UNTIL_MS\"" },
-	{ "blocks: no until", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*2\r\n$13\r\nweb|10.77.1.9\r\n$1\r\n1\r\n*0\r\n$3\r\n0-0\r\n",
+	{ "blocks: no until", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*2\r\n$13\r\nweb|10.77.1.9\r\n$1\r\n1\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 4 (blocks), item 1" },
-	{ "blocks: score not a number", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*2\r\n$15\r\nweb|10.77.1.9|5\r\n$3\r\nabc\r\n*0\r\n$3\r\n0-0\r\n",
+	{ "blocks: score not a number", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*2\r\n$15\r\nweb|10.77.1.9|5\r\n$3\r\nabc\r\n*0\r\n$3\r\n0-0\r\n",
 	  "reply element 4 (blocks), item 1" },
-	{ "ops: integer id", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*0\r\n*2\r\n:5\r\n$2\r\n{}\r\n$3\r\n0-0\r\n",
+	{ "ops: integer id", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*0\r\n*2\r\n:5\r\n$2\r\n{}\r\n$3\r\n0-0\r\n",
 	  "reply element 5 (actions), item 1: expected an id and a string" },
-	{ "last op nil", "*6\r\n:1\r\n:1\r\n*6\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n$-1\r\n",
+	{ "last op nil", "*6\r\n:1\r\n:1\r\n*8\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n*0\r\n*0\r\n$-1\r\n",
 	  "reply element 6 (last action id): expected a string, got nil" },
 };
 
@@ -269,6 +331,8 @@ static const struct CMUnitTest fixed[] = {
 	cmocka_unit_test(test_report_min),
 	cmocka_unit_test(test_reserve_rule),
 	cmocka_unit_test(test_reserve_bound),
+		cmocka_unit_test(test_gate),
+		cmocka_unit_test(test_gate_converges),
 	cmocka_unit_test(test_limit_modes),
 	cmocka_unit_test(test_backoff),
 	cmocka_unit_test(test_parse_good),

@@ -37,21 +37,23 @@
 			"or LO-HI/udp with ports 1..65535"
 #define A_RATE		"allowed: N/s or N/m (also N/sec, N/min) with N " \
 			"1..1000000000, or off"
-#define A_ACTION	"allowed: drop, defer, reject"
+#define A_ACTION	"allowed: drop, defer, reject, reply"
+#define A_ACTION_UNV	"allowed: drop, defer, reject"	/* no reply to a stranger */
 #define A_SVC_KEYS	"allowed: ports, conn_limit, fp_conn_limit, new_conn_rate, " \
 			"new_conn_burst, pkt_rate, pkt_burst, on_rate, on_conn_full, " \
 			"priority, fingerprint, ipv4_prefix, ipv6_prefix, verify, " \
 			"unverified_ipv4_prefix, unverified_ipv6_prefix, " \
 			"unverified_rate, unverified_burst, new_source_rate, " \
-			"new_source_burst, on_unverified, idle_timeout, max_lifetime, " \
+			"new_source_burst, on_unverified, on_breaker, tls, idle_timeout, max_lifetime, " \
 			"conn_limit_min, conn_limit_max, breaker_latency, " \
 			"breaker_accept_queue, breaker_pressure, breaker_probe, " \
 			"probe_interval, probe_timeout, breaker_window, " \
 			"breaker_cooldown, half_open_permille, depends_on, " \
-			"cluster_conn_rate, on_store_failure, rate_sources, pkt_sources"
+			"cluster_conn_rate, on_store_failure, rate_sources, pkt_sources, " \
+			"cluster_conn_limit"
 #define A_DURATION	"allowed: N followed by ms, s, m, h or d (N alone: " \
 			"seconds), or off"
-#define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb] or [service NAME]"
+#define A_SECTIONS	"allowed: [adm], [metrics], [redis], [mariadb], [reply] or [service NAME]"
 /* A [redis] section whose line 2 (and 3) are under test, then a service. */
 #define REDIS(line2)		"[redis]\n" line2 "\n[service web]\nports = 80\n"
 #define REDIS2(line2, line3)	"[redis]\n" line2 "\n" line3 "\n[service web]\nports = 80\n"
@@ -120,7 +122,18 @@ static const struct bad_case bad_cases[] = {
 	  "allowed: an absolute path shorter than 4096 characters" },
 	{ "[adm]: unknown key", ADM("node = a"),
 	  NAME ":2: [adm] node = 'a': unknown key; allowed: interfaces, mode, "
-	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group" },
+	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group, "
+	  "pressure_socket, pressure_group" },
+	{ "pressure_socket without pressure_group", ADM("pressure_socket = /run/adm/p.sock"),
+	  NAME ":2: [adm] pressure_socket: given without pressure_group; allowed: "
+	  "pressure_socket = PATH together with pressure_group = GROUP (the group "
+	  "whose members may report pressure)" },
+	{ "pressure_group without pressure_socket", ADM("pressure_group = apps"),
+	  NAME ":2: [adm] pressure_group: given without pressure_socket; allowed: "
+	  "pressure_group = GROUP together with pressure_socket = PATH" },
+	{ "pressure_socket: relative", "[adm]\npressure_group = apps\npressure_socket = p.sock\n",
+	  NAME ":3: [adm] pressure_socket = 'p.sock': not an absolute path; "
+	  "allowed: an absolute path shorter than 108 characters" },
 	{ "control_socket: relative", ADM("control_socket = adm.sock"),
 	  NAME ":2: [adm] control_socket = 'adm.sock': not an absolute path; "
 	  "allowed: an absolute path shorter than 108 characters" },
@@ -218,6 +231,13 @@ static const struct bad_case bad_cases[] = {
 	{ "conn_limit_min without auto", SVC2("conn_limit = 10", "conn_limit_min = 5"),
 	  NAME ":4: [service web] conn_limit_min = '5': set without conn_limit = "
 	  "auto; allowed: together with conn_limit = auto" },
+	{ "cluster_conn_limit without auto", SVC2("conn_limit = 10", "cluster_conn_limit = 50"),
+	  NAME ":4: [service web] cluster_conn_limit = '50': set without conn_limit = "
+	  "auto; allowed: together with conn_limit = auto (a fixed conn_limit is "
+	  "already cluster-wide under [redis])" },
+	{ "cluster_conn_limit without [redis]", SVC2("conn_limit = auto", "cluster_conn_limit = 50"),
+	  NAME ":1: [service web] cluster_conn_limit: set without a [redis] section; "
+	  "allowed: cluster keys together with [redis]" },
 	{ "conn_limit_max without auto", SVC("conn_limit_max = 50"),
 	  NAME ":3: [service web] conn_limit_max = '50': set without conn_limit = "
 	  "auto; allowed: together with conn_limit = auto" },
@@ -362,9 +382,25 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":3: [service web] on_rate = 'none': unknown value; " A_ACTION },
 	{ "on_rate: case matters", SVC("on_rate = DROP"),
 	  NAME ":3: [service web] on_rate = 'DROP': unknown value; " A_ACTION },
-	{ "on_conn_full: reply", SVC("on_conn_full = reply"),
-	  NAME ":3: [service web] on_conn_full = 'reply': unknown value; "
+	{ "on_conn_full: case matters", SVC("on_conn_full = REPLY"),
+	  NAME ":3: [service web] on_conn_full = 'REPLY': unknown value; "
 	  A_ACTION },
+	{ "on_unverified: reply", SVC("on_unverified = reply"),
+	  NAME ":3: [service web] on_unverified = 'reply': unknown value; "
+	  A_ACTION_UNV },
+	{ "on_breaker: bounce", SVC("on_breaker = bounce"),
+	  NAME ":3: [service web] on_breaker = 'bounce': unknown value; " A_ACTION },
+	{ "tls: maybe", SVC("tls = maybe"),
+	  NAME ":3: [service web] tls = 'maybe': unknown value; allowed: auto, no, yes" },
+	{ "reply: retry_after too long", "[reply]\nretry_after = 86401\n" SVC_TAIL,
+	  NAME ":2: [reply] retry_after = '86401': out of range; allowed: 0..86400" },
+	{ "reply: jitter too long", "[reply]\nretry_after_jitter = 3601\n" SVC_TAIL,
+	  NAME ":2: [reply] retry_after_jitter = '3601': out of range; allowed: 0..3600" },
+	{ "reply: reply_max 0", "[reply]\nreply_max = 0\n" SVC_TAIL,
+	  NAME ":2: [reply] reply_max = '0': out of range; allowed: 1..65536" },
+	{ "reply: reply_timeout too short", "[reply]\nreply_timeout = 50ms\n" SVC_TAIL,
+	  NAME ":2: [reply] reply_timeout = '50ms': out of range; allowed: a duration "
+	  "100ms..60s (N followed by ms, s, m or h)" },
 	{ "priority: unknown", SVC("priority = high"),
 	  NAME ":3: [service web] priority = 'high': unknown value; allowed: "
 	  "sheddable, normal, critical" },
@@ -420,7 +456,7 @@ static const struct bad_case bad_cases[] = {
 	  "never-verified source would be admitted unlimited; allowed: verify = yes "
 	  "together with new_source_rate = N/s or N/m (and optionally unverified_rate)" },
 	{ "on_unverified: bounce", SVC("on_unverified = bounce"),
-	  NAME ":3: [service web] on_unverified = 'bounce': unknown value; " A_ACTION },
+	  NAME ":3: [service web] on_unverified = 'bounce': unknown value; " A_ACTION_UNV },
 	{ "idle_timeout: bad unit", SVC("idle_timeout = 5x"),
 	  NAME ":3: [service web] idle_timeout = '5x': not a duration; " A_DURATION },
 	{ "idle_timeout: negative", SVC("idle_timeout = -1s"),
@@ -514,7 +550,7 @@ static const struct bad_case bad_cases[] = {
 	{ "mariadb: user without a server", "[mariadb]\nuser = adm\n" SVC_TAIL,
 	  NAME ":2: [mariadb] user: set without socket or host; allowed: socket = PATH "
 	  "or host = NAME to send the logs to MariaDB; without them only spool_dir, "
-	  "spool_max_mb and batch_ms apply" },
+	  "spool_max_mb, batch_ms and aggregate_* apply" },
 	{ "mariadb: user with a quote", DB("user = adm'x"),
 	  NAME ":2: [mariadb] user = 'adm'x': not a name; allowed: 1..64 characters [A-Za-z0-9_$-]" },
 	{ "mariadb: 65-character database",
@@ -527,6 +563,12 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [mariadb] batch_rows = '0': out of range; allowed: 1..100000" },
 	{ "mariadb: batch_rows too many", DB("batch_rows = 100001"),
 	  NAME ":2: [mariadb] batch_rows = '100001': out of range; allowed: 1..100000" },
+	{ "mariadb: aggregate_ms over a minute", DB("aggregate_ms = 60001"),
+	  NAME ":2: [mariadb] aggregate_ms = '60001': out of range; allowed: 0..60000" },
+	{ "mariadb: aggregate_prefix4 too short", DB("aggregate_prefix4 = 7"),
+	  NAME ":2: [mariadb] aggregate_prefix4 = '7': out of range; allowed: 8..32" },
+	{ "mariadb: aggregate_prefix6 too long", DB("aggregate_prefix6 = 129"),
+	  NAME ":2: [mariadb] aggregate_prefix6 = '129': out of range; allowed: 16..128" },
 	{ "mariadb: batch_ms not a number", DB("batch_ms = 200ms"),
 	  NAME ":2: [mariadb] batch_ms = '200ms': not a decimal number; allowed: 1..60000" },
 	{ "mariadb: spool_max_mb too small", DB("spool_max_mb = 15"),
@@ -547,7 +589,7 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: [mariadb]: repeated section (first at line 1); allowed: each section once" },
 	{ "key before any section", "mode = shadow\n[service web]\nports = 80\n",
 	  NAME ":1: mode = 'shadow': key outside any section; allowed: keys "
-	  "inside [adm], [metrics], [redis], [mariadb] or [service NAME]" },
+	  "inside [adm], [metrics], [redis], [mariadb], [reply] or [service NAME]" },
 	{ "syntax: no '='", "[service web]\nports 80\n",
 	  NAME ":2: 'ports 80': not a section header, key = value or comment; "
 	  "allowed: [section], key = value, or a comment starting with ; or #" },
@@ -705,6 +747,45 @@ static void test_defaults(void **state)
 	free(cfg);
 }
 
+/* [reply] and the reply keys of a service: values, defaults, TLS. */
+static void test_reply_keys(void **state)
+{
+	struct adm_config *cfg;
+
+	(void)state;
+	cfg = parse_ok("[service web]\nports = 80\n");
+	assert_int_equal(cfg->reply.retry_after, 5);
+	assert_int_equal(cfg->reply.retry_after_jitter, 5);
+	assert_int_equal(cfg->reply.reply_max, 256);
+	assert_int_equal(cfg->reply.reply_timeout_ns, 2000000000ULL);
+	assert_int_equal(cfg->svcs[0].on_breaker, ADM_A_REJECT);
+	assert_int_equal(adm_config_uses_reply(cfg), 0);
+	free(cfg);
+	cfg = parse_ok("[reply]\nretry_after = 30\nretry_after_jitter = 0\n"
+		       "reply_max = 2\nreply_timeout = 500ms\n"
+		       "[service web]\nports = 80\non_rate = reply\non_breaker = reply\n"
+		       "[service tls]\nports = 443\non_conn_full = reply\n"
+		       "[service plain]\nports = 8443\ntls = yes\n");
+	assert_int_equal(cfg->reply.retry_after, 30);
+	assert_int_equal(cfg->reply.retry_after_jitter, 0);
+	assert_int_equal(cfg->reply.reply_max, 2);
+	assert_int_equal(cfg->reply.reply_timeout_ns, 500000000ULL);
+	assert_int_equal(cfg->svcs[0].on_rate, ADM_A_REPLY);
+	assert_int_equal(cfg->svcs[0].on_breaker, ADM_A_REPLY);
+	assert_int_equal(adm_svc_tls(&cfg->svcs[0]), 0);
+	assert_int_equal(adm_svc_tls(&cfg->svcs[1]), 1);	/* auto: port 443 */
+	assert_int_equal(adm_svc_tls(&cfg->svcs[2]), 1);
+	assert_int_equal(adm_config_uses_reply(cfg), 1);
+	free(cfg);
+	/* Only a TLS service asks for reply: nothing to steer. */
+	cfg = parse_ok("[service tls]\nports = 443\non_rate = reply\n");
+	assert_int_equal(adm_config_uses_reply(cfg), 0);
+	free(cfg);
+	cfg = parse_ok("[service tls]\nports = 443\ntls = no\non_rate = reply\n");
+	assert_int_equal(adm_config_uses_reply(cfg), 1);
+	free(cfg);
+}
+
 /* [metrics] listen: IPv4, IPv6 and off. */
 static void test_metrics_listen(void **state)
 {
@@ -739,7 +820,19 @@ static void test_mariadb(void **state)
 	assert_int_equal(db->spool_max_mb, 1024);
 	assert_int_equal(db->connect_timeout_ms, 5000);
 	assert_int_equal(db->io_timeout_ms, 10000);
+	assert_int_equal(db->aggregate_ms, 1000);
+	assert_int_equal(db->aggregate_prefix4, 32);
+	assert_int_equal(db->aggregate_prefix6, 128);
 	assert_int_equal(db->port, 3306);
+	free(cfg);
+
+	/* Aggregation off, and sources merged per /24 and /48, with no server. */
+	cfg = parse_ok("[mariadb]\naggregate_ms = 0\naggregate_prefix4 = 24\n"
+		       "aggregate_prefix6 = 48\n" SVC_TAIL);
+	assert_int_equal(cfg->mariadb.enabled, 0);
+	assert_int_equal(cfg->mariadb.aggregate_ms, 0);
+	assert_int_equal(cfg->mariadb.aggregate_prefix4, 24);
+	assert_int_equal(cfg->mariadb.aggregate_prefix6, 48);
 	free(cfg);
 
 	cfg = parse_ok("[adm]\npin_root = /sys/fs/bpf/edge-1/\n"
@@ -1406,6 +1499,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_breaker_keys),
 	cmocka_unit_test(test_redis),
 	cmocka_unit_test(test_metrics_listen),
+	cmocka_unit_test(test_reply_keys),
 	cmocka_unit_test(test_control_keys),
 	cmocka_unit_test(test_mariadb),
 	cmocka_unit_test(test_defaults),

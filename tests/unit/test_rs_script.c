@@ -153,6 +153,11 @@ static void test_reserve_matches_c(void **state)
 			fail_msg("round %d node %s: script reserved %llu, rule says %llu",
 				 round, nodes[i], (unsigned long long)out.svc[0].reserved,
 				 (unsigned long long)want);
+		want = share_gate(limit, want, total, live[i], dem[i], wsum);
+		if (out.svc[0].gate != want)
+			fail_msg("round %d node %s: script gate %llu, rule says %llu",
+				 round, nodes[i], (unsigned long long)out.svc[0].gate,
+				 (unsigned long long)want);
 		assert_int_equal(out.svc[0].others, others);
 		res[i] = out.svc[0].reserved;
 		seen[i] = 1;

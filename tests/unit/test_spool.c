@@ -116,6 +116,30 @@ static __u64 sum_to(__u64 n)
 	return n * (n + 1) / 2;
 }
 
+/* A decision record written before aggregation (72 bytes) still reads. */
+static void test_codec_v1_decision(void **state)
+{
+	unsigned char buf[SPOOL_REC_MAX];
+	struct spool_decision d;
+	struct spool_rec r;
+	int len;
+
+	(void)state;
+	make_decision(&d, 5);
+	d.time_last_ns = d.time_ns + 999;
+	d.prefix_len = 24;
+	len = spool_encode_decision(&d, buf, sizeof(buf));
+	assert_int_equal(len, sizeof(struct spool_decision));
+	assert_int_equal(spool_decode(buf, len, &r), 0);
+	assert_int_equal(r.d.time_last_ns, d.time_ns + 999);
+	assert_int_equal(r.d.prefix_len, 24);
+	assert_int_equal(spool_decode(buf, SPOOL_DECISION_V1_LEN, &r), 0);
+	assert_int_equal(r.d.count, 6);
+	assert_int_equal(r.d.time_last_ns, d.time_ns);
+	assert_int_equal(r.d.prefix_len, 32);
+	assert_int_equal(spool_decode(buf, SPOOL_DECISION_V1_LEN + 8, &r), -EINVAL);
+}
+
 static void test_codec(void **state)
 {
 	unsigned char buf[SPOOL_REC_MAX], frame[SPOOL_REC_MAX + SPOOL_REC_HDR];
@@ -439,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_codec_v1_decision),
 		cmocka_unit_test_setup_teardown(test_write_read, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_uncommitted, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_cursor, setup_dir, teardown_dir),

@@ -307,6 +307,7 @@ static const struct name_case verdicts[] = {
 	{ ADM_V_REJECT, "reject" }, { ADM_V_WOULD_DROP, "would_drop" },
 	{ ADM_V_WOULD_DEFER, "would_defer" },
 	{ ADM_V_WOULD_REJECT, "would_reject" },
+	{ ADM_V_REPLY, "reply" }, { ADM_V_WOULD_REPLY, "would_reply" },
 };
 
 static const struct name_case reasons[] = {
@@ -324,7 +325,7 @@ static const struct name_case reasons[] = {
 
 static const struct name_case actions[] = {
 	{ ADM_A_NONE, "none" }, { ADM_A_DROP, "drop" }, { ADM_A_DEFER, "defer" },
-	{ ADM_A_REJECT, "reject" },
+	{ ADM_A_REJECT, "reject" }, { ADM_A_REPLY, "reply" },
 };
 
 static const struct name_case priorities[] = {

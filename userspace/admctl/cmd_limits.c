@@ -33,7 +33,7 @@ static void limits_usage(FILE *f)
 "        conn_limit, fp_conn_limit      N (0: unlimited / off)\n"
 "        new_conn_rate, pkt_rate        N/s, N/m or off\n"
 "        new_conn_burst, pkt_burst      N (needs its rate on; a new rate keeps the burst)\n"
-"        on_rate, on_conn_full          drop, defer or reject\n"
+"        on_rate, on_conn_full          drop, defer, reject or reply\n"
 "        priority                       sheddable, normal or critical\n"
 "      Live keys: %s.\n"
 "      A reload ('admctl reload', SIGHUP) applies the config file again: a\n"

@@ -27,7 +27,8 @@
 #define LOGS_FOLLOW_MS		1000
 #define LOGS_DEFAULT_CONFIG	"/etc/adm/adm.conf"
 #define NS_PER_SEC		1000000000ULL
-#define SQL_MAX			2048
+#define SQL_MAX			16384	/* room for a --source on every aggregation prefix */
+#define V4MAPPED_BITS		96
 #define AUDIT_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
 
 static volatile sig_atomic_t logs_stop;
@@ -45,8 +46,10 @@ static void logs_usage(FILE *f)
 "       admctl logs query [--since DUR] [--source CIDR] [--service NAME]\n"
 "                         [--reason R] [--audit [--uid N]] [-n LIMIT] [--json]\n"
 "\n"
-"Decision records (the first refusal per source per second, with how many\n"
-"it stands for) and audit records (every operator action: who, what,\n"
+"Decision records (the kernel samples the first refusal per source per\n"
+"second; admd merges those of one source or prefix, verdict and reason\n"
+"within [mariadb] aggregate_ms: a record is `count` decisions from `time` to\n"
+"`time_last`) and audit records (every operator action: who, what,\n"
 "before, after). Read from MariaDB when the config (-c FILE, default\n"
 LOGS_DEFAULT_CONFIG ") has a [mariadb] server that answers, else from the\n"
 "spool files under spool_dir (records not yet sent); stderr says which\n"
@@ -122,9 +125,18 @@ static void print_record(struct ctl *ctl, json_t *rec)
 	} else if (!strcmp(jstr(rec, "type"), "source")) {
 		/* only with --json */
 	} else {
+		long long plen = json_integer_value(json_object_get(rec, "prefix_len"));
+		const char *src = jstr(rec, "src");
+		char whole[80];
+
+		/* An aggregated prefix shows as ADDR/LEN; one source as ADDR. */
+		if (plen && plen != (strchr(src, ':') ? 128 : 32))
+			snprintf(whole, sizeof(whole), "%s/%lld", src, plen);
+		else
+			snprintf(whole, sizeof(whole), "%s", src);
 		printf("%s decision %s %s %s:%lld -> :%lld %s %s x%lld\n",
 		       jstr(rec, "time"), jstr(rec, "node"), jstr(rec, "service"),
-		       jstr(rec, "src"), json_integer_value(json_object_get(rec, "sport")),
+		       whole, json_integer_value(json_object_get(rec, "sport")),
 		       json_integer_value(json_object_get(rec, "dport")),
 		       jstr(rec, "verdict"), jstr(rec, "reason"),
 		       json_integer_value(json_object_get(rec, "count")));
@@ -135,13 +147,16 @@ static void print_record(struct ctl *ctl, json_t *rec)
 
 static json_t *decision_json(const struct spool_decision *d, const char *node)
 {
-	char t[48], addr[64];
+	char t[48], tl[48], addr[64];
 
 	time_text(d->time_ns, t, sizeof(t));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:I}",
-			 "type", "decision", "time", t, "node", node,
+	time_text(d->time_last_ns > d->time_ns ? d->time_last_ns : d->time_ns,
+		  tl, sizeof(tl));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:I}",
+			 "type", "decision", "time", t, "time_last", tl, "node", node,
 			 "service", d->service,
 			 "src", adm_format_addr(d->addr, addr, sizeof(addr)),
+			 "prefix_len", d->prefix_len,
 			 "sport", d->sport, "dport", d->dport,
 			 "verdict", adm_verdict_name(d->verdict),
 			 "reason", adm_reason_name(d->reason),
@@ -159,10 +174,20 @@ static json_t *audit_json(const struct adm_audit *a, const char *node)
 
 /* ------------------------------------------------------------ filters */
 
-static int src_match(const struct logq *q, const __u32 addr[4])
+/*
+ * Does a record of addr/prefix_len (aggregated by admd: prefix_len in its
+ * family's bits) overlap the --source prefix? One holds the other: compare
+ * the shorter prefix's bits.
+ */
+static int src_match(const struct logq *q, const __u32 addr[4], __u8 prefix_len)
 {
 	const __u8 *a = (const __u8 *)addr, *p = (const __u8 *)q->src.addr;
-	__u32 bits = q->src.prefixlen, i;
+	__u32 bits = q->src.prefixlen, rbits, i;
+
+	rbits = adm_addr_is_v4(addr) ? V4MAPPED_BITS + (prefix_len ? prefix_len : 32) :
+				       (prefix_len ? prefix_len : 128);
+	if (rbits < bits)
+		bits = rbits;
 
 	for (i = 0; i < bits / 8; i++)
 		if (a[i] != p[i])
@@ -189,7 +214,7 @@ static int rec_match(const struct logq *q, const struct spool_rec *r)
 		return 0;
 	if (q->since_ns && r->d.time_ns < q->since_ns)
 		return 0;
-	if (q->has_src && !src_match(q, r->d.addr))
+	if (q->has_src && !src_match(q, r->d.addr, r->d.prefix_len))
 		return 0;
 	if (q->service && strcmp(q->service, r->d.service))
 		return 0;
@@ -267,7 +292,9 @@ static void spool_read(const char *dir, const struct logq *q, struct recbuf *b,
 
 static const char decision_cols[] =
 	"id, DATE_FORMAT(`time`, '%Y-%m-%dT%H:%i:%s.%fZ'), node, service, source,"
-	" sport, dport, verdict, reason, `count`";
+	" sport, dport, verdict, reason, `count`,"
+	" DATE_FORMAT(COALESCE(time_last, `time`), '%Y-%m-%dT%H:%i:%s.%fZ'),"
+	" COALESCE(prefix_len, IF(source LIKE '%:%', 128, 32))";
 static const char audit_cols[] =
 	"id, DATE_FORMAT(`time`, '%Y-%m-%dT%H:%i:%s.%fZ'), node, uid, user, pid,"
 	" command, `before`, `after`, result, origin";
@@ -281,9 +308,10 @@ static json_t *db_row_json(int audit, MYSQL_ROW row)
 				 "user", row[4], "pid", (json_int_t)strtoll(row[5], NULL, 10),
 				 "what", row[6], "before", row[7], "after", row[8],
 				 "result", row[9], "origin", row[10]);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}",
-			 "type", "decision", "time", row[1], "node", row[2],
-			 "service", row[3], "src", row[4],
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I}",
+			 "type", "decision", "time", row[1], "time_last", row[10],
+			 "node", row[2], "service", row[3], "src", row[4],
+			 "prefix_len", (json_int_t)strtoll(row[11], NULL, 10),
 			 "sport", (json_int_t)strtoll(row[5], NULL, 10),
 			 "dport", (json_int_t)strtoll(row[6], NULL, 10),
 			 "verdict", row[7], "reason", row[8],
@@ -323,13 +351,35 @@ static void db_where(MYSQL *m, const struct logq *q, int audit, __u64 after_id,
 			lo[i / 8] &= ~(0x80 >> (i % 8));
 			hi[i / 8] |= 0x80 >> (i % 8);
 		}
-		used += snprintf(buf + used, len - used, " AND source_bin BETWEEN X'");
+		used += snprintf(buf + used, len - used, " AND (source_bin BETWEEN X'");
 		for (i = 0; i < 16; i++)
 			used += snprintf(buf + used, len - used, "%02x", lo[i]);
 		used += snprintf(buf + used, len - used, "' AND X'");
 		for (i = 0; i < 16; i++)
 			used += snprintf(buf + used, len - used, "%02x", hi[i]);
 		used += snprintf(buf + used, len - used, "'");
+		/*
+		 * Rows admd aggregated into a prefix shorter than the query's,
+		 * holding it: one term per prefix length admd may use.
+		 */
+		{
+			int v4 = adm_addr_is_v4(q->src.addr);
+			__u32 base = v4 ? V4MAPPED_BITS : 0, p, a[4];
+			__u32 qlen = bits > base ? bits - base : 0;
+
+			for (p = v4 ? ADM_AGG_PREFIX4_MIN : ADM_AGG_PREFIX6_MIN;
+			     p < qlen && used < len; p++) {
+				memcpy(a, q->src.addr, sizeof(a));
+				adm_addr_mask(a, p);
+				used += snprintf(buf + used, len - used,
+						 " OR (prefix_len = %u AND source_bin = X'", p);
+				for (i = 0; i < 16; i++)
+					used += snprintf(buf + used, len - used, "%02x",
+							 ((const __u8 *)a)[i]);
+				used += snprintf(buf + used, len - used, "')");
+			}
+		}
+		used += snprintf(buf + used, len - used, ")");
 	}
 	if (q->service) {
 		mysql_real_escape_string(m, esc, q->service, strnlen(q->service, 64));

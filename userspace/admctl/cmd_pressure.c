@@ -14,7 +14,7 @@
 static void pressure_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: admctl pressure SERVICE LEVEL [--ttl D]\n"
+"Usage: admctl pressure [--socket PATH] SERVICE LEVEL [--ttl D]\n"
 "\n"
 "Report the pressure SERVICE is under, LEVEL 0..%d (0: none). admd (its\n"
 "breaker module) raises the degradation level of every service to at least\n"
@@ -23,16 +23,24 @@ static void pressure_usage(FILE *f)
 "most 7d): an application reports it again while the pressure lasts.\n"
 "Needs admd.\n"
 "\n"
+"  --socket PATH  send it on admd's pressure socket ([adm] pressure_socket):\n"
+"                 an application in [adm] pressure_group may report there\n"
+"                 without root; admd checks the service name\n"
+"\n"
 "Examples:\n"
 "  admctl pressure web 2\n"
 "  admctl pressure web 0\n"
-"  admctl pressure db 3 --ttl 30s\n", ADM_DEGRADE_MAX);
+"  admctl pressure db 3 --ttl 30s\n"
+"  admctl pressure --socket /run/adm/pressure.sock web 1   # as the app's user\n"
+"  echo 'web 1' | socat - UNIX-CONNECT:/run/adm/pressure.sock   # the same, without admctl\n",
+		ADM_DEGRADE_MAX);
 }
 
 int do_pressure(struct ctl *ctl, int argc, char **argv)
 {
-	const char *ttl = NULL, *pos[2];
-	const struct ctl_opt opts[] = { { .name = "ttl", .value = &ttl }, {} };
+	const char *ttl = NULL, *sock = NULL, *pos[2];
+	const struct ctl_opt opts[] = { { .name = "ttl", .value = &ttl },
+					{ .name = "socket", .value = &sock }, {} };
 	json_int_t ttl_ms = 0;
 	char err[ADM_ERR_MAX];
 	json_t *req, *resp = NULL;
@@ -56,14 +64,27 @@ int do_pressure(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_parse_ttl("pressure", ttl, &ttl_ms);
 	if (rc)
 		return rc;
-	rc = ctl_service(ctl, "pressure", pos[0], &id, NULL);
-	if (rc)
-		return rc;
+	if (sock) {
+		/* The app may not read the pins: admd knows the names. */
+		if (sock[0] != '/' || strlen(sock) >= sizeof(ctl->socket))
+			return ctl_usage_error("pressure", "--socket '%s' must be an absolute path shorter than %zu characters",
+					       sock, sizeof(ctl->socket));
+		snprintf(ctl->socket, sizeof(ctl->socket), "%s", sock);
+	} else {
+		rc = ctl_service(ctl, "pressure", pos[0], &id, NULL);
+		if (rc)
+			return rc;
+	}
 	req = json_pack("{s:s, s:s, s:I}", "cmd", "pressure", "service", pos[0],
 			"level", (json_int_t)level);
 	if (ttl_ms)
 		json_object_set_new(req, "ttl_ms", json_integer(ttl_ms));
 	rc = ctl_call(ctl, req, &resp, err, sizeof(err));
+	if (rc && strstr(err, "ermission denied")) {
+		fprintf(stderr, "admctl pressure: %s; without root, report on admd's pressure socket ([adm] pressure_socket) with --socket PATH, as a member of its pressure_group\n",
+			err);
+		return EXIT_FAIL;
+	}
 	if (rc) {
 		fprintf(stderr, "admctl pressure: %s; pressure goes to admd (its breaker module): start admd\n",
 			err);
@@ -72,8 +93,9 @@ int do_pressure(struct ctl *ctl, int argc, char **argv)
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		fprintf(stderr, "admctl pressure: %s\n",
 			json_string_value(json_object_get(resp, "error")) ?: "admd refused");
+		rc = json_is_true(json_object_get(resp, "usage")) ? EXIT_USAGE : EXIT_FAIL;
 		json_decref(resp);
-		return EXIT_FAIL;
+		return rc;
 	}
 	if (ctl->json)
 		ctl_print_json(json_incref(resp));

@@ -84,12 +84,24 @@ static void print_cluster(json_t *cl)
 	}
 }
 
+/* admd's HTTP 503 responder (reply), when some service uses it. */
+static void print_responder(json_t *rp)
+{
+	if (!json_is_true(json_object_get(rp, "in_use")))
+		return;
+	printf("  reply: %lld of %lld responder connections open%s, Retry-After %lld+0..%lld s; "
+	       "%lld sent, RST instead: %lld full, %lld over the cap, %lld responder down\n",
+	       num(rp, "open"), num(rp, "reply_max"),
+	       json_is_true(json_object_get(rp, "full")) ? " (FULL: refusals get RST)" : "",
+	       num(rp, "retry_after"), num(rp, "retry_after_jitter"), num(rp, "sent"),
+	       num(rp, "fallback_full"), num(rp, "cap_rst"), num(rp, "fallback_down"));
+}
+
 static void print_admd(json_t *st)
 {
 	json_t *admd = json_object_get(st, "admd");
 	json_t *sk = json_object_get(st, "sockets");
 	json_t *ev = json_object_get(st, "events");
-	json_t *ctl = json_object_get(st, "control");
 	char up[32];
 
 	if (!json_is_true(json_object_get(admd, "running"))) {
@@ -103,22 +115,23 @@ static void print_admd(json_t *st)
 	       str(admd, "mode"));
 	printf("  config %s, control socket %s\n", str(admd, "config"),
 	       str(admd, "control_socket"));
-	printf("  socket layer %s%s%s; %lld events drained, %lld kept for 'admctl logs'\n",
+	printf("  socket layer %s%s%s; %lld events drained\n",
 	       json_is_object(sk) ? "running" : "NOT running",
 	       json_is_string(json_object_get(sk, "reconcile_error")) ?
 	       ", last recount failed: " : "",
 	       json_is_string(json_object_get(sk, "reconcile_error")) ?
 	       str(sk, "reconcile_error") : "",
-	       num(ev, "drained"), num(ctl, "records"));
+	       num(ev, "drained"));
 	if (json_is_string(json_object_get(admd, "metrics")))
 		printf("  metrics http://%s/metrics\n", str(admd, "metrics"));
+	print_responder(json_object_get(st, "responder"));
 	print_cluster(json_object_get(st, "cluster"));
 }
 
 /* The log pipeline (admd's spool and mariadb modules), when admd runs. */
 static void print_logs(json_t *st)
 {
-	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb");
+	json_t *sp = json_object_get(st, "spool"), *db = json_object_get(st, "mariadb"), *ag;
 
 	if (!json_is_object(sp))
 		return;
@@ -127,6 +140,13 @@ static void print_logs(json_t *st)
 	       num(sp, "queued"), num(sp, "dropped_queue_full") + num(sp, "dropped_spool_full"),
 	       json_is_false(json_object_get(sp, "writing")) ? ", NOT WRITING: " : "",
 	       json_is_false(json_object_get(sp, "writing")) ? str(sp, "error") : "");
+	ag = json_object_get(sp, "aggregate");
+	if (json_is_object(ag) && num(ag, "window_ms"))
+		printf("      aggregation %lld ms: %lld kernel records -> %lld, %lld keys now, %lld early flushes (table full)\n",
+		       num(ag, "window_ms"), num(ag, "records_in"), num(ag, "records_out"),
+		       num(ag, "entries"), num(ag, "flushes_full"));
+	else if (json_is_object(ag))
+		printf("      aggregation off\n");
 	if (!json_is_true(json_object_get(db, "configured"))) {
 		printf("      no [mariadb] server: the spool is a rotating local log\n");
 		return;

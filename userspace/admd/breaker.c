@@ -45,6 +45,7 @@
 #include "breaker.h"
 #include "brk.h"
 #include "clock.h"
+#include "cluster.h"
 #include "control.h"
 #include "log.h"
 #include "mapstatus.h"
@@ -95,6 +96,8 @@ struct bk_svc {
 	int automatic;			/* any breaker signal configured */
 	struct brk brk;
 	struct alim alim;
+	__u64 cluster_cap;		/* rs_node_cap: 0 = none */
+	__u64 enforced;			/* adm_conc.limit written: alim_enforced() */
 	/* signals of the last tick */
 	__u64 queue, queue_max;		/* accept queue depth, backlog (0: no listener) */
 	int listening;
@@ -121,6 +124,7 @@ static struct {
 	struct adm_lat *percpu;		/* lookup buffer: ncpus values */
 	struct adm_lat_bpf *lat;	/* cgroup_skb stamping requests; NULL: not loaded */
 	struct bpf_link *lat_link;
+	char lat_cgroup[PATH_MAX];	/* where lat_link is attached */
 	int lat_tried;
 	__u8 port_id[1 << 16];		/* TCP port -> service id */
 	struct bk_svc svc[ADM_MAX_SERVICES];
@@ -661,8 +665,14 @@ static void bk_tick(void *ctx)
 		if (s->c.conn_limit_auto && bk.conc) {
 			__u64 live = __atomic_load_n(&bk.conc[id].live, __ATOMIC_RELAXED);
 			__u64 lim = alim_update(&s->alim, now, s->lat_count,
-						s->lat_mean_ns, live);
+						s->lat_mean_ns, live), cap = 0;
 
+			if (rs_node_cap(id, &cap))
+				s->cluster_cap = cap;
+			else
+				s->cluster_cap = 0;
+			lim = alim_enforced(lim, s->cluster_cap);
+			s->enforced = lim;
 			__atomic_store_n(&bk.conc[id].limit, lim, __ATOMIC_RELAXED);
 		}
 	}
@@ -707,16 +717,49 @@ static int bk_cgroup(const struct adm_config *cfg, char *buf, size_t len)
 }
 
 /*
+ * Attach the loaded adm_lat to cfg's cgroup: a new link first, then the
+ * old one (if any) dropped, so a move leaves no gap. 0, or -errno with the
+ * old link kept.
+ */
+static int bk_lat_attach(const struct adm_config *cfg)
+{
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+	int rc, fd;
+
+	rc = bk_cgroup(cfg, cg, sizeof(cg));
+	if (rc)
+		return rc;
+	if (bk.lat_link && !strcmp(cg, bk.lat_cgroup))
+		return 0;
+	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
+	rc = link ? 0 : -errno;
+	close(fd);
+	if (rc)
+		return rc;
+	if (bk.lat_link)
+		adm_info("breaker: request-latency program moved from cgroup %s to %s",
+			 bk.lat_cgroup, cg);
+	bpf_link__destroy(bk.lat_link);
+	bk.lat_link = link;
+	snprintf(bk.lat_cgroup, sizeof(bk.lat_cgroup), "%s", cg);
+	return 0;
+}
+
+/*
  * Load adm_lat (the request side of the latency measurement, sharing the
- * pinned maps) and attach it to sockops' cgroup, for as long as admd runs.
+ * pinned maps) and attach it to sockops' cgroup, for as long as admd runs
+ * (a reload that moves [adm] cgroup moves it too: bk_lat_attach).
  * Without it the latency signal has no data: a warning, not a failure
  * (the other signals still work).
  */
 static void bk_lat_load(const struct adm_config *cfg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = cfg->pin_root);
-	char cg[PATH_MAX];
-	int rc, fd = -1;
+	int rc;
 
 	bk.lat = adm_lat_bpf__open_opts(&opts);
 	if (!bk.lat) {
@@ -725,17 +768,7 @@ static void bk_lat_load(const struct adm_config *cfg)
 	}
 	rc = adm_lat_bpf__load(bk.lat);
 	if (!rc)
-		rc = bk_cgroup(cfg, cg, sizeof(cg));
-	if (!rc) {
-		fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = fd < 0 ? -errno : 0;
-	}
-	if (!rc) {
-		bk.lat_link = bpf_program__attach_cgroup(bk.lat->progs.adm_lat_in, fd);
-		rc = bk.lat_link ? 0 : -errno;
-	}
-	if (fd >= 0)
-		close(fd);
+		rc = bk_lat_attach(cfg);
 	if (!rc)
 		return;
 fail:
@@ -1029,8 +1062,10 @@ static void bk_cmd_pressure(struct admd *ad, struct ctl_req *r)
 	long long ttl = bk_ttl_ms(r);
 	struct bk_svc *s;
 	__u64 now = adm_mono_ns();
+	char err[ADM_ERR_MAX];
+	struct adm_audit a;
+	int changed;
 
-	(void)ad;
 	if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
 	    json_integer_value(lv) > ADM_DEGRADE_MAX) {
 		bk_usage(r, "pressure needs \"level\" 0..%d", ADM_DEGRADE_MAX);
@@ -1043,12 +1078,27 @@ static void bk_cmd_pressure(struct admd *ad, struct ctl_req *r)
 	s = bk_req_service(r, "pressure", 1);
 	if (!s)
 		return;
-	if (s->pressure != (__u32)json_integer_value(lv))
-		adm_info("pressure %s: %u -> %lld (reported by %s)", s->name, s->pressure,
-			 (long long)json_integer_value(lv), r->user);
+	/* A change of level is an audit record; a report that renews it is not. */
+	changed = s->pressure != (__u32)json_integer_value(lv);
+	if (changed && admd_audit_ready(ad, err, sizeof(err))) {
+		ctl_fail(r, "pressure refused: %s", err);
+		return;
+	}
+	if (changed) {
+		ctl_audit_init(r, &a, "pressure %s %lld (gid %u, %s)", s->name,
+			       (long long)json_integer_value(lv), (unsigned int)r->gid,
+			       r->pressure_socket ? "pressure socket" : "control socket");
+		snprintf(a.before, sizeof(a.before), "pressure %u", s->pressure);
+	}
 	s->pressure = (__u32)json_integer_value(lv);
 	s->pressure_until_ns = now + (__u64)(ttl ? ttl : BK_PRESSURE_TTL_MS) * BK_NS_PER_MS;
 	bk_degrade(now);
+	if (changed) {
+		snprintf(a.after, sizeof(a.after), "pressure %u for %lld ms", s->pressure,
+			 ttl ? ttl : (long long)BK_PRESSURE_TTL_MS);
+		snprintf(a.result, sizeof(a.result), "ok");
+		admd_audit(ad, &a, NULL, 0);
+	}
 	ctl_reply(r, json_pack("{s:s, s:i, s:I}", "service", s->name, "level",
 			       (int)s->pressure, "ttl_ms",
 			       (json_int_t)(ttl ? ttl : BK_PRESSURE_TTL_MS)));
@@ -1135,7 +1185,15 @@ fail:
 static int bk_reload_apply(struct admd *ad, const struct adm_config *next,
 			   char *err, size_t errlen)
 {
+	int rc;
+
 	(void)ad;
+	/* sockops moves in its module's reload_apply; the request side with it */
+	if (bk.lat && (rc = bk_lat_attach(next))) {
+		snprintf(err, errlen, "breaker: cannot move the request-latency program to the new [adm] cgroup: %s",
+			 strerror(-rc));
+		return -1;
+	}
 	if (bk_configure(next, adm_mono_ns())) {
 		snprintf(err, errlen, "breaker: cannot start probes: %s", strerror(errno));
 		return -1;
@@ -1203,6 +1261,17 @@ static void bk_status(struct admd *ad, json_t *out)
 				"min_rtt_ms", bk_ns_ms(s->alim.min_rtt_ns),
 				"gradient", s->alim.last_gradient,
 				"probes", (json_int_t)s->alim.probes));
+		if (s->c.conn_limit_auto)
+			json_object_set_new(json_object_get(o, "adaptive"), "enforced",
+					    json_integer((json_int_t)s->enforced));
+		if (s->c.conn_limit_auto && bk.conc)	/* the kernel's word, for tests */
+			json_object_set_new(json_object_get(o, "adaptive"), "kernel_limit",
+					    json_integer((json_int_t)__atomic_load_n(&bk.conc[id].limit,
+										 __ATOMIC_RELAXED)));
+		if (s->c.conn_limit_auto)
+			json_object_set_new(json_object_get(o, "adaptive"), "cluster_cap",
+					    s->cluster_cap ? json_integer((json_int_t)s->cluster_cap) :
+					    json_null());
 		json_array_append_new(svcs, o);
 	}
 	json_object_set_new(out, "services", svcs);
@@ -1211,6 +1280,8 @@ static void bk_status(struct admd *ad, json_t *out)
 			    json_integer((json_int_t)((bk.manual_degrade_until_ns - now) /
 						      BK_NS_PER_MS)) : json_null());
 	json_object_set_new(out, "ticks", json_integer((json_int_t)bk.ticks));
+	json_object_set_new(out, "latency_cgroup", bk.lat_link ?
+			    json_string(bk.lat_cgroup) : json_null());
 	json_object_set_new(out, "writes_ok", json_integer((json_int_t)bk.writes_ok));
 }
 
@@ -1247,6 +1318,10 @@ static void bk_metrics(struct admd *ad, struct adm_buf *b)
 	adm_buf_family(b, "adm_pressure", "gauge", "Pressure level the application reported (0..3).");
 	adm_buf_family(b, "adm_conn_limit_adaptive", "gauge",
 		       "The adaptive concurrency limit (conn_limit = auto).");
+	adm_buf_family(b, "adm_conn_limit_adaptive_min", "gauge",
+		       "conn_limit_min: the floor of the adaptive limit.");
+	adm_buf_family(b, "adm_conn_limit_adaptive_max", "gauge",
+		       "conn_limit_max: the ceiling of the adaptive limit.");
 	adm_buf_family(b, "adm_conn_limit_min_rtt_seconds", "gauge",
 		       "The adaptive limit's unloaded latency estimate.");
 	adm_buf_family(b, "adm_conn_limit_gradient", "gauge",
@@ -1285,6 +1360,10 @@ static void bk_metrics(struct admd *ad, struct adm_buf *b)
 		if (s->c.conn_limit_auto) {
 			adm_buf_printf(b, "adm_conn_limit_adaptive{service=\"%s\"} %llu\n", s->name,
 				       (unsigned long long)alim_limit(&s->alim));
+			adm_buf_printf(b, "adm_conn_limit_adaptive_min{service=\"%s\"} %llu\n",
+				       s->name, (unsigned long long)s->c.conn_limit_min);
+			adm_buf_printf(b, "adm_conn_limit_adaptive_max{service=\"%s\"} %llu\n",
+				       s->name, (unsigned long long)s->c.conn_limit_max);
 			adm_buf_printf(b, "adm_conn_limit_min_rtt_seconds{service=\"%s\"} %.6f\n",
 				       s->name, (double)s->alim.min_rtt_ns / BK_NS_PER_SEC);
 			adm_buf_printf(b, "adm_conn_limit_gradient{service=\"%s\"} %.3f\n",

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@
 #define RS_BACKOFF_BASE_MS	100
 #define RS_BACKOFF_CAP_MS	5000
 #define RS_OPQ_MAX		64	/* actions waiting to be stored */
+#define RS_PULL_GAP_MS		20	/* announced actions: at most one extra round per */
 #define RS_ERR_MAX		256
 #define RS_PASSWORD_MAX		512
 #define RS_SHA_MAX		48
@@ -62,6 +64,7 @@ struct rs_svc {
 	char name[ADM_SVC_NAME_MAX];
 	__u32 id;
 	__u64 conn_limit;		/* cluster-wide, 0 = none */
+	int auto_limit;			/* conn_limit = auto: breaker writes adm_conc (rs_node_cap) */
 	__u64 rate, window_ms;		/* cluster_conn_rate */
 	__u8 on_fail;			/* enum adm_store_failure (resolved) */
 	/* thread-owned state */
@@ -86,6 +89,7 @@ struct rs {
 	pthread_cond_t cv;
 	int stop;			/* under mu */
 	int efd;			/* eventfd: the thread wakes the loop */
+	int wfd;			/* eventfd: the loop wakes the thread (with cv) */
 
 	/*
 	 * [redis]: rc is the thread's (it reads it freely; it is written only
@@ -102,13 +106,17 @@ struct rs {
 	char pin_root[PATH_MAX];
 	struct adm_conc *conc;
 	struct adm_global *global;
-	int conc_fd, global_fd, stats_fd, hits_fd, rate_fd, gblock_fd, state_fd;
+	int conc_fd, global_fd, stats_fd, hits_fd, rate_fd, gblock_fd, state_fd, pend_fd;
 	int ncpus;
 	struct adm_stat *percpu;
 
 	/* thread-owned */
 	redisContext *c;
 	redisContext *sc;		/* the Sentinel that answered last */
+	redisContext *sub;		/* SUBSCRIBEd to the actions' channel */
+	__u64 sub_retry_ns;		/* next SUBSCRIBE attempt after a failure */
+	int pull;			/* an action was announced: pull it now */
+	__u64 round_t0;			/* when the last round started */
 	unsigned int sc_i;		/* its index in rc.sentinels */
 	char sha[RS_SHA_MAX];
 	char endpoint[RS_ENDPOINT_MAX];	/* where we are connected */
@@ -121,6 +129,7 @@ struct rs {
 	__u64 last_blk;
 	struct adm_src_hits hits;
 	int hits_ok;
+	int hits_primed;		/* hits holds counts read by a previous round */
 	struct adm_src_delta *deltas;
 	size_t n_deltas, cap_deltas;
 	struct rs_src_delta *sdeltas;
@@ -129,6 +138,7 @@ struct rs {
 
 	/* status (under mu) */
 	int connected;
+	int subscribed;			/* rs->sub is up */
 	char status_endpoint[RS_ENDPOINT_MAX];
 	char last_err[RS_ERR_MAX];
 	__u64 last_err_ns, last_ok_ns, down_since_ns;
@@ -137,6 +147,7 @@ struct rs {
 	__u64 live_nodes;
 	__u64 blocks_applied, actions_applied, actions_stored, actions_failed;
 	__u64 sources_sent;
+	__u64 asked;			/* rounds run on an ASK target */
 
 	/* mailboxes (under mu) */
 	char *opq[RS_OPQ_MAX];		/* actions to store (JSON) */
@@ -184,7 +195,8 @@ static void rs_take_config(struct rs *rs, const struct adm_config *cfg)
 		}
 		snprintf(s->name, sizeof(s->name), "%s", sc->name);
 		s->id = sc->id;
-		s->conn_limit = sc->conn_limit;
+		s->auto_limit = sc->brk.conn_limit_auto;
+		s->conn_limit = s->auto_limit ? sc->cluster_conn_limit : sc->conn_limit;
 		s->rate = sc->cluster_conn_rate.count;
 		s->window_ms = sc->cluster_conn_rate.period_ns / RS_NS_PER_MS;
 		s->on_fail = sc->on_store_failure ? sc->on_store_failure :
@@ -218,8 +230,10 @@ static void rs_close_maps(struct rs *rs)
 		close(rs->gblock_fd);
 	if (rs->state_fd >= 0)
 		close(rs->state_fd);
+	if (rs->pend_fd >= 0)
+		close(rs->pend_fd);
 	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
-	rs->gblock_fd = rs->state_fd = -1;
+	rs->gblock_fd = rs->state_fd = rs->pend_fd = -1;
 	free(rs->percpu);
 	rs->percpu = NULL;
 }
@@ -228,10 +242,10 @@ static int rs_open_maps(struct rs *rs, char *err, size_t errlen)
 {
 	static const char *const names[] = {
 		ADM_MAP_CONC, ADM_MAP_GLOBAL, ADM_MAP_STATS, ADM_MAP_SRC,
-		ADM_MAP_RATE, ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE,
+		ADM_MAP_RATE, ADM_MAP_GLOBAL_BLOCK, ADM_MAP_STATE, ADM_MAP_PENDING,
 	};
 	int *fds[] = { &rs->conc_fd, &rs->global_fd, &rs->stats_fd, &rs->hits_fd,
-		       &rs->rate_fd, &rs->gblock_fd, &rs->state_fd };
+		       &rs->rate_fd, &rs->gblock_fd, &rs->state_fd, &rs->pend_fd };
 	size_t i;
 	void *p;
 
@@ -286,6 +300,27 @@ static __u64 rs_demand_ctr(struct rs *rs, __u32 id)
 	return n;
 }
 
+/*
+ * Handshakes of a service the data plane admitted and sockops has not seen
+ * established (adm_pending, counted at the gate with live). The epoch is
+ * CLOCK_MONOTONIC's, as the data plane's coarse clock.
+ */
+static __u64 rs_pending(struct rs *rs, __u32 id)
+{
+	struct adm_pending p;
+	__u64 epoch = adm_mono_ns() / ADM_PENDING_NS, n = 0, e;
+	int i;
+
+	if (bpf_map_lookup_elem(rs->pend_fd, &id, &p))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		e = p.bucket[i] >> ADM_PENDING_COUNT_BITS;
+		if (e == epoch || e + 1 == epoch)
+			n += p.bucket[i] & ADM_PENDING_COUNT_MASK;
+	}
+	return n;
+}
+
 /* adm_conc.limit of a service: 0 means "unlimited" there, so a zero share refuses all. */
 static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 {
@@ -293,8 +328,29 @@ static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 		limit = ADM_CONC_REFUSE_ALL;
 	if (!s->conn_limit && s->mode != SHARE_CLOSED)
 		return;		/* nothing cluster-wide: the policy's limit stands */
-	__atomic_store_n(&rs->conc[s->id].limit, limit, __ATOMIC_RELAXED);
 	s->enforced = limit;
+	if (!s->auto_limit)	/* auto: the breaker module writes it, capped (rs_node_cap) */
+		__atomic_store_n(&rs->conc[s->id].limit, limit, __ATOMIC_RELAXED);
+}
+
+int rs_node_cap(__u32 id, __u64 *cap)
+{
+	struct rs *rs = rs_g;
+	int k, found = 0;
+
+	if (!rs)
+		return 0;
+	pthread_mutex_lock(&rs->mu);
+	for (k = 0; k < rs->n_svcs; k++) {
+		const struct rs_svc *s = &rs->svcs[k];
+
+		if (s->id == id && (s->conn_limit || s->mode == SHARE_CLOSED)) {
+			*cap = s->enforced;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&rs->mu);
+	return found;
 }
 
 /* The "may be non-empty" bit of adm_global_block, before any insert. */
@@ -333,12 +389,15 @@ static void rs_set_err(struct rs *rs, const char *fmt, ...)
 		adm_warn("cluster: %s", msg);
 }
 
+static void rs_sub_close(struct rs *rs);
+
 static void rs_disconnect(struct rs *rs)
 {
 	if (rs->c)
 		redisFree(rs->c);
 	rs->c = NULL;
 	rs->sha[0] = '\0';
+	rs_sub_close(rs);
 }
 
 static struct timeval rs_tv(__u32 ms)
@@ -489,10 +548,46 @@ static int rs_password(struct rs *rs, char *buf, size_t len)
 	return 0;
 }
 
+/* AUTH on c when [redis] has a password_file. 0, or -1 (error set). */
+static int rs_auth(struct rs *rs, redisContext *c, const char *what)
+{
+	char pw[RS_PASSWORD_MAX];
+	const char *argv[3];
+	redisReply *r;
+
+	if (!rs->rc.password_file[0])
+		return 0;
+	if (rs_password(rs, pw, sizeof(pw)))
+		return -1;
+	argv[0] = "AUTH";
+	argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
+	argv[2] = pw;
+	r = rs_cmd(rs, c, what, rs->rc.user[0] ? 3 : 2, argv, NULL);
+	memset(pw, 0, sizeof(pw));
+	if (!r)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* "host:port" -> a connection (timeouts set), or NULL (error set). */
+static redisContext *rs_dial_endpoint(struct rs *rs, const char *ep)
+{
+	char host[ADM_RS_HOST_MAX];
+	const char *colon = strrchr(ep, ':');
+
+	if (!colon || colon == ep || (size_t)(colon - ep) >= sizeof(host)) {
+		rs_set_err(rs, "cannot parse the endpoint '%s' (host:port)", ep);
+		return NULL;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - ep), ep);
+	return rs_dial(rs, host, atoi(colon + 1), NULL);
+}
+
 /* Connect (Sentinel: resolve, then confirm with ROLE), AUTH, load the script. 0 or -1. */
 static int rs_connect(struct rs *rs)
 {
-	char host[ADM_RS_HOST_MAX], pw[RS_PASSWORD_MAX];
+	char host[ADM_RS_HOST_MAX];
 	const char *argv[3];
 	redisReply *r;
 	int port = 0;
@@ -522,18 +617,8 @@ static int rs_connect(struct rs *rs)
 	if (port)
 		snprintf(rs->endpoint, sizeof(rs->endpoint), "%s:%d", host, port);
 
-	if (rs->rc.password_file[0]) {
-		if (rs_password(rs, pw, sizeof(pw)))
-			goto fail;
-		argv[0] = "AUTH";
-		argv[1] = rs->rc.user[0] ? rs->rc.user : pw;
-		argv[2] = pw;
-		r = rs_cmd(rs, rs->c, "AUTH", rs->rc.user[0] ? 3 : 2, argv, NULL);
-		memset(pw, 0, sizeof(pw));
-		if (!r)
-			goto fail;
-		freeReplyObject(r);
-	}
+	if (rs_auth(rs, rs->c, "AUTH"))
+		goto fail;
 	if (rs->rc.n_sentinels) {
 		argv[0] = "ROLE";
 		r = rs_cmd(rs, rs->c, "ROLE", 1, argv, NULL);
@@ -569,6 +654,115 @@ static int rs_connect(struct rs *rs)
 fail:
 	rs_disconnect(rs);
 	return -1;
+}
+
+/* ------------------------------------------------------------ pub/sub */
+
+static void rs_sub_set(struct rs *rs, int up)
+{
+	pthread_mutex_lock(&rs->mu);
+	rs->subscribed = up;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+/* Caller does not hold mu. */
+static void rs_sub_close(struct rs *rs)
+{
+	if (!rs->sub)
+		return;
+	redisFree(rs->sub);
+	rs->sub = NULL;
+	rs_sub_set(rs, 0);
+}
+
+/*
+ * A second connection to the store we sync with, SUBSCRIBEd to the
+ * actions' channel: an announced action wakes the thread to pull it at
+ * once instead of at the next round. Best effort: without it (refused,
+ * or the store is gone) actions still arrive with the rounds; a failed
+ * attempt is retried after a second.
+ */
+static void rs_sub_open(struct rs *rs, __u64 now)
+{
+	char chan[RS_KEY_PREFIX_MAX + 8];
+	const char *argv[3];
+	redisReply *r;
+
+	if (rs->sub || now < rs->sub_retry_ns || rs_key(chan, sizeof(chan), rs->rc.cluster, "ops"))
+		return;
+	rs->sub_retry_ns = now + 1000 * RS_NS_PER_MS;
+	rs->sub = !strncmp(rs->endpoint, "unix:", 5) ? rs_dial(rs, NULL, 0, rs->endpoint + 5) :
+		  rs_dial_endpoint(rs, rs->endpoint);
+	if (!rs->sub)
+		return;
+	if (rs_auth(rs, rs->sub, "AUTH (subscriber)"))
+		goto fail;
+	argv[0] = "SUBSCRIBE";
+	argv[1] = chan;
+	r = rs_cmd(rs, rs->sub, "SUBSCRIBE", 2, argv, NULL);
+	if (!r)
+		goto fail;
+	freeReplyObject(r);
+	rs_sub_set(rs, 1);
+	return;
+fail:
+	rs_sub_close(rs);
+}
+
+/* The subscriber is readable: consume what arrived; any message means "pull now". */
+static void rs_sub_read(struct rs *rs)
+{
+	void *reply;
+
+	if (redisBufferRead(rs->sub) != REDIS_OK) {
+		rs_set_err(rs, "subscriber: %s (actions arrive with the rounds until it is back)",
+			   rs->sub->errstr[0] ? rs->sub->errstr : "closed");
+		rs_sub_close(rs);
+		return;
+	}
+	while (redisGetReplyFromReader(rs->sub, &reply) == REDIS_OK && reply) {
+		freeReplyObject(reply);
+		rs->pull = 1;
+	}
+}
+
+/* Wake the thread (caller holds mu): the condition variable, and the eventfd it polls with a subscriber. */
+static void rs_wake(struct rs *rs)
+{
+	__u64 one = 1;
+
+	pthread_cond_signal(&rs->cv);
+	if (rs->wfd >= 0 && write(rs->wfd, &one, sizeof(one)) < 0)
+		adm_dbg("cluster: eventfd: %s", strerror(errno));
+}
+
+/*
+ * Wait until deadline (CLOCK_MONOTONIC ns) or a wakeup; mu held on entry
+ * and on return. With a subscriber, poll it and the eventfd without mu.
+ */
+static void rs_wait(struct rs *rs, __u64 deadline)
+{
+	struct pollfd p[2];
+	__u64 now = rs_mono_ns(), drain;
+	int ms, n;
+
+	if (!rs->sub) {
+		struct timespec ts = { .tv_sec = deadline / 1000000000ULL,
+				       .tv_nsec = deadline % 1000000000ULL };
+
+		pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
+		return;
+	}
+	ms = deadline > now ? (int)((deadline - now + RS_NS_PER_MS - 1) / RS_NS_PER_MS) : 0;
+	p[0] = (struct pollfd){ .fd = rs->wfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = rs->sub->fd, .events = POLLIN };
+	pthread_mutex_unlock(&rs->mu);
+	n = poll(p, 2, ms);
+	if (n > 0 && (p[0].revents & POLLIN) && read(rs->wfd, &drain, sizeof(drain)) < 0)
+		adm_dbg("cluster: eventfd: %s", strerror(errno));
+	if (n > 0 && p[1].revents)
+		rs_sub_read(rs);
+	pthread_mutex_lock(&rs->mu);
 }
 
 /* ------------------------------------------------------------ one round */
@@ -623,7 +817,7 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 {
 	struct adm_src_report rep[ADM_MAX_SERVICES] = {};
 	size_t i, n = 0;
-	int err, k;
+	int err, k, any = 0;
 
 	pthread_mutex_lock(&rs->mu);
 	for (k = 0; k < rs->n_svcs; k++)
@@ -631,11 +825,27 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 			rep[rs->svcs[k].id].window_ms = rs->svcs[k].window_ms;
 			rep[rs->svcs[k].id].min = share_report_min(rs->svcs[k].rate,
 								   rs->live_nodes);
+			any = 1;
 		}
 	pthread_mutex_unlock(&rs->mu);
+	if (!any) {
+		/*
+		 * No cluster_conn_rate: nothing to read. Counts kept from before
+		 * would report the whole gap as new SYNs: start again from a
+		 * baseline when a rate comes back.
+		 */
+		if (rs->hits_primed) {
+			adm_src_hits_free(&rs->hits);
+			rs->hits_ok = !adm_src_hits_init(&rs->hits, ADM_MAX_SOURCES);
+			rs->hits_primed = 0;
+		}
+		return 0;
+	}
 	rs->n_deltas = 0;
-	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first, rep, rs_unix_ms(),
-				&rs->deltas, &rs->n_deltas, &rs->cap_deltas);
+	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first || !rs->hits_primed,
+				rep, rs_unix_ms(), &rs->deltas, &rs->n_deltas, &rs->cap_deltas);
+	if (!err)
+		rs->hits_primed = 1;
 	if (err) {
 		rs_set_err(rs, "cannot read %s and %s: %s", ADM_MAP_SRC, ADM_MAP_RATE, strerror(-err));
 		rs->n_deltas = 0;
@@ -695,7 +905,7 @@ static void rs_apply(struct rs *rs, struct rs_round_out *out, __u64 now_ns)
 			s->reserved = out->svc[k].reserved;
 			s->have_reserved = 1;
 			s->cluster_live = out->svc[k].cluster_live;
-			rs_enforce(rs, s, s->reserved);
+			rs_enforce(rs, s, out->svc[k].gate);
 		}
 	}
 	rs->live_nodes = out->live_nodes;
@@ -770,10 +980,58 @@ static void rs_fail_modes(struct rs *rs, __u64 now_ns)
 }
 
 /*
+ * Redis Cluster's ASK (the slot is migrating, this command's keys are on
+ * the importing node): run this one round on `target`, ASKING first, on a
+ * connection of its own; the slot's owner stays the node we sync with.
+ * Returns the round's reply, or NULL (error set).
+ */
+static redisReply *rs_round_ask(struct rs *rs, const char *target)
+{
+	redisContext *c = rs_dial_endpoint(rs, target);
+	redisReply *r = NULL, *ok = NULL;
+	int tries;
+
+	if (!c || rs_auth(rs, c, "AUTH (ASK target)"))
+		goto out;
+	for (tries = 0; tries < 2; tries++) {
+		ok = r = NULL;
+		redisAppendCommand(c, "ASKING");
+		redisAppendCommandArgv(c, rs->args.argc, rs->args.argv, rs->args.argvlen);
+		if (redisGetReply(c, (void **)&ok) != REDIS_OK ||
+		    redisGetReply(c, (void **)&r) != REDIS_OK) {
+			freeReplyObject(ok);
+			freeReplyObject(r);
+			r = NULL;
+			rs_set_err(rs, "round: ASK %s: %s", target,
+				   c->errstr[0] ? c->errstr : "no reply");
+			goto out;
+		}
+		freeReplyObject(ok);
+		if (tries || r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8))
+			break;
+		/* the same script has the same SHA1 everywhere: load it there */
+		freeReplyObject(r);
+		r = redisCommand(c, "SCRIPT LOAD %s", rs_script);
+		if (!r || r->type != REDIS_REPLY_STRING) {
+			rs_set_err(rs, "round: ASK %s: SCRIPT LOAD failed", target);
+			freeReplyObject(r);
+			r = NULL;
+			goto out;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+out:
+	if (c)
+		redisFree(c);
+	return r;
+}
+
+/*
  * One round: read the maps, EVALSHA (loading the script again on
  * NOSCRIPT), apply. Returns 0, or -1 (error set; the caller disconnects).
  */
-static int rs_round(struct rs *rs, int first)
+static int rs_round(struct rs *rs, int first, int extra)
 {
 	struct rs_svc_in in[ADM_MAX_SERVICES];
 	struct rs_round_out out;
@@ -788,23 +1046,30 @@ static int rs_round(struct rs *rs, int first)
 	ttl = rs->rc.node_ttl_ms;
 	for (k = 0; k < rs->n_svcs; k++) {
 		struct rs_svc *s = &rs->svcs[k];
-		__u64 ctr = rs_demand_ctr(rs, s->id);
 
-		s->demand = s->have_prev && ctr >= s->prev_demand_ctr ?
-			    ctr - s->prev_demand_ctr : 0;
-		s->prev_demand_ctr = ctr;
-		s->have_prev = 1;
+		/* an extra round (an action announced) keeps the last interval's demand */
+		if (!extra) {
+			__u64 ctr = rs_demand_ctr(rs, s->id);
+
+			s->demand = s->have_prev && ctr >= s->prev_demand_ctr ?
+				    ctr - s->prev_demand_ctr : 0;
+			s->prev_demand_ctr = ctr;
+			s->have_prev = 1;
+		}
 		in[k] = (struct rs_svc_in){
 			.name = s->name,
 			.limit = s->conn_limit,
-			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED),
+			/* what the gate counts: established and pending handshakes */
+			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
+				(s->conn_limit ? rs_pending(rs, s->id) : 0),
 			.demand = s->demand,
 			.rate = s->rate,
 			.window_ms = s->window_ms,
 		};
 	}
 	pthread_mutex_unlock(&rs->mu);
-	if (rs->hits_ok && rs_collect(rs, in, first))
+	/* an extra round sends no sources: their counts wait for the next round */
+	if (rs->hits_ok && !extra && rs_collect(rs, in, first))
 		return -1;
 	if (rs_args_round(&rs->args, rs->rc.cluster, rs->rc.node, ttl, last_op,
 			  last_blk, in, rs->n_svcs)) {
@@ -835,7 +1100,27 @@ static int rs_round(struct rs *rs, int first)
 			freeReplyObject(l);
 			continue;
 		}
-		if (!strncmp(r->str, "MOVED ", 6) || !strncmp(r->str, "ASK ", 4)) {
+		if (!strncmp(r->str, "ASK ", 4)) {
+			char target[RS_ENDPOINT_MAX];
+			const char *at = strrchr(r->str, ' ');
+
+			snprintf(target, sizeof(target), "%s", at ? at + 1 : "");
+			freeReplyObject(r);
+			r = rs_round_ask(rs, target);
+			if (!r)
+				return -1;
+			if (r->type == REDIS_REPLY_ERROR) {
+				rs_set_err(rs, "round: ASK %s: Redis answered: %.*s", target,
+					   (int)(r->len > 200 ? 200 : r->len), r->str);
+				freeReplyObject(r);
+				return -1;
+			}
+			pthread_mutex_lock(&rs->mu);
+			rs->asked++;
+			pthread_mutex_unlock(&rs->mu);
+			break;
+		}
+		if (!strncmp(r->str, "MOVED ", 6)) {
 			const char *at = strrchr(r->str, ' ');
 
 			snprintf(rs->moved, sizeof(rs->moved), "%s", at ? at + 1 : "");
@@ -859,6 +1144,17 @@ static int rs_round(struct rs *rs, int first)
 		return -1;
 	}
 	freeReplyObject(r);
+	for (k = 0; k < rs->n_svcs; k++)
+		if (in[k].limit)
+			adm_dbg("cluster: round [service %s] live+pending %llu demand %llu"
+				" -> reserved %llu gate %llu cluster_live %llu others %llu nodes %llu",
+				in[k].name, (unsigned long long)in[k].live,
+				(unsigned long long)in[k].demand,
+				(unsigned long long)out.svc[k].reserved,
+				(unsigned long long)out.svc[k].gate,
+				(unsigned long long)out.svc[k].cluster_live,
+				(unsigned long long)out.svc[k].others,
+				(unsigned long long)out.live_nodes);
 	rs_apply(rs, &out, rs_mono_ns());
 	rs_round_free(&out);
 	pthread_mutex_lock(&rs->mu);
@@ -893,16 +1189,26 @@ static void *rs_thread(void *arg)
 
 	pthread_mutex_lock(&rs->mu);
 	while (!rs->stop) {
-		struct timespec ts;
 		__u64 interval = rs->rc.sync_interval_ms * RS_NS_PER_MS;
+		/* announced actions are pulled at once, at most one extra round per gap */
+		__u64 gap = interval / 10 < RS_PULL_GAP_MS * RS_NS_PER_MS ? interval / 10 :
+			    RS_PULL_GAP_MS * RS_NS_PER_MS;
+		__u64 pull_at = rs->round_t0 + gap;
+		int extra = 0;
 
 		now = rs_mono_ns();
 		if (now < next && !rs->n_opq) {
-			ts.tv_sec = next / 1000000000ULL;
-			ts.tv_nsec = next % 1000000000ULL;
-			pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
-			continue;
+			if (!rs->pull || !rs->c) {
+				rs_wait(rs, next);
+				continue;
+			}
+			if (now < pull_at) {
+				rs_wait(rs, pull_at);
+				continue;
+			}
+			extra = 1;
 		}
+		rs->pull = 0;
 		if (rs->rc_pending) {
 			rs->rc = rs->rc_next;
 			rs->rc_pending = 0;
@@ -929,8 +1235,10 @@ static void *rs_thread(void *arg)
 				rs_backoff(rs, now);
 		}
 		if (rs->c) {
-			if (!rs_sentinel_check(rs) && !rs_store_ops(rs) && !rs_round(rs, first)) {
+			rs->round_t0 = now;
+			if (!rs_sentinel_check(rs) && !rs_store_ops(rs) && !rs_round(rs, first, extra)) {
 				ok = 1;
+				rs_sub_open(rs, now);
 			} else {
 				rs_disconnect(rs);
 				if (rs->redirect && !rs->failures)
@@ -964,7 +1272,8 @@ static void *rs_thread(void *arg)
 			pthread_mutex_unlock(&rs->mu);
 		}
 		now = rs_mono_ns();
-		next += interval;
+		if (!extra)
+			next += interval;
 		if (next < now)
 			next = now + interval;	/* a round took longer than the interval: skip, don't queue */
 		pthread_mutex_lock(&rs->mu);
@@ -1171,6 +1480,8 @@ static void rs_free(struct rs *rs)
 		loop_del_fd(rs->ad->loop, rs->efd);
 		close(rs->efd);
 	}
+	if (rs->wfd >= 0)
+		close(rs->wfd);
 	rs_close_maps(rs);
 	adm_src_hits_free(&rs->hits);
 	free(rs->deltas);
@@ -1200,9 +1511,9 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 		return -1;
 	}
 	rs->ad = ad;
-	rs->efd = -1;
+	rs->efd = rs->wfd = -1;
 	rs->conc_fd = rs->global_fd = rs->stats_fd = rs->hits_fd = rs->rate_fd = -1;
-	rs->gblock_fd = rs->state_fd = -1;
+	rs->gblock_fd = rs->state_fd = rs->pend_fd = -1;
 	pthread_mutex_init(&rs->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1226,7 +1537,9 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 			rs_enforce(rs, s, __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED));
 	}
 	rs->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (rs->efd < 0 || loop_add_fd(ad->loop, rs->efd, EPOLLIN, rs_on_wake, rs)) {
+	rs->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rs->efd < 0 || rs->wfd < 0 ||
+	    loop_add_fd(ad->loop, rs->efd, EPOLLIN, rs_on_wake, rs)) {
 		snprintf(err, errlen, "[redis]: cannot create the thread's eventfd: %s",
 			 strerror(errno));
 		goto fail;
@@ -1256,7 +1569,7 @@ static void rs_stop(struct admd *ad, int aborted)
 		return;
 	pthread_mutex_lock(&rs->mu);
 	rs->stop = 1;
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	if (rs->th_started)
 		pthread_join(rs->th, NULL);	/* bounded: every Redis call has a timeout */
@@ -1311,7 +1624,7 @@ static int rs_reload_apply(struct admd *ad, const struct adm_config *next,
 					s->reserved, s->have_reserved,
 					rs->live_nodes ? rs->live_nodes : 1));
 	}
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	if (reconnect)
 		adm_info("cluster: [redis] changed: reconnecting");
@@ -1343,6 +1656,8 @@ static void rs_status(struct admd *ad, json_t *out)
 						      rs->status_endpoint : "(never connected)"));
 	json_object_set_new(out, "live_nodes", json_integer(rs->live_nodes));
 	json_object_set_new(out, "sync_interval_ms", json_integer(rs->rc.sync_interval_ms));
+	json_object_set_new(out, "subscribed", json_boolean(rs->subscribed));
+	json_object_set_new(out, "ask_rounds", json_integer(rs->asked));
 	json_object_set_new(out, "rounds", json_integer(rs->rounds));
 	json_object_set_new(out, "round_failures", json_integer(rs->round_failures));
 	json_object_set_new(out, "last_round_ms", json_real(rs->round_ns_last / 1e6));
@@ -1483,7 +1798,7 @@ static void rs_cmd_cluster(struct admd *ad, struct ctl_req *r)
 		return;
 	}
 	rs->opq[rs->n_opq++] = text;
-	pthread_cond_signal(&rs->cv);
+	rs_wake(rs);
 	pthread_mutex_unlock(&rs->mu);
 	ctl_audit_init(r, &a, "cluster %s (stored for every node)", name);
 	snprintf(a.after, sizeof(a.after), "queued for the cluster store");

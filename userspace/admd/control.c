@@ -4,15 +4,19 @@
  * thread (its event loop): no locks. A client's request is handled as soon
  * as its line is complete; answers go to the client's output queue and are
  * written as far as the socket takes them, the rest when epoll says it can
- * take more. Built in: status, logs, audit; every other command is served
- * by the module that registered it (struct admd_cmd). It is also a sink of
- * decision and audit records: the last CTL_RING of them, for `logs`.
+ * take more. Built in: status, audit; every other command is served by
+ * the module that registered it (struct admd_cmd). Records are read back
+ * from the spool or MariaDB by `admctl logs`, never through this socket
+ * (a slow reader must not stall admd). The optional pressure socket
+ * (control.h) shares the client machinery with clients of its own, each
+ * allowed one pressure report.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
+#include <ctype.h>
 #include <sys/epoll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,36 +39,37 @@
 #define CTL_SOCK_MODE		0600
 #define CTL_DIR_MODE		0755
 #define CTL_SOCK_UMASK		0177
-#define CTL_LOGS_DEFAULT	10
 #define CTL_PROBE_MS		200	/* is another admd answering the old socket? */
 #define LOG_LINE_MAX		(2 * sizeof(struct adm_audit))	/* room for escapes */
-#define EVENT_WRAP		"{\"event\":"
 #define CTL_TICK_MS		1000	/* idle clients are looked for this often */
+#define CTL_ALL_CLIENTS		(CTL_MAX_CLIENTS + CTL_PS_MAX_CLIENTS)
+#define CTL_PS_USAGE		"the pressure socket takes one line 'SERVICE LEVEL' (LEVEL 0..3) or the request 'admctl pressure' sends"
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
 	uid_t uid;			/* SO_PEERCRED at accept */
+	gid_t gid;
 	pid_t pid;
+	int ps;				/* a pressure socket client: one line, then closed */
 	char user[ADM_AUDIT_USER_MAX];
 	char in[ADM_CTL_REQ_MAX];
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off, out_cap;
-	int follow;			/* gets every new record */
 	int closing;			/* close once the output is written */
-	__u64 deadline;			/* CLOCK_MONOTONIC ns; 0: none (followers) */
+	__u64 deadline;			/* CLOCK_MONOTONIC ns */
 };
 
 struct ctl_server {
 	struct admd *ad;
 	struct loop_timer *tick;
 	int lfd;
+	int plfd;			/* the pressure socket, -1: none */
 	char path[ADM_CTL_PATH_MAX];
+	char ppath[ADM_CTL_PATH_MAX];
 	char pin_root[PATH_MAX];
-	int meta_fd;			/* service names for decision records */
-	char *ring[CTL_RING];		/* JSON text of each record */
-	unsigned int ring_next, ring_n;
-	struct ctl_client c[CTL_MAX_CLIENTS];
+	/* control clients first, then CTL_PS_MAX_CLIENTS pressure clients */
+	struct ctl_client c[CTL_ALL_CLIENTS];
 };
 
 /* ---------------------------------------------------------------- clients */
@@ -186,92 +191,6 @@ static void client_error(struct ctl_client *c, const char *fmt, ...)
 	client_send(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
 }
 
-/* One record, as the line a `logs` client gets. */
-static void client_record(struct ctl_client *c, const char *record)
-{
-	client_put(c, EVENT_WRAP, strlen(EVENT_WRAP));
-	client_put(c, record, strlen(record));
-	client_put(c, "}\n", 2);
-}
-
-/* ---------------------------------------------------------------- records */
-
-static void ring_push(struct ctl_server *s, char *text)
-{
-	int i;
-
-	if (!text)
-		return;
-	free(s->ring[s->ring_next]);
-	s->ring[s->ring_next] = text;
-	s->ring_next = (s->ring_next + 1) % CTL_RING;
-	if (s->ring_n < CTL_RING)
-		s->ring_n++;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
-		if (s->c[i].fd >= 0 && s->c[i].follow) {
-			client_record(&s->c[i], text);
-			client_flush(&s->c[i]);
-			client_interest(s, &s->c[i]);
-		}
-	}
-}
-
-static void ctl_event(struct admd *ad, const struct adm_event *e)
-{
-	static const char *const kinds[] = {
-		[ADM_EV_DECISION] = "decision", [ADM_EV_REAPED] = "reaped",
-	};
-	struct ctl_server *s = ad->ctl;
-	char time[ADM_TIME_TEXT_MAX], addr[INET6_ADDRSTRLEN];
-	struct adm_meta m = {};
-	__u32 id = e->service;
-	json_t *o;
-
-	adm_mono_time_text(e->ts_ns, time, sizeof(time));
-	if (s->meta_fd < 0)	/* the maps may be pinned after ctl_start */
-		s->meta_fd = adm_map_open(s->pin_root, ADM_MAP_META, 1);
-	if (s->meta_fd >= 0 && id < ADM_MAX_SERVICES)
-		bpf_map_lookup_elem(s->meta_fd, &id, &m);
-	m.name[ADM_META_NAME_LEN - 1] = '\0';
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I}",
-		      "type", e->kind < ADM_ARRAY_SIZE(kinds) && kinds[e->kind] ?
-			      kinds[e->kind] : "unknown",
-		      "time", time, "service", m.name[0] ? m.name : "-",
-		      "service_id", (json_int_t)e->service,
-		      "src", adm_format_addr(e->addr, addr, sizeof(addr)),
-		      "sport", (json_int_t)e->sport, "dport", (json_int_t)e->dport,
-		      "proto", e->proto == IPPROTO_UDP ? "udp" : "tcp",
-		      "verdict", adm_verdict_name(e->verdict),
-		      "reason", adm_reason_name(e->reason),
-		      "count", (json_int_t)e->count);
-	if (o)
-		ring_push(s, json_dumps(o, JSON_COMPACT));
-	json_decref(o);
-}
-
-static int ctl_audit(struct admd *ad, const struct adm_audit *a, char *err,
-		     size_t errlen)
-{
-	json_t *o = adm_audit_to_json(a);
-
-	(void)err;
-	(void)errlen;
-	if (o)
-		ring_push(ad->ctl, json_dumps(o, JSON_COMPACT));
-	json_decref(o);
-	return 0;
-}
-
-unsigned int ctl_followers(const struct ctl_server *s)
-{
-	unsigned int n = 0;
-	int i;
-
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		n += s->c[i].fd >= 0 && s->c[i].follow;
-	return n;
-}
-
 /* ---------------------------------------------------------------- requests */
 
 /* Only root (or admd's own user) may change anything. */
@@ -348,34 +267,6 @@ static void req_audit(struct ctl_server *s, struct ctl_client *c, json_t *req)
 		client_send(c, json_pack("{s:b}", "ok", 1));
 }
 
-static void req_logs(struct ctl_server *s, struct ctl_client *c, json_t *req)
-{
-	json_t *jn = json_object_get(req, "n");
-	json_int_t n = CTL_LOGS_DEFAULT;
-	int follow = json_is_true(json_object_get(req, "follow"));
-	unsigned int i, first;
-
-	if (jn) {
-		if (!json_is_integer(jn) || json_integer_value(jn) < 0 ||
-		    json_integer_value(jn) > CTL_RING) {
-			client_error(c, "\"n\" must be an integer 0..%d", CTL_RING);
-			return;
-		}
-		n = json_integer_value(jn);
-	}
-	if (n > s->ring_n)
-		n = s->ring_n;
-	client_send(c, json_pack("{s:b, s:I, s:b}", "ok", 1, "count", n,
-				 "follow", follow));
-	first = (s->ring_next + CTL_RING - (unsigned int)n) % CTL_RING;
-	for (i = 0; i < n; i++)
-		client_record(c, s->ring[(first + i) % CTL_RING]);
-	if (follow) {
-		c->follow = 1;
-		c->deadline = 0;
-	}
-}
-
 static void req_status(struct ctl_server *s, struct ctl_client *c)
 {
 	json_t *st;
@@ -389,14 +280,14 @@ static void req_status(struct ctl_server *s, struct ctl_client *c)
 	client_send(c, json_pack("{s:b, s:o}", "ok", 1, "status", st));
 }
 
-/* "status, logs, audit, attach, ...": every command served, for errors. */
+/* "status, audit, attach, ...": every command served, for errors. */
 static void command_list(const struct admd *ad, char *buf, size_t len)
 {
 	const struct admd_module *const *m;
 	const struct admd_cmd *k;
 	size_t used;
 
-	used = snprintf(buf, len, "status, logs, audit");
+	used = snprintf(buf, len, "status, audit");
 	for (m = ad->mods; *m && used < len; m++)
 		for (k = (*m)->cmds; k && k->name && used < len; k++)
 			used += snprintf(buf + used, len - used, ", %s", k->name);
@@ -407,8 +298,9 @@ static void req_module(struct ctl_server *s, struct ctl_client *c,
 		       const char *cmd, json_t *req)
 {
 	const struct admd_cmd *k = admd_cmd_find(s->ad, cmd, NULL);
-	struct ctl_req r = { .req = req, .uid = c->uid, .pid = c->pid,
-			     .user = c->user, .s = s, .c = c };
+	struct ctl_req r = { .req = req, .uid = c->uid, .gid = c->gid,
+			     .pid = c->pid, .user = c->user, .s = s, .c = c,
+			     .pressure_socket = c->ps };
 	char list[ADM_ERR_MAX];
 
 	if (!k) {
@@ -416,13 +308,62 @@ static void req_module(struct ctl_server *s, struct ctl_client *c,
 		client_error(c, "unknown command '%.64s'; commands: %s", cmd, list);
 		return;
 	}
-	if (k->write && !client_may_write(c)) {
+	/* The pressure socket's file mode already chose who may write there. */
+	if (k->write && !client_may_write(c) && !(c->ps && !strcmp(cmd, "pressure"))) {
 		client_error(c, "%s needs root", cmd);
 		return;
 	}
 	k->fn(s->ad, &r);
 	if (!r.answered)
 		ctl_fail(&r, "%s: admd gave no answer (a bug: please report it)", cmd);
+}
+
+/*
+ * The one line of a pressure socket client: "SERVICE LEVEL", or a JSON
+ * request whose "cmd" is "pressure"; served by the module that serves
+ * `admctl pressure`. Anything else is refused.
+ */
+static void handle_pressure_line(struct ctl_server *s, struct ctl_client *c,
+				 const char *line, size_t len)
+{
+	char name[ADM_SVC_NAME_MAX];
+	size_t i = 0, n = 0;
+	json_t *req;
+
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len && line[0] == '{') {
+		req = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(req) ||
+		    strcmp(json_string_value(json_object_get(req, "cmd")) ?: "", "pressure")) {
+			client_error(c, "%s; refused", CTL_PS_USAGE);
+			json_decref(req);
+			return;
+		}
+		req_module(s, c, "pressure", req);
+		json_decref(req);
+		return;
+	}
+	while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_' || line[i] == '-')) {
+		if (n + 1 < sizeof(name))
+			name[n++] = line[i];
+		i++;
+	}
+	name[n] = '\0';
+	if (!n || n != i || i + 2 != len || line[i] != ' ' ||
+	    line[i + 1] < '0' || line[i + 1] > '0' + ADM_DEGRADE_MAX) {
+		client_error(c, "%s; refused: '%.*s'", CTL_PS_USAGE,
+			     (int)(len < 64 ? len : 64), line);
+		return;
+	}
+	req = json_pack("{s:s, s:s, s:i}", "cmd", "pressure", "service", name,
+			"level", line[i + 1] - '0');
+	if (!req) {
+		client_error(c, "admd is out of memory");
+		return;
+	}
+	req_module(s, c, "pressure", req);
+	json_decref(req);
 }
 
 static void handle_line(struct ctl_server *s, struct ctl_client *c,
@@ -441,8 +382,6 @@ static void handle_line(struct ctl_server *s, struct ctl_client *c,
 		req_status(s, c);
 	} else if (!strcmp(cmd, "audit")) {
 		req_audit(s, c, req);
-	} else if (!strcmp(cmd, "logs")) {
-		req_logs(s, c, req);
 	} else {
 		req_module(s, c, cmd, req);
 	}
@@ -459,20 +398,30 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		       (nl = memchr(c->in, '\n', c->in_len))) {
 			size_t len = nl - c->in;
 
+			if (c->ps) {
+				handle_pressure_line(s, c, c->in, len);
+				c->closing = 1;		/* one line, one answer */
+				return;
+			}
 			handle_line(s, c, c->in, len);
 			memmove(c->in, nl + 1, c->in_len - len - 1);
 			c->in_len -= len + 1;
-			if (c->fd >= 0 && !c->follow)
+			if (c->fd >= 0)
 				c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
 		}
 		if (c->fd < 0 || c->closing)
 			return;
-		if (c->in_len == sizeof(c->in)) {
-			client_error(c, "request longer than %d bytes", ADM_CTL_REQ_MAX);
+		if (c->in_len == (c->ps ? CTL_PS_LINE_MAX : sizeof(c->in))) {
+			if (c->ps)
+				client_error(c, "%s, of at most %d bytes; refused", CTL_PS_USAGE,
+					     CTL_PS_LINE_MAX);
+			else
+				client_error(c, "request longer than %d bytes", ADM_CTL_REQ_MAX);
 			c->closing = 1;
 			return;
 		}
-		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+		n = recv(c->fd, c->in + c->in_len,
+			 (c->ps ? CTL_PS_LINE_MAX : sizeof(c->in)) - c->in_len,
 			 MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -481,8 +430,6 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		if (n <= 0) {
 			/* The client is done sending: finish its answers, then close. */
 			c->closing = 1;
-			if (c->follow)
-				client_close(c);
 			return;
 		}
 		c->in_len += n;
@@ -491,8 +438,11 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 
 static void on_client(void *ctx, int fd, __u32 events);
 
-static void client_accept(struct ctl_server *s)
+/* Accept on the control socket (ps = 0) or the pressure socket (ps = 1). */
+static void client_accept(struct ctl_server *s, int ps)
 {
+	int lo = ps ? CTL_MAX_CLIENTS : 0, hi = ps ? CTL_ALL_CLIENTS : CTL_MAX_CLIENTS;
+
 	for (;;) {
 		struct ucred cred = {};
 		socklen_t clen = sizeof(cred);
@@ -500,13 +450,13 @@ static void client_accept(struct ctl_server *s)
 		struct adm_audit who = {};
 		int fd, i;
 
-		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ps ? s->plfd : s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				adm_warn("control: accept failed: %s", strerror(errno));
 			return;
 		}
-		for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		for (i = lo; i < hi; i++) {
 			if (s->c[i].fd < 0) {
 				c = &s->c[i];
 				break;
@@ -515,8 +465,12 @@ static void client_accept(struct ctl_server *s)
 		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
 			static const char busy[] =
 				"{\"ok\":false,\"error\":\"admd serves at most 16 control clients at once; try again\"}\n";
+			static const char ps_busy[] =
+				"{\"ok\":false,\"error\":\"admd serves at most 16 pressure clients at once; try again\"}\n";
 
-			if (!c)
+			if (!c && ps)
+				send(fd, ps_busy, sizeof(ps_busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			else if (!c)
 				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
 			continue;
@@ -524,11 +478,14 @@ static void client_accept(struct ctl_server *s)
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->uid = cred.uid;
+		c->gid = cred.gid;
 		c->pid = cred.pid;
+		c->ps = ps;
 		who.uid = cred.uid;
 		adm_audit_set_user(&who);
 		snprintf(c->user, sizeof(c->user), "%s", who.user);
-		c->deadline = adm_mono_ns() + CTL_IDLE_MS * NS_PER_MS;
+		c->deadline = adm_mono_ns() +
+			      (ps ? CTL_PS_IDLE_MS : CTL_IDLE_MS) * NS_PER_MS;
 		if (loop_add_fd(s->ad->loop, fd, EPOLLIN, on_client, s)) {
 			close(fd);
 			c->fd = -1;
@@ -542,7 +499,7 @@ static void on_client(void *ctx, int fd, __u32 events)
 	struct ctl_client *c = NULL;
 	int i;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		if (s->c[i].fd == fd)
 			c = &s->c[i];
 	if (!c)
@@ -560,9 +517,10 @@ static void on_client(void *ctx, int fd, __u32 events)
 
 static void on_listen(void *ctx, int fd, __u32 events)
 {
-	(void)fd;
+	struct ctl_server *s = ctx;
+
 	(void)events;
-	client_accept(ctx);
+	client_accept(s, fd == s->plfd);
 }
 
 /* Clients that asked nothing for CTL_IDLE_MS are closed. */
@@ -572,15 +530,19 @@ static void on_tick(void *ctx)
 	__u64 now = adm_mono_ns();
 	int i;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		if (s->c[i].fd >= 0 && s->c[i].deadline && s->c[i].deadline <= now)
 			client_close(&s->c[i]);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
 
-/* An existing socket at path: stale (removed, 0) or served by a live admd (-1). */
-static int clear_old_socket(const char *path, char *err, size_t errlen)
+/*
+ * An existing socket at path: stale (removed, 0) or served by a live admd
+ * (-1). key: the config key that names it, for the message.
+ */
+static int clear_old_socket(const char *path, const char *key, char *err,
+			    size_t errlen)
 {
 	struct stat st;
 	int fd;
@@ -588,27 +550,27 @@ static int clear_old_socket(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "cannot inspect control socket %s: %s", path,
+		snprintf(err, errlen, "cannot inspect %s %s: %s", key, path,
 			 strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen,
-			 "%s exists and is not a socket; remove it or set another [adm] control_socket",
-			 path);
+			 "%s exists and is not a socket; remove it or set another [adm] %s",
+			 path, key);
 		return -1;
 	}
 	fd = adm_ctl_connect(path, CTL_PROBE_MS);
 	if (fd >= 0) {
 		close(fd);
 		snprintf(err, errlen,
-			 "another admd answers on %s; stop it, or give this instance its own pin_root or [adm] control_socket",
-			 path);
+			 "another admd answers on %s; stop it, or give this instance its own pin_root or [adm] %s",
+			 path, key);
 		return -1;
 	}
 	if (unlink(path) && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove the stale control socket %s: %s",
-			 path, strerror(errno));
+		snprintf(err, errlen, "cannot remove the stale %s %s: %s",
+			 key, path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -634,8 +596,8 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 		snprintf(err, errlen, "control socket: %s", strerror(ENOMEM));
 		return NULL;
 	}
-	s->lfd = s->meta_fd = -1;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	s->lfd = s->plfd = -1;
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		s->c[i].fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->pin_root, sizeof(s->pin_root), "%s", pin_root);
@@ -646,7 +608,7 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 			 path, strerror(errno));
 		goto fail;
 	}
-	if (clear_old_socket(path, err, errlen))
+	if (clear_old_socket(path, "control_socket", err, errlen))
 		goto fail;
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0) {
@@ -663,7 +625,6 @@ static struct ctl_server *ctl_start(struct admd *ad, const char *path,
 			 strerror(errno));
 		goto fail;
 	}
-	s->meta_fd = adm_map_open(pin_root, ADM_MAP_META, 1);
 	s->tick = loop_add_timer(ad->loop, CTL_TICK_MS, on_tick, s);
 	if (!s->tick || loop_add_fd(ad->loop, s->lfd, EPOLLIN, on_listen, s)) {
 		snprintf(err, errlen, "control socket: cannot watch %s: %s", path,
@@ -679,24 +640,80 @@ fail:
 	return NULL;
 }
 
+/*
+ * The pressure socket at path, mode 0660 owned by root:gid (from the first
+ * moment: bound under a umask that leaves the group nothing, then opened
+ * to it). 0, or -1 with err and nothing left behind.
+ */
+static int ps_start(struct ctl_server *s, const char *path, gid_t gid,
+		    char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[ADM_CTL_PATH_MAX];
+	mode_t old_mask;
+	int rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "[adm] pressure_socket %s is too long (at most %zu characters)",
+			 path, sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	if (!strcmp(path, s->path)) {
+		snprintf(err, errlen, "[adm] pressure_socket %s is the control socket; give it a path of its own",
+			 path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (mkdir(dirname(dir), CTL_DIR_MODE) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the directory of [adm] pressure_socket %s: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	if (clear_old_socket(path, "pressure_socket", err, errlen))
+		return -1;
+	s->plfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->plfd < 0) {
+		snprintf(err, errlen, "pressure socket: %s", strerror(errno));
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	old_mask = umask(CTL_SOCK_UMASK);
+	rc = bind(s->plfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc || chown(path, 0, gid) || chmod(path, CTL_PS_SOCK_MODE) ||
+	    listen(s->plfd, CTL_PS_MAX_CLIENTS) ||
+	    loop_add_fd(s->ad->loop, s->plfd, EPOLLIN, on_listen, s)) {
+		snprintf(err, errlen, "cannot listen on [adm] pressure_socket %s: %s", path,
+			 strerror(errno ? errno : ENOMEM));
+		if (!rc)
+			unlink(path);
+		close(s->plfd);
+		s->plfd = -1;
+		return -1;
+	}
+	snprintf(s->ppath, sizeof(s->ppath), "%s", path);
+	return 0;
+}
+
 static void ctl_stop(struct ctl_server *s)
 {
 	int i;
 
 	if (!s)
 		return;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (i = 0; i < CTL_ALL_CLIENTS; i++)
 		client_close(&s->c[i]);
-	for (i = 0; i < CTL_RING; i++)
-		free(s->ring[i]);
 	loop_del_timer(s->ad->loop, s->tick);
 	if (s->lfd >= 0) {
 		loop_del_fd(s->ad->loop, s->lfd);
 		close(s->lfd);
 		unlink(s->path);
 	}
-	if (s->meta_fd >= 0)
-		close(s->meta_fd);
+	if (s->plfd >= 0) {
+		loop_del_fd(s->ad->loop, s->plfd);
+		close(s->plfd);
+		unlink(s->ppath);
+	}
 	free(s);
 }
 
@@ -705,11 +722,29 @@ static void ctl_stop(struct ctl_server *s)
 /* Before anything is loaded: a second admd on the same socket stops here. */
 static int ctl_mod_start(struct admd *ad, char *err, size_t errlen)
 {
-	ad->ctl = ctl_start(ad, ad->ctl_path, ad->cfg->pin_root, err, errlen);
+	const struct adm_config *cfg = ad->cfg;
+	gid_t gid = 0;
+
+	ad->ctl = ctl_start(ad, ad->ctl_path, cfg->pin_root, err, errlen);
 	if (!ad->ctl)
 		return -1;
 	the_server = ad->ctl;
 	adm_info("control socket: %s", ad->ctl_path);
+	if (!cfg->pressure_socket[0])
+		return 0;
+	err[0] = '\0';
+	if (adm_group_lookup(cfg->pressure_group, &gid, err, errlen))
+		snprintf(err, errlen,
+			 "[adm] pressure_group '%s': no such group; create it (groupadd %s) or remove pressure_socket and pressure_group",
+			 cfg->pressure_group, cfg->pressure_group);
+	if (err[0] || ps_start(ad->ctl, cfg->pressure_socket, gid, err, errlen)) {
+		ctl_stop(ad->ctl);
+		ad->ctl = NULL;
+		the_server = NULL;
+		return -1;
+	}
+	adm_info("pressure socket: %s (group %s)", cfg->pressure_socket,
+		 cfg->pressure_group);
 	return 0;
 }
 
@@ -724,14 +759,20 @@ static int ctl_mod_reload_check(struct admd *ad, const struct adm_config *next,
 			 path[0] ? path : "a path that is too long");
 		return -1;
 	}
+	if (strcmp(next->pressure_socket, ad->cfg->pressure_socket) ||
+	    strcmp(next->pressure_group, ad->cfg->pressure_group)) {
+		snprintf(err, errlen,
+			 "[adm] pressure_socket or pressure_group changed; restart admd for that");
+		return -1;
+	}
 	return 0;
 }
 
 static void ctl_mod_status(struct admd *ad, json_t *out)
 {
 	json_object_set_new(out, "socket", json_string(ad->ctl_path));
-	json_object_set_new(out, "records", json_integer(ad->ctl->ring_n));
-	json_object_set_new(out, "followers", json_integer(ctl_followers(ad->ctl)));
+	json_object_set_new(out, "pressure_socket", ad->ctl->ppath[0] ?
+			    json_string(ad->ctl->ppath) : json_null());
 }
 
 static void ctl_mod_stop(struct admd *ad, int aborted)
@@ -747,7 +788,5 @@ const struct admd_module ctl_module = {
 	.start = ctl_mod_start,
 	.reload_check = ctl_mod_reload_check,
 	.status = ctl_mod_status,
-	.event = ctl_event,
-	.audit = ctl_audit,
 	.stop = ctl_mod_stop,
 };

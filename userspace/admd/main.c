@@ -29,6 +29,7 @@
 #include "mapstatus.h"
 #include "metrics.h"
 #include "pins.h"
+#include "responder.h"
 #include "sockets.h"
 #include "writer.h"
 
@@ -47,6 +48,7 @@ static const struct admd_module *const modules[] = {
 	&bk_module,	/* before wr_module: it serves breaker and degrade (manual overrides) */
 	&wr_module,
 	&sk_module,
+	&resp_module,	/* after loader (its maps) */
 	&ev_module,
 	&rs_module,
 	&mx_module,

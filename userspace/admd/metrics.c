@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <microhttpd.h>
 #include <sys/epoll.h>
 #include "admd.h"
@@ -278,6 +280,35 @@ static void state_metrics(struct buf *b, const char *root,
 			    s->meta[id].name, st[id].shadow ? 1 : 0);
 }
 
+/*
+ * Per configured interface: 1 while the XDP program on it is the one adm's
+ * link pin holds, 0 if the interface, the pin or the program is gone or a
+ * foreign program replaced it.
+ */
+static void xdp_metrics(struct buf *b, const struct adm_config *cfg)
+{
+	char name[IF_NAMESIZE + sizeof(ADM_LINK_PREFIX)], path[PATH_MAX];
+	int i;
+
+	help(b, "adm_xdp_attached", "gauge",
+	     "1 while adm's XDP program is attached to a configured interface.");
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li), id = 0;
+		int ifindex = if_nametoindex(cfg->ifaces[i]), fd = -1, ok = 0;
+
+		snprintf(name, sizeof(name), ADM_LINK_PREFIX "%s", cfg->ifaces[i]);
+		if (ifindex && !adm_pin_path(path, sizeof(path), cfg->pin_root, name))
+			fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &li, &len) &&
+		    !bpf_xdp_query_id(ifindex, 0, &id))
+			ok = id && id == li.prog_id;
+		if (fd >= 0)
+			close(fd);
+		put(b, "adm_xdp_attached{interface=\"%s\"} %d\n", cfg->ifaces[i], ok);
+	}
+}
+
 static char *mx_render(struct mx_server *mx)
 {
 	struct adm_stats_snapshot *s = calloc(1, sizeof(*s));
@@ -344,6 +375,7 @@ static char *mx_render(struct mx_server *mx)
 			    s->meta[id].name, (unsigned long long)s->meta[id].reaped_lifetime);
 
 	state_metrics(&b, pin_root, s);
+	xdp_metrics(&b, mx->ad->cfg);
 	help(&b, "adm_events_total", "counter",
 	     "Decision events: emitted to the ring buffer, suppressed by the per-CPU budget, lost (ring buffer full).");
 	put(&b, "adm_events_total{outcome=\"emitted\"} %llu\n", (unsigned long long)s->events.emitted);

@@ -19,6 +19,12 @@
  *    oldest segments are deleted (counted) to stay under the bound.
  *  - a failing disk (a commit that fails) is retried every SQ_RETRY_MS;
  *    meanwhile audit_ready refuses and decisions queue, then drop.
+ * Decisions pass the aggregation stage first (userspace/lib/agg.h, on the
+ * main thread): records of one key within [mariadb] aggregate_ms become
+ * one, flushed into the queue when the window ends, when the table of
+ * SQ_AGG_ENTRIES keys is full (early, counted), before a reload is
+ * applied and at stop. Audit records go straight to the queue.
+ *
  * An audit record is durable within one commit of being taken (the thread
  * is woken at once; a commit takes about a millisecond): a kill -9 in
  * that window loses it, which is the one gap of this design.
@@ -36,9 +42,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "admd.h"
+#include "agg.h"
 #include "control.h"
 #include "log.h"
 #include "logpipe.h"
+#include "loop.h"
 #include "pins.h"
 #include "spool.h"
 #include "util.h"
@@ -50,6 +58,7 @@
 #define SQ_RETRY_MS		500
 #define SQ_STOP_TRIES		4		/* commits tried at stop before giving up */
 #define SQ_INJECT_MAX		65536		/* test-only spool_inject, per request */
+#define SQ_AGG_ENTRIES		16384		/* keys aggregated at once (~1.4 MiB) */
 #define MB			(1ULL << 20)
 #define NS_PER_MS		1000000ULL
 #define NS_PER_SEC		1000000000ULL
@@ -89,6 +98,12 @@ struct sq {
 	__u64 drop_queue, drop_disk, rotated_segs, rotated_bytes;
 	__u64 damaged, damaged_bytes, audit_refused, injected;
 	int evb_fd;			/* adm_evbudget, for per-CPU ring buffer losses */
+
+	/* Aggregation: main thread only (events, timer, reload, stop). */
+	struct agg *agg;
+	struct loop_timer *agg_timer;
+	__u32 agg_ms;
+	__u64 agg_count_in;		/* sum of counts taken from the kernel's records */
 };
 
 static struct sq sq = {
@@ -330,6 +345,45 @@ static void *sq_thread(void *arg)
 
 /* ---------------------------------------------------------- module hooks */
 
+/* Queue one decision; the caller holds sq.mu. 0, or -1 when full. */
+static int push_decision(const struct spool_decision *d)
+{
+	if (sq.dq_len >= SQ_DQ_CAP) {
+		sq.drop_queue++;
+		return -1;
+	}
+	if (!sq.dq_len && !sq.aq_len)
+		sq.first_ns = now_ns(CLOCK_MONOTONIC);
+	sq.dq[(sq.dq_first + sq.dq_len++) % SQ_DQ_CAP] = *d;
+	sq.decisions++;
+	if (sq.dq_len == 1 || sq.dq_len == SQ_WAKE_AT)
+		pthread_cond_signal(&sq.wake);
+	return 0;
+}
+
+/* A record leaves the aggregation table: into the queue (or dropped, counted). */
+static void agg_emit(void *ctx, const struct spool_decision *d)
+{
+	(void)ctx;
+	pthread_mutex_lock(&sq.mu);
+	push_decision(d);
+	pthread_mutex_unlock(&sq.mu);
+}
+
+/* The aggregation window's timer: flush when it ended, else wait the rest. */
+static void agg_fire(void *ctx)
+{
+	__u64 now = now_ns(CLOCK_MONOTONIC), dl;
+
+	(void)ctx;
+	agg_tick(sq.agg, now);
+	dl = agg_deadline(sq.agg);
+	if (dl)
+		loop_timer_arm(sq.agg_timer, dl > now ? (dl - now + NS_PER_MS - 1) / NS_PER_MS : 1);
+}
+
+static void sq_stop(struct admd *ad, int aborted);
+
 static int sq_start(struct admd *ad, char *err, size_t errlen)
 {
 	const struct adm_mariadb_config *db = &ad->cfg->mariadb;
@@ -374,6 +428,16 @@ static int sq_start(struct admd *ad, char *err, size_t errlen)
 		snprintf(err, errlen, "spool: cannot start its thread");
 		goto fail;
 	}
+	sq.agg_ms = db->aggregate_ms;
+	sq.agg = agg_new(SQ_AGG_ENTRIES, (__u64)db->aggregate_ms * NS_PER_MS,
+			 db->aggregate_prefix4, db->aggregate_prefix6, agg_emit, NULL);
+	sq.agg_timer = sq.agg ? loop_add_timer(ad->loop, 0, agg_fire, NULL) : NULL;
+	if (!sq.agg || !sq.agg_timer) {
+		snprintf(err, errlen, "spool: cannot set up decision aggregation: %s",
+			 strerror(errno));
+		sq_stop(ad, 1);
+		return -1;
+	}
 	adm_info("spool %s: %llu bytes on disk, appending to segment %016llx%s",
 		 sq.dir, (unsigned long long)sq.disk_bytes,
 		 (unsigned long long)sq.head.seq,
@@ -407,26 +471,15 @@ static int sq_reload_apply(struct admd *ad, const struct adm_config *next,
 	(void)ad;
 	(void)err;
 	(void)errlen;
+	/* Records aggregated under the old settings leave first. */
+	agg_flush(sq.agg, AGG_FLUSH_RELOAD);
+	sq.agg_ms = next->mariadb.aggregate_ms;
+	agg_configure(sq.agg, (__u64)next->mariadb.aggregate_ms * NS_PER_MS,
+		      next->mariadb.aggregate_prefix4, next->mariadb.aggregate_prefix6);
 	pthread_mutex_lock(&sq.mu);
 	sq.max_bytes = (__u64)next->mariadb.spool_max_mb * MB;
 	sq.batch_ms = next->mariadb.batch_ms;
 	pthread_mutex_unlock(&sq.mu);
-	return 0;
-}
-
-/* Queue one decision; the caller holds sq.mu. 0, or -1 when full. */
-static int push_decision(const struct spool_decision *d)
-{
-	if (sq.dq_len >= SQ_DQ_CAP) {
-		sq.drop_queue++;
-		return -1;
-	}
-	if (!sq.dq_len && !sq.aq_len)
-		sq.first_ns = now_ns(CLOCK_MONOTONIC);
-	sq.dq[(sq.dq_first + sq.dq_len++) % SQ_DQ_CAP] = *d;
-	sq.decisions++;
-	if (sq.dq_len == 1 || sq.dq_len == SQ_WAKE_AT)
-		pthread_cond_signal(&sq.wake);
 	return 0;
 }
 
@@ -455,9 +508,9 @@ static void sq_event(struct admd *ad, const struct adm_event *e)
 			 ad->cfg->svcs[e->service - 1].name);
 	else
 		snprintf(d.service, sizeof(d.service), "#%u", e->service);
-	pthread_mutex_lock(&sq.mu);
-	push_decision(&d);
-	pthread_mutex_unlock(&sq.mu);
+	sq.agg_count_in += d.count;
+	if (agg_add(sq.agg, &d, mono))
+		loop_timer_arm(sq.agg_timer, sq.agg_ms);
 }
 
 static int sq_audit_ready(struct admd *ad, char *err, size_t errlen)
@@ -534,6 +587,25 @@ static void sq_status(struct admd *ad, json_t *out)
 	if (sq.failing)
 		json_object_set_new(out, "error", json_string(sq.last_err));
 	json_object_set_new(out, "head_segment", json_integer(sq.head.seq));
+	if (sq.agg) {
+		const struct agg_stats *as = agg_stats(sq.agg);
+		json_t *j = json_object();
+		int w;
+
+		json_object_set_new(j, "window_ms", json_integer(sq.agg_ms));
+		json_object_set_new(j, "entries", json_integer(agg_entries(sq.agg)));
+		json_object_set_new(j, "capacity", json_integer(agg_capacity(sq.agg)));
+		json_object_set_new(j, "records_in", json_integer(as->in));
+		json_object_set_new(j, "records_out", json_integer(as->out));
+		json_object_set_new(j, "count_in", json_integer(sq.agg_count_in));
+		for (w = 0; w < AGG_FLUSH__MAX; w++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "flushes_%s", agg_flush_name(w));
+			json_object_set_new(j, key, json_integer(as->flushes[w]));
+		}
+		json_object_set_new(out, "aggregate", j);
+	}
 	json_object_set_new(out, "head_offset", json_integer(sq.head.off));
 	pthread_mutex_unlock(&sq.mu);
 }
@@ -579,6 +651,25 @@ static void sq_metrics(struct admd *ad, struct adm_buf *b)
 		       "admctl writes refused because their audit record could not be spooled.");
 	adm_buf_printf(b, "adm_spool_audit_refused_total %llu\n",
 		       (unsigned long long)sq.audit_refused);
+	if (sq.agg) {
+		const struct agg_stats *as = agg_stats(sq.agg);
+		int w;
+
+		adm_buf_family(b, "adm_spool_aggregate_records_total", "counter",
+			       "Decision records through admd's aggregation stage: in (from the kernel), out (to the spool queue).");
+		adm_buf_printf(b, "adm_spool_aggregate_records_total{dir=\"in\"} %llu\n",
+			       (unsigned long long)as->in);
+		adm_buf_printf(b, "adm_spool_aggregate_records_total{dir=\"out\"} %llu\n",
+			       (unsigned long long)as->out);
+		adm_buf_family(b, "adm_spool_aggregate_flushes_total", "counter",
+			       "Flushes of the aggregation table: window (its end), full (early, the table was full), stop, reload.");
+		for (w = 0; w < AGG_FLUSH__MAX; w++)
+			adm_buf_printf(b, "adm_spool_aggregate_flushes_total{reason=\"%s\"} %llu\n",
+				       agg_flush_name(w), (unsigned long long)as->flushes[w]);
+		adm_buf_family(b, "adm_spool_aggregate_entries", "gauge",
+			       "Keys in the aggregation table now.");
+		adm_buf_printf(b, "adm_spool_aggregate_entries %u\n", agg_entries(sq.agg));
+	}
 	adm_buf_family(b, "adm_spool_up", "gauge", "1 while the spool's last commit succeeded.");
 	adm_buf_printf(b, "adm_spool_up %d\n", sq.running && !sq.failing);
 	pthread_mutex_unlock(&sq.mu);
@@ -616,7 +707,8 @@ static void sq_metrics(struct admd *ad, struct adm_buf *b)
  * rate_source, count 1 each) as the kernel's would be, and answers how
  * many the queue took ({"accepted": K}); the rest found it full. Lets a
  * test put 10^5..10^6 records through the pipeline faster than sampled
- * traffic can. Needs root, like every write.
+ * traffic can. They bypass the aggregation stage (each is one row: the
+ * pipeline's throughput is what they measure). Needs root, like every write.
  */
 static void sq_cmd_inject(struct admd *ad, struct ctl_req *r)
 {
@@ -640,13 +732,14 @@ static void sq_cmd_inject(struct admd *ad, struct ctl_req *r)
 	d.dport = s->n_ports ? s->ports[0] : 0;
 	d.service_id = s->id;
 	d.count = 1;
+	d.prefix_len = 32;
 	d.addr[2] = htonl(0xffff);
 	snprintf(d.service, sizeof(d.service), "%s", s->name);
 	pthread_mutex_lock(&sq.mu);
 	for (i = 0; i < n; i++) {
 		d.addr[3] = htonl(0x0a4dfa00 | (__u32)((sq.injected + i) & 0xff));
 		d.sport = 1024 + (sq.injected + i) % 60000;
-		d.time_ns = now_ns(CLOCK_REALTIME);
+		d.time_ns = d.time_last_ns = now_ns(CLOCK_REALTIME);
 		if (push_decision(&d)) {
 			sq.drop_queue--;	/* not a drop: the client is told */
 			break;
@@ -665,8 +758,15 @@ static const struct admd_cmd sq_cmds[] = {
 
 static void sq_stop(struct admd *ad, int aborted)
 {
-	(void)ad;
 	(void)aborted;
+	/* What is aggregated goes to the queue before the thread's last commit. */
+	if (sq.agg)
+		agg_flush(sq.agg, AGG_FLUSH_STOP);
+	if (sq.agg_timer)
+		loop_del_timer(ad->loop, sq.agg_timer);
+	sq.agg_timer = NULL;
+	agg_free(sq.agg);
+	sq.agg = NULL;
 	if (sq.running) {
 		pthread_mutex_lock(&sq.mu);
 		sq.stop = 1;

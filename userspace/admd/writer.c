@@ -39,6 +39,34 @@ static int wr_same_root(const struct admd *ad, const char *theirs)
 	return realpath(theirs, a) && realpath(ad->cfg->pin_root, b) && !strcmp(a, b);
 }
 
+/*
+ * A live conn_limit on a conn_limit = auto service would last until the
+ * breaker module's next tick (250 ms): refused, with what to do instead.
+ * 0, or -1 with err.
+ */
+static int wr_auto_limit(const struct admd *ad, const struct adm_op *op,
+			 char *err, size_t errlen)
+{
+	const struct adm_config *cfg = ad->cfg;
+	int i;
+
+	if (op->kind != ADM_OP_LIMITS_SET || strcmp(op->key, "conn_limit"))
+		return 0;
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *sc = &cfg->svcs[i];
+
+		if (strcmp(sc->name, op->service) || !sc->brk.conn_limit_auto)
+			continue;
+		snprintf(err, errlen,
+			 "service %s has conn_limit = auto: admd sets its limit every 250 ms (within %llu..%llu); set conn_limit_min/conn_limit_max, or a fixed conn_limit = N, in %.300s and run 'admctl reload'",
+			 sc->name, (unsigned long long)sc->brk.conn_limit_min,
+			 (unsigned long long)sc->brk.conn_limit_max,
+			 cfg->path);
+		return -1;
+	}
+	return 0;
+}
+
 static void wr_serve(struct admd *ad, struct ctl_req *r)
 {
 	const char *cmd = json_string_value(json_object_get(r->req, "cmd"));
@@ -60,7 +88,8 @@ static void wr_serve(struct admd *ad, struct ctl_req *r)
 		wr_invalid(r, err);
 		return;
 	}
-	if (adm_op_check(&op, err, sizeof(err))) {
+	if (adm_op_check(&op, err, sizeof(err)) ||
+	    wr_auto_limit(ad, &op, err, sizeof(err))) {
 		wr_invalid(r, err);
 		return;
 	}

@@ -3,6 +3,7 @@
  * The adaptive concurrency limit's gradient rule (alim.h).
  */
 #include <string.h>
+#include "adm/adm.h"
 #include "alim.h"
 
 static double alim_clamp(const struct alim *a, double v)
@@ -12,6 +13,26 @@ static double alim_clamp(const struct alim *a, double v)
 	if (v > (double)a->p.max)
 		return (double)a->p.max;
 	return v;
+}
+
+/* sqrt for the noise bound (x >= 1; libadm links no libm): Newton from x. */
+static double alim_sqrt(double x)
+{
+	double r = x;
+	int i;
+
+	for (i = 0; i < 32; i++)
+		r = (r + x / r) / 2;
+	return r;
+}
+
+/*
+ * The relative noise of a mean of n request latencies: ALIM_NOISE / sqrt(n)
+ * (two standard errors of a service time whose deviation is half its mean).
+ */
+static double alim_noise(__u64 n)
+{
+	return ALIM_NOISE / alim_sqrt(n < 1 ? 1.0 : (double)n);
 }
 
 void alim_init(struct alim *a, const struct alim_params *p, __u64 now)
@@ -27,6 +48,15 @@ void alim_set_params(struct alim *a, const struct alim_params *p)
 {
 	a->p = *p;
 	a->limit = alim_clamp(a, a->limit);
+}
+
+__u64 alim_enforced(__u64 adaptive, __u64 cap)
+{
+	if (cap == ADM_CONC_REFUSE_ALL)
+		return ADM_CONC_REFUSE_ALL;
+	if (!cap)
+		return adaptive;
+	return adaptive < cap ? adaptive : cap;
 }
 
 __u64 alim_limit(const struct alim *a)
@@ -61,7 +91,7 @@ static void alim_probe_tick(struct alim *a, __u64 now, __u64 samples,
 __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 		  __u64 live)
 {
-	double g, headroom, est;
+	double g, headroom, est, noise;
 
 	if (a->probe_ticks) {
 		alim_probe_tick(a, now, samples, mean_ns, live);
@@ -72,6 +102,7 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 	a->acc_sum_ns += (double)samples * (double)mean_ns;
 	if (a->acc_samples >= ALIM_MIN_SAMPLES) {
 		mean_ns = (__u64)(a->acc_sum_ns / (double)a->acc_samples);
+		noise = alim_noise(a->acc_samples);
 		a->acc_samples = 0;
 		a->acc_sum_ns = 0;
 		/*
@@ -79,9 +110,16 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 		 * there is the unloaded latency, even above the old min_rtt (a
 		 * backend slower for good is re-learned without a probe).
 		 */
-		if (!a->min_rtt_ns || mean_ns < a->min_rtt_ns ||
-		    (alim_limit(a) <= a->p.min && live <= a->p.min))
+		if (!a->min_rtt_ns || (alim_limit(a) <= a->p.min && live <= a->p.min))
 			a->min_rtt_ns = mean_ns;
+		/*
+		 * A faster mean lowers min_rtt only beyond its noise, and to
+		 * half way up it: the lowest of many noisy means is not the
+		 * unloaded latency, it is below it, and a min_rtt biased low
+		 * reads every interval as a queue.
+		 */
+		else if ((double)mean_ns * (1.0 + noise) < (double)a->min_rtt_ns)
+			a->min_rtt_ns = (__u64)((double)mean_ns * (1.0 + noise / 2));
 		a->last_sample_ns = mean_ns;
 		a->updates++;
 		g = ALIM_TOLERANCE * (double)a->min_rtt_ns / (double)mean_ns;

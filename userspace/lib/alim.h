@@ -13,7 +13,11 @@
  * gradient floor (latency at least twice min_rtt: overload, or a backend
  * that became slower), by holding the limit at conn_limit_min for up to
  * ALIM_PROBE_TICKS_MAX intervals (as Envoy's adaptive concurrency filter
- * does); lower interval means seen between probes lower it, and so does
+ * does); an interval mean lower than min_rtt by more than its noise
+ * (ALIM_NOISE / sqrt(requests)) lowers it to half way up that noise (the
+ * lowest of many noisy means sits below the unloaded latency: a min_rtt
+ * taken from it reads every interval as a queue, and the limit then
+ * follows a backend that grew only slowly), and so does
  * any mean measured while the limit sits at conn_limit_min (nothing queues
  * there: a backend slower for good is re-learned at once). Without the
  * probe, min_rtt taken from loaded intervals creeps up and the limit
@@ -43,6 +47,7 @@
 
 #define ALIM_MIN_SAMPLES	16	/* requests pooled for one update */
 #define ALIM_TOLERANCE		1.05	/* latency within 5% of min_rtt counts as unloaded */
+#define ALIM_NOISE		1.0	/* a mean of n requests is noisy by ALIM_NOISE / sqrt(n) */
 #define ALIM_SMOOTHING		0.2	/* weight of a new estimate when decreasing */
 #define ALIM_GRADIENT_MIN	0.5	/* at most halve the estimate per interval */
 #define ALIM_SLOW_START_EXIT	0.9	/* a gradient below this ends slow start */
@@ -89,5 +94,12 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 
 /* The limit to enforce now (>= 1): conn_limit_min while probing. */
 __u64 alim_limit(const struct alim *a);
+
+/*
+ * The limit to enforce: the adaptive limit capped by the node's share of a
+ * cluster-wide limit (cap: 0 = no cap, ADM_CONC_REFUSE_ALL = refuse every
+ * new connection, as adm_conc.limit reads it). Never above either bound.
+ */
+__u64 alim_enforced(__u64 adaptive, __u64 cap);
 
 #endif /* ADM_ALIM_H */

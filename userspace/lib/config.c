@@ -70,6 +70,19 @@
 #define CFG_RS_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 #define CFG_RS_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:"
 
+#define CFG_REPLY_RETRY_AFTER	5	/* [reply] retry_after, s */
+#define CFG_REPLY_RETRY_MAX	86400
+#define CFG_REPLY_JITTER	5	/* [reply] retry_after_jitter, s */
+#define CFG_REPLY_JITTER_MAX	3600
+#define CFG_REPLY_MAX		256	/* [reply] reply_max */
+#define CFG_REPLY_MAX_MAX	ADM_REPLY_MAX_LIMIT
+#define CFG_REPLY_TIMEOUT_NS	(2 * ADM_NS_PER_SEC_CFG)
+#define CFG_REPLY_TIMEOUT_MIN	(100 * ADM_NS_PER_MS_CFG)
+#define CFG_REPLY_TIMEOUT_MAX	(60 * ADM_NS_PER_SEC_CFG)
+#define ADM_NS_PER_MS_CFG	1000000ULL
+#define ADM_NS_PER_SEC_CFG	1000000000ULL
+#define CFG_TLS_PORT		443	/* tls = auto: a service on this TCP port speaks TLS */
+
 #define CFG_DB_PORT		3306
 #define CFG_DB_BATCH_ROWS	1000
 #define CFG_DB_BATCH_ROWS_MAX	100000
@@ -82,6 +95,8 @@
 #define CFG_DB_IO_MS		10000
 #define CFG_DB_TIMEOUT_MS_MIN	1000		/* Connector/C counts whole seconds */
 #define CFG_DB_TIMEOUT_MS_MAX	600000
+#define CFG_DB_AGG_MS		1000
+#define CFG_DB_AGG_MS_MAX	60000
 
 /* Breaker, adaptive limit (struct adm_brk_config). */
 #define CFG_NS_PER_MS		1000000ULL
@@ -941,6 +956,17 @@ static const char *xdp_mode_name(unsigned int v)
 	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
 }
 
+static const char *tls_name(unsigned int v)
+{
+	static const char *const names[] = {
+		[ADM_TLS_AUTO] = "auto",
+		[ADM_TLS_NO] = "no",
+		[ADM_TLS_YES] = "yes",
+	};
+
+	return v < ADM_ARRAY_SIZE(names) ? names[v] : "?";
+}
+
 static const struct cfg_key adm_keys[] = {
 	{ .name = "interfaces", .parse = parse_ifaces, ADM_FIELD(ifaces) },
 	{ .name = "mode", .parse = parse_enum, ADM_FIELD(shadow),
@@ -954,7 +980,33 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "control_socket", .parse = parse_path,
 	  ADM_FIELD(control_socket) },
 	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
+	{ .name = "pressure_socket", .parse = parse_path,
+	  ADM_FIELD(pressure_socket) },
+	{ .name = "pressure_group", .parse = parse_group,
+	  ADM_FIELD(pressure_group) },
 };
+
+/* [adm] keys the end-of-section check refers to by index. */
+enum {
+	AK_PRESSURE_SOCKET = 8,
+	AK_PRESSURE_GROUP,
+};
+_Static_assert(AK_PRESSURE_GROUP + 1 == ADM_ARRAY_SIZE(adm_keys), "AK_* out of step with adm_keys");
+
+/* End of [adm]: the pressure socket and its group come together. */
+static void adm_end(struct cfg_ctx *ctx)
+{
+	const int *kl = ctx->key_line;
+
+	if (kl[AK_PRESSURE_SOCKET] && !kl[AK_PRESSURE_GROUP])
+		cfg_error(ctx, kl[AK_PRESSURE_SOCKET], "[adm] pressure_socket",
+			  "given without pressure_group",
+			  "pressure_socket = PATH together with pressure_group = GROUP (the group whose members may report pressure)");
+	else if (kl[AK_PRESSURE_GROUP] && !kl[AK_PRESSURE_SOCKET])
+		cfg_error(ctx, kl[AK_PRESSURE_GROUP], "[adm] pressure_group",
+			  "given without pressure_socket",
+			  "pressure_group = GROUP together with pressure_socket = PATH");
+}
 
 /* [redis] keys the end-of-section checks refer to by index. */
 enum {
@@ -1108,6 +1160,19 @@ static const struct cfg_key metrics_keys[] = {
 	{ .name = "listen", .parse = parse_listen, ADM_FIELD(metrics_listen) },
 };
 
+#define RP_FIELD(member)	ADM_FIELD(reply.member)
+static const struct cfg_key reply_keys[] = {
+	{ .name = "retry_after", .parse = parse_num, RP_FIELD(retry_after),
+	  .min = 0, .max = CFG_REPLY_RETRY_MAX },
+	{ .name = "retry_after_jitter", .parse = parse_num,
+	  RP_FIELD(retry_after_jitter), .min = 0, .max = CFG_REPLY_JITTER_MAX },
+	{ .name = "reply_max", .parse = parse_num, RP_FIELD(reply_max),
+	  .min = 1, .max = CFG_REPLY_MAX_MAX },
+	{ .name = "reply_timeout", .parse = parse_duration_range,
+	  RP_FIELD(reply_timeout_ns), .min = CFG_REPLY_TIMEOUT_MIN,
+	  .max = CFG_REPLY_TIMEOUT_MAX },
+};
+
 /* [mariadb] keys the end-of-section check refers to by index. */
 enum {
 	DK_SOCKET,
@@ -1141,6 +1206,12 @@ static const struct cfg_key mariadb_keys[] = {
 	  .max = CFG_DB_TIMEOUT_MS_MAX },
 	{ .name = "io_timeout_ms", .parse = parse_num, DB_FIELD(io_timeout_ms),
 	  .min = CFG_DB_TIMEOUT_MS_MIN, .max = CFG_DB_TIMEOUT_MS_MAX },
+	{ .name = "aggregate_ms", .parse = parse_num, DB_FIELD(aggregate_ms),
+	  .min = 0, .max = CFG_DB_AGG_MS_MAX },
+	{ .name = "aggregate_prefix4", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix4), .min = ADM_AGG_PREFIX4_MIN, .max = 32 },
+	{ .name = "aggregate_prefix6", .parse = parse_num,
+	  DB_FIELD(aggregate_prefix6), .min = ADM_AGG_PREFIX6_MIN, .max = 128 },
 };
 
 static void mariadb_end(struct cfg_ctx *ctx);
@@ -1164,7 +1235,8 @@ struct cfg_section_def {
 };
 
 static const struct cfg_section_def cfg_sections[] = {
-	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys) },
+	{ .name = "adm", .keys = adm_keys, .n_keys = ADM_ARRAY_SIZE(adm_keys),
+	  .end = adm_end },
 	{ .name = "metrics", .keys = metrics_keys,
 	  .n_keys = ADM_ARRAY_SIZE(metrics_keys) },
 	{ .name = "redis", .keys = redis_keys, .n_keys = ADM_ARRAY_SIZE(redis_keys),
@@ -1172,6 +1244,8 @@ static const struct cfg_section_def cfg_sections[] = {
 	{ .name = "mariadb", .keys = mariadb_keys,
 	  .n_keys = ADM_ARRAY_SIZE(mariadb_keys), .end = mariadb_end,
 	  .final = mariadb_final },
+	{ .name = "reply", .keys = reply_keys,
+	  .n_keys = ADM_ARRAY_SIZE(reply_keys) },
 };
 
 _Static_assert(ADM_ARRAY_SIZE(cfg_sections) <= CFG_MAX_SECTIONS, "top_line too small");
@@ -1199,6 +1273,8 @@ enum {
 	SK_NEW_SOURCE_RATE,
 	SK_NEW_SOURCE_BURST,
 	SK_ON_UNVERIFIED,
+	SK_ON_BREAKER,
+	SK_TLS,
 	SK_IDLE_TIMEOUT,
 	SK_MAX_LIFETIME,
 	/* breaker module */
@@ -1218,6 +1294,7 @@ enum {
 	SK_ON_STORE_FAILURE,
 	SK_RATE_SOURCES,
 	SK_PKT_SOURCES,
+	SK_CLUSTER_CONN_LIMIT,
 	SK__MAX,
 };
 
@@ -1242,10 +1319,10 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 			   .min = 1, .max = ADM_BURST_MAX },
 	[SK_ON_RATE] = { .name = "on_rate", .parse = parse_enum,
 			 SVC_FIELD(on_rate), .min = ADM_A_DROP,
-			 .max = ADM_A_REJECT, .names = adm_action_name },
+			 .max = ADM_A_REPLY, .names = adm_action_name },
 	[SK_ON_CONN_FULL] = { .name = "on_conn_full", .parse = parse_enum,
 			      SVC_FIELD(on_conn_full), .min = ADM_A_DROP,
-			      .max = ADM_A_REJECT, .names = adm_action_name },
+			      .max = ADM_A_REPLY, .names = adm_action_name },
 	[SK_PRIORITY] = { .name = "priority", .parse = parse_enum,
 			  SVC_FIELD(priority), .min = 0,
 			  .max = ADM_PRIO__MAX - 1, .names = adm_priority_name },
@@ -1287,6 +1364,12 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 	[SK_ON_UNVERIFIED] = { .name = "on_unverified", .parse = parse_enum,
 			       SVC_FIELD(on_unverified), .min = ADM_A_DROP,
 			       .max = ADM_A_REJECT, .names = adm_action_name },
+	/* the polite refusal: admd's HTTP 503 responder ([reply]) */
+	[SK_ON_BREAKER] = { .name = "on_breaker", .parse = parse_enum,
+			    SVC_FIELD(on_breaker), .min = ADM_A_DROP,
+			    .max = ADM_A_REPLY, .names = adm_action_name },
+	[SK_TLS] = { .name = "tls", .parse = parse_enum, SVC_FIELD(tls),
+		     .min = ADM_TLS_AUTO, .max = ADM_TLS_YES, .names = tls_name },
 	[SK_IDLE_TIMEOUT] = { .name = "idle_timeout", .parse = parse_duration,
 			      SVC_FIELD(idle_timeout_ns) },
 	[SK_MAX_LIFETIME] = { .name = "max_lifetime", .parse = parse_duration,
@@ -1341,6 +1424,9 @@ static const struct cfg_key svc_keys[SK__MAX] = {
 				  SVC_FIELD(on_store_failure),
 				  .min = ADM_SF_LOCAL_SHARE, .max = ADM_SF_CLOSED,
 				  .names = adm_store_failure_name },
+	[SK_CLUSTER_CONN_LIMIT] = { .name = "cluster_conn_limit", .parse = parse_num,
+				    SVC_FIELD(cluster_conn_limit),
+				    .min = 1, .max = CFG_CONN_LIMIT_MAX },
 };
 
 /*
@@ -1358,6 +1444,7 @@ static void redis_final(struct cfg_ctx *ctx)
 	for (i = 0; i < cfg->n_svcs; i++) {
 		const struct adm_svc_config *s = &cfg->svcs[i];
 		const char *key = s->cluster_conn_rate.count ? "cluster_conn_rate" :
+				  s->cluster_conn_limit ? "cluster_conn_limit" :
 				  s->on_store_failure ? "on_store_failure" : NULL;
 
 		if (!key)
@@ -1453,6 +1540,11 @@ static void check_breaker(struct cfg_ctx *ctx)
 				    "http://ADDR:PORT/PATH");
 		}
 	if (!b->conn_limit_auto) {
+		if (ctx->key_line[SK_CLUSTER_CONN_LIMIT]) {
+			text_of_key(ctx, SK_CLUSTER_CONN_LIMIT, v, sizeof(v));
+			key_problem(ctx, SK_CLUSTER_CONN_LIMIT, v, "set without conn_limit = auto",
+				    "together with conn_limit = auto (a fixed conn_limit is already cluster-wide under [redis])");
+		}
 		if (ctx->key_line[SK_CONN_LIMIT_MIN]) {
 			text_of_key(ctx, SK_CONN_LIMIT_MIN, v, sizeof(v));
 			key_problem(ctx, SK_CONN_LIMIT_MIN, v, "set without conn_limit = auto",
@@ -1563,7 +1655,7 @@ static void mariadb_end(struct cfg_ctx *ctx)
 		set_msg(what, sizeof(what), "[mariadb] %s", mariadb_keys[at].name);
 		cfg_error(ctx, kl[at], what, "set without socket or host",
 			  "socket = PATH or host = NAME to send the logs to MariaDB; "
-			  "without them only spool_dir, spool_max_mb and batch_ms apply");
+			  "without them only spool_dir, spool_max_mb, batch_ms and aggregate_* apply");
 		return;
 	}
 	if (db->enabled && (!kl[DK_USER] || !kl[DK_DATABASE])) {
@@ -1695,6 +1787,7 @@ static void cfg_enter_service(struct cfg_ctx *ctx, const char *name,
 	svc->on_rate = ADM_A_DROP;
 	svc->on_conn_full = ADM_A_DEFER;
 	svc->on_unverified = ADM_A_DROP;
+	svc->on_breaker = ADM_A_REJECT;
 	svc->priority = ADM_PRIO_NORMAL;
 	svc->fp_mode = ADM_FP_IP;
 	svc->unv_ipv4_prefix = CFG_UNV_V4_PREFIX;
@@ -1907,6 +2000,40 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->mariadb.spool_max_mb = CFG_DB_SPOOL_MB;
 	cfg->mariadb.connect_timeout_ms = CFG_DB_CONNECT_MS;
 	cfg->mariadb.io_timeout_ms = CFG_DB_IO_MS;
+	cfg->mariadb.aggregate_ms = CFG_DB_AGG_MS;
+	cfg->mariadb.aggregate_prefix4 = 32;
+	cfg->mariadb.aggregate_prefix6 = 128;
+	cfg->reply.retry_after = CFG_REPLY_RETRY_AFTER;
+	cfg->reply.retry_after_jitter = CFG_REPLY_JITTER;
+	cfg->reply.reply_max = CFG_REPLY_MAX;
+	cfg->reply.reply_timeout_ns = CFG_REPLY_TIMEOUT_NS;
+}
+
+int adm_svc_tls(const struct adm_svc_config *sc)
+{
+	int i;
+
+	if (sc->tls != ADM_TLS_AUTO)
+		return sc->tls == ADM_TLS_YES;
+	for (i = 0; i < sc->n_ports; i++)
+		if (sc->port_proto[i] == IPPROTO_TCP && sc->ports[i] == CFG_TLS_PORT)
+			return 1;
+	return 0;
+}
+
+int adm_config_uses_reply(const struct adm_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_svcs; i++) {
+		const struct adm_svc_config *sc = &cfg->svcs[i];
+
+		if (!adm_svc_tls(sc) && (sc->on_rate == ADM_A_REPLY ||
+					 sc->on_conn_full == ADM_A_REPLY ||
+					 sc->on_breaker == ADM_A_REPLY))
+			return 1;
+	}
+	return 0;
 }
 
 int adm_config_parse_string(const char *text, const char *name,

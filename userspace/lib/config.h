@@ -32,6 +32,10 @@
  * drains it into MariaDB. Line numbers are kept for errors found at start
  * (a password file readable by others).
  */
+/* Shortest prefixes [mariadb] aggregate_prefix4/6 accept (admctl logs uses them). */
+#define ADM_AGG_PREFIX4_MIN	8
+#define ADM_AGG_PREFIX6_MIN	16
+
 struct adm_mariadb_config {
 	int enabled;			/* socket or host given */
 	char socket[PATH_MAX];
@@ -47,6 +51,9 @@ struct adm_mariadb_config {
 	__u32 spool_max_mb;		/* default 1024 */
 	__u32 connect_timeout_ms;	/* default 5000 */
 	__u32 io_timeout_ms;		/* default 10000 */
+	__u32 aggregate_ms;		/* decision aggregation window, default 1000, 0 off */
+	__u32 aggregate_prefix4;	/* IPv4 sources merged per /N, default 32 */
+	__u32 aggregate_prefix6;	/* IPv6 sources merged per /N, default 128 */
 	int line;			/* of the section header, 0: absent */
 };
 
@@ -160,13 +167,39 @@ struct adm_svc_config {
 	struct adm_rate new_source_rate;	/* all unverified sources together */
 	__u32 new_source_burst;
 	__u8 on_unverified;		/* enum adm_action for refusals by the two budgets above */
+	__u8 on_breaker;		/* enum adm_action: breaker open, degraded (default reject) */
+	__u8 tls;			/* enum adm_tls: reply is sent as reject on a TLS service */
 	__u64 idle_timeout_ns;		/* 0 = off */
 	__u64 max_lifetime_ns;		/* 0 = off */
 	struct adm_brk_config brk;
 	/* cluster ([redis]): conn_limit is then cluster-wide */
 	struct adm_rate cluster_conn_rate;	/* per source, across the nodes */
+	__u64 cluster_conn_limit;	/* with conn_limit = auto: cluster-wide cap, 0 = none */
 	__u8 on_store_failure;		/* enum adm_store_failure, UNSET = [redis]'s */
 };
+
+/* [service] tls: auto = yes when one of the service's TCP ports is 443. */
+enum adm_tls {
+	ADM_TLS_AUTO = 0,
+	ADM_TLS_NO,
+	ADM_TLS_YES,
+};
+
+#define ADM_REPLY_MAX_LIMIT	65536	/* [reply] reply_max at most */
+
+/* [reply]: admd's HTTP 503 responder (on_rate/on_conn_full/on_breaker = reply). */
+struct adm_reply_config {
+	__u32 retry_after;		/* Retry-After seconds, default 5 */
+	__u32 retry_after_jitter;	/* + uniform 0..this, default 5 */
+	__u32 reply_max;		/* open responder connections, default 256 */
+	__u64 reply_timeout_ns;		/* a responder connection's lifetime, default 2 s */
+};
+
+/* Whether reply is sent as reject for sc (tls = yes, or auto and port 443). */
+int adm_svc_tls(const struct adm_svc_config *sc);
+struct adm_config;
+/* Whether some service of cfg refuses with reply (not counting TLS ones). */
+int adm_config_uses_reply(const struct adm_config *cfg);
 
 struct adm_config {
 	char path[PATH_MAX];
@@ -180,9 +213,12 @@ struct adm_config {
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
+	char pressure_socket[ADM_CTL_PATH_MAX];	/* "" = no pressure socket */
+	char pressure_group[ADM_GROUP_NAME_MAX];	/* who may use it (mode 0660) */
 	struct adm_mariadb_config mariadb;
 	int force;			/* not a key: admd --force, replace foreign XDP programs */
 	struct adm_redis_config redis;
+	struct adm_reply_config reply;
 	int n_svcs;
 	struct adm_svc_config svcs[ADM_MAX_SERVICES - 1];
 };

@@ -179,6 +179,14 @@ static int set_burst(struct adm_gcra *g, __u64 burst, const char *rate_key,
 	return 0;
 }
 
+/* A TLS service (policy.c) sends reply as reject. */
+static __u8 adm_live_action(const struct adm_service *svc, __u64 action)
+{
+	if (action == ADM_A_REPLY && (svc->flags & ADM_SVC_TLS))
+		return ADM_A_REJECT;
+	return (__u8)action;
+}
+
 int adm_live_apply(const struct adm_live_value *v, struct adm_service *svc,
 		   __u64 *conn_limit, char *err, size_t errlen)
 {
@@ -208,10 +216,10 @@ int adm_live_apply(const struct adm_live_value *v, struct adm_service *svc,
 			return -1;
 		break;
 	case ADM_LIVE_ON_RATE:
-		next.on_rate = (__u8)v->num;
+		next.on_rate = adm_live_action(svc, v->num);
 		break;
 	case ADM_LIVE_ON_CONN_FULL:
-		next.on_conn_full = (__u8)v->num;
+		next.on_conn_full = adm_live_action(svc, v->num);
 		break;
 	case ADM_LIVE_PRIORITY:
 		next.priority = (__u8)v->num;

@@ -75,14 +75,30 @@ static const char *const schema_v1[] = {
 	NULL
 };
 
+/*
+ * Version 2: admd aggregates decisions (userspace/lib/agg.h). A row is
+ * then `count` decisions from `time` to `time_last`, from the sources in
+ * source/prefix_len. Rows written under version 1 keep NULL in both: one
+ * sampled record of one source. IF NOT EXISTS: a step cut short by a
+ * crash before its version row is run again.
+ */
+static const char *const schema_v2[] = {
+	"ALTER TABLE adm_decisions"
+	" ADD COLUMN IF NOT EXISTS time_last DATETIME(6) NULL AFTER `time`,"
+	" ADD COLUMN IF NOT EXISTS prefix_len TINYINT UNSIGNED NULL AFTER source_bin",
+	NULL
+};
+
 static const char *const *const schema_steps[LOGDB_SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 static const char decision_sql[] =
-	"INSERT INTO adm_decisions (`time`, node, service, source, source_bin,"
-	" sport, dport, proto, verdict, reason, `count`, spool_id, seg, off)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	"INSERT INTO adm_decisions (`time`, time_last, node, service, source,"
+	" source_bin, prefix_len, sport, dport, proto, verdict, reason, `count`,"
+	" spool_id, seg, off)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON DUPLICATE KEY UPDATE id = id";
 static const char audit_sql[] =
 	"INSERT INTO adm_audit (`time`, node, uid, user, pid, command, `before`,"
@@ -92,7 +108,7 @@ static const char audit_sql[] =
 
 /* Row-wise array binding: one struct per row, bound once. */
 struct drow {
-	MYSQL_TIME time;
+	MYSQL_TIME time, time_last;
 	char node[LOGDB_NODE_MAX];
 	unsigned long node_len;
 	char service[SPOOL_SVC_MAX];
@@ -101,6 +117,7 @@ struct drow {
 	unsigned long source_len;
 	unsigned char source_bin[16];
 	unsigned long source_bin_len;
+	unsigned char prefix_len;
 	unsigned short sport, dport;
 	unsigned char proto;
 	char verdict[16];
@@ -280,7 +297,7 @@ static int prepare(struct logdb *db, unsigned int *err_no, char *err,
 {
 	struct drow *d = db->drows;
 	struct arow *a = db->arows;
-	MYSQL_BIND b[14];
+	MYSQL_BIND b[16];
 	size_t row_size;
 
 	db->dstmt = mysql_stmt_init(db->m);
@@ -299,19 +316,21 @@ static int prepare(struct logdb *db, unsigned int *err_no, char *err,
 		return -1;
 	}
 	set_bind(&b[0], MYSQL_TYPE_DATETIME, &d->time, NULL, 0);
-	set_bind(&b[1], MYSQL_TYPE_STRING, d->node, &d->node_len, 0);
-	set_bind(&b[2], MYSQL_TYPE_STRING, d->service, &d->service_len, 0);
-	set_bind(&b[3], MYSQL_TYPE_STRING, d->source, &d->source_len, 0);
-	set_bind(&b[4], MYSQL_TYPE_BLOB, d->source_bin, &d->source_bin_len, 0);
-	set_bind(&b[5], MYSQL_TYPE_SHORT, &d->sport, NULL, 1);
-	set_bind(&b[6], MYSQL_TYPE_SHORT, &d->dport, NULL, 1);
-	set_bind(&b[7], MYSQL_TYPE_TINY, &d->proto, NULL, 1);
-	set_bind(&b[8], MYSQL_TYPE_STRING, d->verdict, &d->verdict_len, 0);
-	set_bind(&b[9], MYSQL_TYPE_STRING, d->reason, &d->reason_len, 0);
-	set_bind(&b[10], MYSQL_TYPE_LONG, &d->count, NULL, 1);
-	set_bind(&b[11], MYSQL_TYPE_LONGLONG, &d->spool_id, NULL, 1);
-	set_bind(&b[12], MYSQL_TYPE_LONGLONG, &d->seg, NULL, 1);
-	set_bind(&b[13], MYSQL_TYPE_LONGLONG, &d->off, NULL, 1);
+	set_bind(&b[1], MYSQL_TYPE_DATETIME, &d->time_last, NULL, 0);
+	set_bind(&b[2], MYSQL_TYPE_STRING, d->node, &d->node_len, 0);
+	set_bind(&b[3], MYSQL_TYPE_STRING, d->service, &d->service_len, 0);
+	set_bind(&b[4], MYSQL_TYPE_STRING, d->source, &d->source_len, 0);
+	set_bind(&b[5], MYSQL_TYPE_BLOB, d->source_bin, &d->source_bin_len, 0);
+	set_bind(&b[6], MYSQL_TYPE_TINY, &d->prefix_len, NULL, 1);
+	set_bind(&b[7], MYSQL_TYPE_SHORT, &d->sport, NULL, 1);
+	set_bind(&b[8], MYSQL_TYPE_SHORT, &d->dport, NULL, 1);
+	set_bind(&b[9], MYSQL_TYPE_TINY, &d->proto, NULL, 1);
+	set_bind(&b[10], MYSQL_TYPE_STRING, d->verdict, &d->verdict_len, 0);
+	set_bind(&b[11], MYSQL_TYPE_STRING, d->reason, &d->reason_len, 0);
+	set_bind(&b[12], MYSQL_TYPE_LONG, &d->count, NULL, 1);
+	set_bind(&b[13], MYSQL_TYPE_LONGLONG, &d->spool_id, NULL, 1);
+	set_bind(&b[14], MYSQL_TYPE_LONGLONG, &d->seg, NULL, 1);
+	set_bind(&b[15], MYSQL_TYPE_LONGLONG, &d->off, NULL, 1);
 	row_size = sizeof(*d);
 	if (mysql_stmt_attr_set(db->dstmt, STMT_ATTR_ROW_SIZE, &row_size) ||
 	    mysql_stmt_bind_param(db->dstmt, b)) {
@@ -447,12 +466,15 @@ static void fill_drow(struct drow *d, const struct logdb_row *r)
 	const struct spool_decision *x = &r->rec.d;
 
 	ns_to_time(x->time_ns, &d->time);
+	ns_to_time(x->time_last_ns > x->time_ns ? x->time_last_ns : x->time_ns,
+		   &d->time_last);
 	PUT(d->node, r->node);
 	PUT(d->service, x->service);
 	adm_format_addr(x->addr, d->source, sizeof(d->source));
 	d->source_len = strlen(d->source);
 	memcpy(d->source_bin, x->addr, 16);
 	d->source_bin_len = 16;
+	d->prefix_len = x->prefix_len;
 	d->sport = x->sport;
 	d->dport = x->dport;
 	d->proto = x->proto;

@@ -20,7 +20,7 @@
 #include "config.h"
 #include "spool.h"
 
-#define LOGDB_SCHEMA_VERSION	1
+#define LOGDB_SCHEMA_VERSION	2
 #define LOGDB_PASSWORD_MAX	256
 
 /* A record and where it lives: its identity in the tables. */

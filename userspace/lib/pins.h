@@ -13,6 +13,7 @@
 #define ADM_LINK_PIN_PREFIX	"link_"		/* every link pin */
 #define ADM_LINK_PREFIX		"link_xdp_"	/* + interface name */
 #define ADM_SOCKOPS_LINK	"link_sockops"	/* the socket layer's cgroup link */
+#define ADM_SKLOOKUP_LINK	"link_sklookup"	/* the responder's sk_lookup link (admd's netns) */
 #define ADM_BPFFS_DEFAULT	"/sys/fs/bpf"	/* where admd mounts a missing bpffs */
 #define ADM_BPFFS_MODE		"mode=0700"	/* as bpftool and systemd mount it */
 

@@ -41,6 +41,17 @@ void adm_policy_service(const struct adm_svc_config *sc, struct adm_service *out
 	out->on_rate = sc->on_rate;
 	out->on_conn_full = sc->on_conn_full;
 	out->on_unverified = sc->on_unverified;
+	out->on_breaker = sc->on_breaker;
+	if (adm_svc_tls(sc)) {
+		/* No HTTP on a TLS port: reply is sent as the RST of reject. */
+		out->flags |= ADM_SVC_TLS;
+		if (out->on_rate == ADM_A_REPLY)
+			out->on_rate = ADM_A_REJECT;
+		if (out->on_conn_full == ADM_A_REPLY)
+			out->on_conn_full = ADM_A_REJECT;
+		if (out->on_breaker == ADM_A_REPLY)
+			out->on_breaker = ADM_A_REJECT;
+	}
 	out->fp_conn_limit = sc->fp_conn_limit;
 	out->syn = adm_rate_to_gcra_dp(&sc->new_conn_rate, sc->new_conn_burst);
 	out->pkt = adm_rate_to_gcra_dp(&sc->pkt_rate, sc->pkt_burst);

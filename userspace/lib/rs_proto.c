@@ -22,12 +22,15 @@
  * KEYS[1] = "adm:{CLUSTER}:"; ARGV = node, ttl_ms, last_op ("" = stored),
  * last_blk, n_svcs, then per service: name, limit, live, demand, rate,
  * window_ms, n_src, and n_src pairs (source, delta).
- * Returns {now_ms, live_nodes, {reserved, cluster_live, others} x n_svcs,
+ * Returns {now_ms, live_nodes, {reserved, cluster_live, others, gate} x n_svcs,
  * {member, seq, ...} of blocks after last_blk, {id, op, ...}, last_op}.
  *
- * Share rule (share.h states it, share_reserve computes it in C): the
- * free capacity (L - live connections of the live nodes) is split in
- * proportion to demand + 1; a node never reserves what the others hold.
+ * Share rule (share.h states it, share_reserve and share_gate compute it
+ * in C): the free capacity (L - live connections of the live nodes) is
+ * split in proportion to demand + 1; a node never reserves what the
+ * others hold; in a full cluster a node over its fair share of L gates
+ * at that share (below what it holds) so its closures return to the pool.
+ * "live" here is what the node's gate counts: established + pending.
  * Every reservation is made here, atomically, from the others' current
  * ones, so the reservations of live nodes never sum to more than L.
  */
@@ -55,7 +58,7 @@ const char rs_script[] =
 "  local demand, rate, win = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])\n"
 "  local nsrc = tonumber(ARGV[i + 6])\n"
 "  i = i + 7\n"
-"  local reserved, total, others = live, live, 0\n"
+"  local reserved, total, others, gate = live, live, 0, live\n"
 "  if limit > 0 then\n"
 "    local ck = p .. 'conc:' .. name\n"
 "    local h = redis.call('HGETALL', ck)\n"
@@ -78,12 +81,15 @@ const char rs_script[] =
 "    reserved = live + math.floor(free * (demand + 1) / wsum)\n"
 "    if reserved > limit - others then reserved = limit - others end\n"
 "    if reserved < live then reserved = live end\n"
+"    local fair = math.floor(limit * (demand + 1) / wsum)\n"
+"    if free * 20 <= limit and live > fair and fair < reserved then gate = fair else gate = reserved end\n"
 "    redis.call('HSET', ck, node, reserved .. ' ' .. live .. ' ' .. demand)\n"
 "    redis.call('PEXPIRE', ck, ttl * 2)\n"
 "  end\n"
 "  svc_out[#svc_out + 1] = reserved\n"
 "  svc_out[#svc_out + 1] = total\n"
 "  svc_out[#svc_out + 1] = others\n"
+"  svc_out[#svc_out + 1] = gate\n"
 "  if nsrc > 0 then\n"
 "    local wid = math.floor(now / win)\n"
 "    local hk = p .. 'hits:' .. name .. ':' .. wid\n"
@@ -328,18 +334,18 @@ int rs_round_parse(const struct redisReply *r, size_t n_svcs, __u64 last_blk,
 	out->live_nodes = r->element[1]->integer;
 
 	e = r->element[2];
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 * n_svcs)
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 4 * n_svcs)
 		PFAIL("reply element 3 (services): expected an array of %zu integers, got %s",
-		      3 * n_svcs, rs_reply_type(e->type));
+		      4 * n_svcs, rs_reply_type(e->type));
 	out->n_svcs = n_svcs;
-	for (i = 0; i < 3 * n_svcs; i++) {
-		__u64 *f[3] = { &out->svc[i / 3].reserved, &out->svc[i / 3].cluster_live,
-				&out->svc[i / 3].others };
+	for (i = 0; i < 4 * n_svcs; i++) {
+		__u64 *f[4] = { &out->svc[i / 4].reserved, &out->svc[i / 4].cluster_live,
+				&out->svc[i / 4].others, &out->svc[i / 4].gate };
 
 		if (e->element[i]->type != REDIS_REPLY_INTEGER || e->element[i]->integer < 0)
 			PFAIL("reply element 3 (services), item %zu: expected an integer >= 0, got %s",
 			      i + 1, rs_reply_type(e->element[i]->type));
-		*f[i % 3] = e->element[i]->integer;
+		*f[i % 4] = e->element[i]->integer;
 	}
 
 	e = r->element[3];

@@ -35,7 +35,7 @@ extern const char rs_script[];
 struct rs_svc_in {
 	const char *name;
 	__u64 limit;		/* cluster-wide conn_limit, 0 = none */
-	__u64 live;		/* this node's live connections */
+	__u64 live;		/* what this node's gate counts: established + pending */
 	__u64 demand;		/* SYNs that reached the concurrency gate last interval */
 	__u64 rate;		/* cluster_conn_rate count per window, 0 = none */
 	__u64 window_ms;	/* its period */
@@ -75,6 +75,7 @@ struct rs_svc_out {
 	__u64 reserved;		/* this node's limit: live + its share */
 	__u64 cluster_live;	/* live connections of the live nodes */
 	__u64 others;		/* capacity reserved by the other nodes */
+	__u64 gate;		/* the limit to enforce (share_gate): <= reserved */
 };
 
 struct rs_block {

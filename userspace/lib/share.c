@@ -20,6 +20,22 @@ __u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
 	return target > live ? target : live;
 }
 
+__u64 share_gate(__u64 limit, __u64 reserved, __u64 cluster_live, __u64 live,
+		 __u64 demand, __u64 wsum)
+{
+	__u64 free_cap, fair;
+
+	if (!limit)
+		return reserved;
+	if (wsum < demand + 1)
+		wsum = demand + 1;
+	free_cap = cluster_live < limit ? limit - cluster_live : 0;
+	fair = (__u64)((unsigned __int128)limit * (demand + 1) / wsum);
+	if (free_cap * 20 <= limit && live > fair && fair < reserved)
+		return fair;
+	return reserved;
+}
+
 const char *share_mode_name(unsigned int m)
 {
 	static const char *const names[] = {

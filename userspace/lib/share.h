@@ -15,7 +15,8 @@
  * (userspace/lib/rs_proto.c): with cluster-wide limit `limit`, capacity
  * `others` reserved by the other live nodes, `cluster_live` connections
  * on the live nodes (this one's included), this node's `live`
- * connections and `demand` (SYNs that reached the gate last interval),
+ * connections (what its gate counts: established and pending handshakes)
+ * and `demand` (SYNs that reached the gate last interval),
  * and `wsum` = the sum over live nodes, this one included, of demand + 1:
  *
  *   free     = max(0, limit - cluster_live)
@@ -31,6 +32,19 @@
  */
 __u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
 		    __u64 demand, __u64 wsum);
+
+/*
+ * The limit this node's gate enforces, from its reservation (above) and
+ * the same inputs: a node's fair share is floor(limit * (demand + 1) /
+ * wsum). When the cluster is full (free capacity at most limit / 20) a
+ * node holding more than its fair share admits nothing new until it
+ * holds less: its closed connections return to the free capacity, which
+ * the rule splits by demand, instead of being refilled by its own
+ * clients. Otherwise the gate is the reservation. Never above the
+ * reservation, so the bound above is unchanged.
+ */
+__u64 share_gate(__u64 limit, __u64 reserved, __u64 cluster_live, __u64 live,
+		 __u64 demand, __u64 wsum);
 
 /* What a service does while Redis is unreachable (enum adm_store_failure). */
 enum share_mode {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "spool.h"
+#include "util.h"
 
 #define SPOOL_ID_FILE		"spool.id"
 #define SPOOL_CURSOR_FILE	"cursor"
@@ -23,7 +25,9 @@
 #define SPOOL_PATH_MAX		4096
 
 _Static_assert(sizeof(struct spool_seg_hdr) == 96, "segment header layout");
-_Static_assert(sizeof(struct spool_decision) == 72, "decision layout");
+_Static_assert(sizeof(struct spool_decision) == 88, "decision layout");
+_Static_assert(offsetof(struct spool_decision, time_last_ns) == SPOOL_DECISION_V1_LEN,
+	       "a version 1 decision record is a prefix of today's");
 
 void (*spool_crash_hook)(const char *point);
 
@@ -84,6 +88,7 @@ int spool_encode_decision(const struct spool_decision *d, void *buf, size_t len)
 		return -ENOSPC;
 	c.type = SPOOL_T_DECISION;
 	c.service[SPOOL_SVC_MAX - 1] = '\0';
+	memset(c.pad, 0, sizeof(c.pad));
 	memcpy(buf, &c, sizeof(c));
 	return sizeof(c);
 }
@@ -160,11 +165,16 @@ int spool_decode(const void *payload, size_t len, struct spool_rec *out)
 		return -EINVAL;
 	switch (p[0]) {
 	case SPOOL_T_DECISION:
-		if (len != sizeof(out->d))
+		if (len != sizeof(out->d) && len != SPOOL_DECISION_V1_LEN)
 			return -EINVAL;
-		memcpy(&out->d, p, sizeof(out->d));
+		memcpy(&out->d, p, len);
 		if (memchr(out->d.service, '\0', sizeof(out->d.service)) == NULL)
 			return -EINVAL;
+		if (len == SPOOL_DECISION_V1_LEN) {
+			/* Written before aggregation: one record of one source. */
+			out->d.time_last_ns = out->d.time_ns;
+			out->d.prefix_len = adm_addr_is_v4(out->d.addr) ? 32 : 128;
+		}
 		out->type = SPOOL_T_DECISION;
 		return 0;
 	case SPOOL_T_AUDIT:

@@ -44,7 +44,14 @@ struct spool_seg_hdr {
 	char node[SPOOL_NODE_MAX];	/* the node that wrote it */
 };
 
-/* A decision record (payload of SPOOL_T_DECISION, fixed layout). */
+/*
+ * A decision record (payload of SPOOL_T_DECISION, fixed layout). admd may
+ * aggregate several of the kernel's records into one (userspace/lib/agg.h):
+ * count is their sum, time_ns the first and time_last_ns the last, addr
+ * the source masked to prefix_len bits, sport the first record's. Records
+ * written before aggregation existed are SPOOL_DECISION_V1_LEN bytes (up to
+ * time_last_ns); spool_decode reads them as one record of one source.
+ */
 struct spool_decision {
 	__u8 type;			/* SPOOL_T_DECISION */
 	__u8 verdict;			/* enum adm_verdict */
@@ -56,7 +63,11 @@ struct spool_decision {
 	__u32 addr[4];			/* source, IPv4-mapped */
 	__u64 time_ns;			/* UTC, ns since the epoch */
 	char service[SPOOL_SVC_MAX];	/* the service's name when spooled */
+	__u64 time_last_ns;		/* the last decision's time, >= time_ns */
+	__u8 prefix_len;		/* of addr, in its family: 32 / 128 = one source */
+	__u8 pad[7];
 };
+#define SPOOL_DECISION_V1_LEN	72	/* before time_last_ns */
 
 /* A decoded record. */
 struct spool_rec {

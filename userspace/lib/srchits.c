@@ -8,7 +8,7 @@
 #include "part.h"
 #include "srchits.h"
 
-#define SH_BATCH	4096	/* entries per bpf_map_lookup_batch */
+#define SH_BATCH	16384	/* entries per bpf_map_lookup_batch */
 #define SH_VAL_MAX	(sizeof(struct adm_src) > sizeof(struct adm_src_tat) ? \
 			 sizeof(struct adm_src) : sizeof(struct adm_src_tat))
 
@@ -19,10 +19,11 @@ int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries)
 	memset(h, 0, sizeof(*h));
 	while (cap < 2 * max_entries)
 		cap *= 2;
-	h->tab = calloc(cap, sizeof(*h->tab));
+	h->idx = calloc(cap, sizeof(*h->idx));
+	h->ent = calloc(cap / 2, sizeof(*h->ent));
 	h->keys = calloc(SH_BATCH, sizeof(*h->keys));
 	h->vals = calloc(SH_BATCH, SH_VAL_MAX);
-	if (!h->tab || !h->keys || !h->vals) {
+	if (!h->idx || !h->ent || !h->keys || !h->vals) {
 		adm_src_hits_free(h);
 		return -ENOMEM;
 	}
@@ -32,7 +33,8 @@ int adm_src_hits_init(struct adm_src_hits *h, size_t max_entries)
 
 void adm_src_hits_free(struct adm_src_hits *h)
 {
-	free(h->tab);
+	free(h->idx);
+	free(h->ent);
 	free(h->keys);
 	free(h->vals);
 	memset(h, 0, sizeof(*h));
@@ -59,38 +61,31 @@ static __u64 sh_hash(const struct adm_fp_key *k)
 	return x ^ (x >> 33);
 }
 
-/* The slot of k: its entry, or the free slot where it would go. */
-static struct adm_src_hits_entry *sh_slot(struct adm_src_hits *h,
-					  const struct adm_fp_key *k)
+/* The index slot of k: its entry's, or the free slot where it would go. */
+static __u32 *sh_slot(struct adm_src_hits *h, const struct adm_fp_key *k)
 {
 	size_t i = sh_hash(k) & (h->cap - 1);
 
-	while (h->tab[i].used && memcmp(&h->tab[i].key, k, sizeof(*k)))
+	while (h->idx[i] && memcmp(&h->ent[h->idx[i] - 1].key, k, sizeof(*k)))
 		i = (i + 1) & (h->cap - 1);
-	return &h->tab[i];
+	return &h->idx[i];
 }
 
-/* Drop entries not seen in pass `gen` (rebuild: linear probing has no tombstones). */
-static int sh_sweep(struct adm_src_hits *h)
+/* Drop entries not seen in pass `gen`: compact the array, rebuild the index. */
+static void sh_sweep(struct adm_src_hits *h)
 {
-	struct adm_src_hits_entry *old = h->tab, *e;
-	size_t i, cap = h->cap;
+	size_t i, n = 0;
 
-	h->tab = calloc(cap, sizeof(*h->tab));
-	if (!h->tab) {
-		h->tab = old;
-		return -ENOMEM;
-	}
-	h->n = 0;
-	for (i = 0; i < cap; i++) {
-		if (!old[i].used || old[i].gen != h->gen)
+	memset(h->idx, 0, h->cap * sizeof(*h->idx));
+	for (i = 0; i < h->n; i++) {
+		if (h->ent[i].gen != h->gen)
 			continue;
-		e = sh_slot(h, &old[i].key);
-		*e = old[i];
-		h->n++;
+		if (n != i)
+			h->ent[n] = h->ent[i];
+		*sh_slot(h, &h->ent[n].key) = n + 1;
+		n++;
 	}
-	free(old);
-	return 0;
+	h->n = n;
 }
 
 static int sh_push(struct adm_src_delta **out, size_t *n, size_t *cap,
@@ -140,6 +135,7 @@ static int sh_read_map(struct adm_src_hits *h, int fd, size_t vsize, size_t hoff
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct adm_fp_key in_batch, out_batch;
 	void *in = NULL;
+	size_t next = 0;
 	__u32 count, i;
 	int err, done = 0;
 
@@ -154,19 +150,28 @@ static int sh_read_map(struct adm_src_hits *h, int fd, size_t vsize, size_t hoff
 			done = 1;
 		}
 		for (i = 0; i < count; i++) {
-			struct adm_src_hits_entry *e = sh_slot(h, &h->keys[i]);
+			struct adm_src_hits_entry *e;
 			__u64 hits;
 
 			memcpy(&hits, (char *)h->vals + (size_t)i * vsize + hoff, sizeof(hits));
-			if (!e->used) {
-				if (h->n + 1 > h->cap / 2)
-					continue;	/* full: cannot track more than the maps hold */
-				e->used = 1;
-				e->fresh = 1;
-				e->key = h->keys[i];
-				e->hits = 0;
-				e->wid = e->wcount = 0;
-				h->n++;
+			/* The maps list their entries in about the same order every pass. */
+			if (next < h->n && !memcmp(&h->ent[next].key, &h->keys[i], sizeof(h->keys[i]))) {
+				e = &h->ent[next++];
+			} else {
+				__u32 *slot = sh_slot(h, &h->keys[i]);
+
+				if (!*slot) {
+					if (h->n + 1 > h->cap / 2)
+						continue;	/* full: cannot track more than the maps hold */
+					*slot = h->n + 1;
+					e = &h->ent[h->n++];
+					memset(e, 0, sizeof(*e));
+					e->fresh = 1;
+					e->key = h->keys[i];
+				} else {
+					e = &h->ent[*slot - 1];
+				}
+				next = e - h->ent + 1;
 			}
 			if (e->gen != h->gen) {
 				e->gen = h->gen;
@@ -202,17 +207,17 @@ int adm_src_hits_read(struct adm_src_hits *h, int src_fd, int rate_fd, int basel
 		err = adm_part_each(rate_fd, sh_read_part, h);
 	if (err) {
 		/* Nothing appended; the next pass starts from the same counts. */
-		for (i = 0; i < h->cap; i++)
-			if (h->tab[i].used && h->tab[i].gen == h->gen)
-				h->tab[i].gen--;
+		for (i = 0; i < h->n; i++)
+			if (h->ent[i].gen == h->gen)
+				h->ent[i].gen--;
 		*n_out = start;
 		return err;
 	}
-	for (i = 0; i < h->cap; i++) {
-		struct adm_src_hits_entry *e = &h->tab[i];
+	for (i = 0; i < h->n; i++) {
+		struct adm_src_hits_entry *e = &h->ent[i];
 		__u64 delta;
 
-		if (!e->used || e->gen != h->gen)
+		if (e->gen != h->gen)
 			continue;
 		if (e->fresh)
 			delta = baseline ? 0 : e->cur;

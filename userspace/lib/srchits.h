@@ -23,9 +23,7 @@ struct adm_src_hits_entry {
 	__u64 wcount;		/* SYNs in that window */
 	__u64 cur;		/* sum of this read pass so far */
 	__u32 gen;		/* read pass that last saw it */
-	__u32 used;
 	__u32 fresh;		/* first seen in this pass */
-	__u32 pad;
 };
 
 /*
@@ -41,11 +39,17 @@ struct adm_src_report {
 	__u64 min;
 };
 
-/* The counts seen by the previous read (an open-addressing table). */
+/*
+ * The counts seen by the previous read: a dense array of entries in the
+ * order the maps returned them (the next pass reads them in about the same
+ * order, so it walks the array instead of jumping around a large table),
+ * and an open-addressing index of 4-byte slots (entry + 1, 0 = free).
+ */
 struct adm_src_hits {
-	struct adm_src_hits_entry *tab;
-	size_t cap;		/* power of two, >= 2 x the map's entries */
-	size_t n;
+	struct adm_src_hits_entry *ent;
+	__u32 *idx;
+	size_t cap;		/* index slots: power of two, >= 2 x the map's entries */
+	size_t n;		/* entries in use, at most cap / 2 */
 	__u32 gen;
 	/* scratch for batch reads */
 	struct adm_fp_key *keys;

@@ -157,6 +157,24 @@ static int is_v4mapped(const __u32 addr[4])
 	return !addr[0] && !addr[1] && addr[V4MAPPED_WORD] == htonl(V4MAPPED_MARK);
 }
 
+int adm_addr_is_v4(const __u32 addr[4])
+{
+	return is_v4mapped(addr);
+}
+
+void adm_addr_mask(__u32 addr[4], unsigned int prefix_len)
+{
+	unsigned int bits = is_v4mapped(addr) ? prefix_len + V4MAPPED_BITS : prefix_len;
+	unsigned int i, keep;
+
+	for (i = 0; i < 4; i++) {
+		keep = bits > 32 * i ? bits - 32 * i : 0;
+		if (keep >= 32)
+			continue;
+		addr[i] = keep ? addr[i] & htonl(~0U << (32 - keep)) : 0;
+	}
+}
+
 int adm_parse_cidr(const char *s, struct adm_lpm_key *key)
 {
 	struct adm_lpm_key k = {};
@@ -254,6 +272,8 @@ static const char *const verdict_names[ADM_V__MAX] = {
 	[ADM_V_WOULD_DROP] = "would_drop",
 	[ADM_V_WOULD_DEFER] = "would_defer",
 	[ADM_V_WOULD_REJECT] = "would_reject",
+	[ADM_V_REPLY] = "reply",
+	[ADM_V_WOULD_REPLY] = "would_reply",
 };
 
 static const char *const reason_names[ADM_R__MAX] = {
@@ -280,6 +300,7 @@ static const char *const action_names[ADM_A__MAX] = {
 	[ADM_A_DROP] = "drop",
 	[ADM_A_DEFER] = "defer",
 	[ADM_A_REJECT] = "reject",
+	[ADM_A_REPLY] = "reply",
 };
 
 static const char *const priority_names[ADM_PRIO__MAX] = {

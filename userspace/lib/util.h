@@ -34,6 +34,13 @@ char *adm_format_cidr(const struct adm_lpm_key *key, char *buf, size_t len);
 
 /* IPv4-mapped or IPv6 address words -> text. Returns buf. */
 char *adm_format_addr(const __u32 addr[4], char *buf, size_t len);
+/* Is addr (network order words) IPv4-mapped? */
+int adm_addr_is_v4(const __u32 addr[4]);
+/*
+ * Clear the host bits of addr past prefix_len, counted in its own family
+ * (0..32 for an IPv4-mapped address, which keeps its mapping; 0..128).
+ */
+void adm_addr_mask(__u32 addr[4], unsigned int prefix_len);
 
 struct sockaddr_storage;
 /* "ADDR:PORT" or "[ADDR6]:PORT" (numeric, port 1..65535) -> sockaddr. 0 or -1. */

@@ -12,6 +12,7 @@
  *           [--dist uniform|exp|lognormal] [--sigma S] [--contention F]
  *           [--http [--keepalive-ms MS] [--body-bytes N]]
  *           [--max-seconds N] [--ready-file F] [--service-file F]
+ *           [--workers-file F]
  *
  * Protocol: by default read a request line (whatever arrives first) and
  * answer "ok\n". --http: read an HTTP/1.x request head (and a
@@ -30,6 +31,10 @@
  * --service-file F: F holds a number, the service time in ms; it is read
  * every 100 ms and replaces --service-ms, so a test changes the backend's
  * speed while it runs (a missing or unreadable file changes nothing).
+ * --workers-file F: F holds the number of workers that take connections
+ * (1..WORKERS; -w starts WORKERS threads, the most there can be), read
+ * every 100 ms: a test changes the backend's capacity while it runs. A
+ * worker over the number finishes its connection, then takes no other.
  * Prints served/failed counts on exit.
  */
 #include <arpa/inet.h>
@@ -75,6 +80,7 @@ static struct {
 	int max_seconds;
 	const char *ready_file;
 	const char *service_file;
+	const char *workers_file;
 } opt = {
 	.workers = 8, .service_ms = 20, .sigma = 0.5, .max_seconds = 300,
 	.keepalive_ms = BK_DEFAULT_KEEPALIVE_MS, .body_bytes = 3,
@@ -84,6 +90,8 @@ static char *reply_body;	/* --http: body_bytes of "ok\n" repeated */
 
 static int lfd = -1;
 static atomic_long service_us = -1;	/* from --service-file; -1: opt.service_ms */
+static atomic_int active_workers;	/* workers 1..this take connections */
+#define BK_PARK_US		10000	/* a parked worker looks again this often */
 #define BK_SERVICE_FILE_POLL_US	100000
 
 /* The mean service time in ms now: --service-file's, else --service-ms. */
@@ -94,19 +102,34 @@ static double svc_ms(void)
 	return us >= 0 ? us / US_PER_MS : opt.service_ms;
 }
 
-/* Re-read --service-file every 100 ms until the process ends. */
-static void *service_file_poll(void *arg)
+/* Read --service-file and --workers-file (what is missing changes nothing). */
+static void read_files(void)
 {
-	(void)arg;
-	for (;;) {
-		FILE *f = fopen(opt.service_file, "r");
+	{
+		FILE *f = opt.service_file ? fopen(opt.service_file, "r") : NULL;
 		double ms;
+		int w;
 
 		if (f) {
 			if (fscanf(f, "%lf", &ms) == 1 && ms >= 0)
 				atomic_store(&service_us, (long)(ms * US_PER_MS));
 			fclose(f);
 		}
+		f = opt.workers_file ? fopen(opt.workers_file, "r") : NULL;
+		if (f) {
+			if (fscanf(f, "%d", &w) == 1 && w >= 1)
+				atomic_store(&active_workers, w < opt.workers ? w : opt.workers);
+			fclose(f);
+		}
+	}
+}
+
+/* Re-read them every 100 ms until the process ends. */
+static void *service_file_poll(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		read_files();
 		usleep(BK_SERVICE_FILE_POLL_US);
 	}
 	return NULL;
@@ -362,10 +385,16 @@ static void serve(int fd, unsigned int *seed)
 static void *worker(void *arg)
 {
 	unsigned int seed = (unsigned int)(long)arg * 2654435761u;
-	int one = 1;
+	int one = 1, me = (int)(long)arg;
 
 	while (!tool_stop) {
-		int fd = accept(lfd, NULL, NULL);
+		int fd;
+
+		if (me > atomic_load(&active_workers)) {
+			usleep(BK_PARK_US);
+			continue;
+		}
+		fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -385,7 +414,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: backend -l ADDR:PORT [-w WORKERS] [--service-ms MS] [--jitter-ms MS]\n"
 		   "               [--dist uniform|exp|lognormal] [--sigma S] [--contention F]\n"
 		   "               [--http [--keepalive-ms MS] [--body-bytes N]]\n"
-		   "               [--max-seconds N] [--ready-file F] [--service-file F]\n");
+		   "               [--max-seconds N] [--ready-file F] [--service-file F]\n"
+		   "               [--workers-file F]\n");
 }
 
 int main(int argc, char **argv)
@@ -404,6 +434,7 @@ int main(int argc, char **argv)
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "service-file", required_argument, NULL, 'F' },
+		{ "workers-file", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -442,6 +473,7 @@ int main(int argc, char **argv)
 		case 'm': opt.max_seconds = atoi(optarg); break;
 		case 'r': opt.ready_file = optarg; break;
 		case 'F': opt.service_file = optarg; break;
+		case 'W': opt.workers_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -475,9 +507,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, tool_on_signal);
 	signal(SIGINT, tool_on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	atomic_store(&active_workers, opt.workers);
+	read_files();
 	for (i = 0; i < opt.workers; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(long)(i + 1));
-	if (opt.service_file) {
+	if (opt.service_file || opt.workers_file) {
 		pthread_t poller;	/* detached: ends with the process */
 
 		if (!pthread_create(&poller, NULL, service_file_poll, NULL))

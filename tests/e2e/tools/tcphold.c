@@ -16,6 +16,10 @@
  * e.g. the server destroyed it) or `peer_eof` (a FIN), with the time from
  * establishment to that end in `ended_ms` (completion order).
  *
+ * --no-read: an open connection is never read, so a peer's FIN or data
+ * goes unnoticed and the connection stays open on this side (a client that
+ * does not read, holding a server's slot until the server times it out).
+ *
  * --send-ms N: every open connection writes one line every N ms (the
  * server's replies are read and discarded), so it is never idle.
  *
@@ -98,6 +102,7 @@ static struct {
 	long count;
 	long timeout_ms;
 	long send_ms;
+	int no_read;
 	long max_seconds;
 	const char *ctl;
 	const char *status;
@@ -126,12 +131,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tcphold -d ADDR:PORT [-s SRCADDR]... [-n COUNT] [-t TIMEOUT_MS]\n"
-		"               [--send-ms N] [--ctl FIFO] [--status FILE] [--max-seconds N]\n"
+		"               [--send-ms N] [--no-read] [--ctl FIFO] [--status FILE]\n"
+		"               [--max-seconds N]\n"
 		"  -d ADDR:PORT   10.77.0.1:8080 or [fd77::1]:8080\n"
 		"  -s SRCADDR     bind this source (repeat to rotate over several)\n"
 		"  -n COUNT       connections opened at start (0..%d, default 0)\n"
 		"  -t TIMEOUT_MS  per connect (default %d)\n"
 		"  --send-ms N    every open connection sends a line every N ms\n"
+		"  --no-read      never read an open connection (nor notice its end)\n"
 		"  --ctl FIFO     read commands (open K, close K, rst K, closeall, quit)\n"
 		"  --status FILE  JSON status, rewritten atomically on every change\n"
 		"  --max-seconds  bound on the whole run (default %d)\n",
@@ -290,6 +297,8 @@ static void on_connected(struct hld_conn *c, long idx, long long now)
 		return;
 	}
 	ev.data.u64 = (unsigned long long)idx;
+	if (opt.no_read)
+		ev.events = 0;
 	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev)) {
 		tot.error++;
 		conn_free(c);
@@ -420,6 +429,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "send-ms", required_argument, NULL, 'S' },
+		{ "no-read", no_argument, NULL, 'R' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "status", required_argument, NULL, 'J' },
 		{ "max-seconds", required_argument, NULL, 'm' },
@@ -467,6 +477,9 @@ int main(int argc, char **argv)
 			if (tool_parse_long("tcphold", "--send-ms", optarg,
 					    1, 600000, &opt.send_ms))
 				return 2;
+			break;
+		case 'R':
+			opt.no_read = 1;
 			break;
 		case 'C':
 			opt.ctl = optarg;
@@ -596,7 +609,7 @@ int main(int argc, char **argv)
 				if (cn->state != HS_OPEN)
 					continue;
 			}
-			if (cn->state == HS_OPEN &&
+			if (cn->state == HS_OPEN && !opt.no_read &&
 			    (evs[k].events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
 				on_readable(cn, now);
 		}
