@@ -15,7 +15,8 @@
  *   shape      SCRIPT LOAD gets a SHA1, EVALSHA an array of the wrong
  *              shape (6 elements of the wrong types)
  *   hang       reads requests and never answers (a stalled Redis)
- * Bounded: one client at a time, --max-seconds (default 60), SIGTERM.
+ * Bounded: FR_CLIENTS clients at a time (admd opens a round connection and
+ * a subscriber), --max-seconds (default 60), SIGTERM.
  * Exit 0, 1 on a setup failure, 2 on a usage error.
  */
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include "tool.h"
 
 #define FR_BUF		65536
+#define FR_CLIENTS	8
 
 enum fr_mode { FR_INT, FR_JUNK, FR_SCRIPTERR, FR_SHAPE, FR_HANG };
 
@@ -107,9 +109,13 @@ int main(int argc, char **argv)
 	long secs = 60;
 	long long end;
 	enum fr_mode mode;
-	int lfd, cfd = -1, c;
-	char buf[FR_BUF];
-	size_t have = 0;
+	struct fr_client {
+		int fd;
+		size_t have;
+		char buf[FR_BUF];
+	} *cl;
+	struct pollfd p[FR_CLIENTS + 1];
+	int lfd, c, i;
 
 	while ((c = getopt_long(argc, argv, "u:m:", opts, NULL)) != -1) {
 		switch (c) {
@@ -162,42 +168,67 @@ int main(int argc, char **argv)
 	}
 	tool_catch_stop();
 	end = tool_now_ms() + secs * 1000;
-	while (!tool_stop && tool_now_ms() < end) {
-		struct pollfd p = { .fd = cfd >= 0 ? cfd : lfd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		if (cfd < 0) {
-			cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			have = 0;
-			continue;
-		}
-		n = read(cfd, buf + have, sizeof(buf) - have);
-		if (n <= 0) {
-			close(cfd);
-			cfd = -1;
-			continue;
-		}
-		have += n;
-		for (;;) {
-			char cmd[32];
-			size_t used = fr_request(buf, have, cmd, sizeof(cmd));
-			const char *ans;
-
-			if (!used)
-				break;
-			ans = fr_answer(mode, cmd);
-			if (ans && write(cfd, ans, strlen(ans)) < 0)
-				break;
-			memmove(buf, buf + used, have - used);
-			have -= used;
-		}
-		if (have == sizeof(buf))
-			have = 0;	/* a request larger than the buffer: drop it */
+	cl = calloc(FR_CLIENTS, sizeof(*cl));
+	if (!cl) {
+		fprintf(stderr, "fakeredis: %s\n", strerror(errno));
+		return 1;
 	}
-	if (cfd >= 0)
-		close(cfd);
+	for (i = 0; i < FR_CLIENTS; i++)
+		cl[i].fd = -1;
+	while (!tool_stop && tool_now_ms() < end) {
+		int free_slot = -1;
+
+		for (i = 0; i < FR_CLIENTS; i++) {
+			p[i].fd = cl[i].fd;
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+			if (cl[i].fd < 0 && free_slot < 0)
+				free_slot = i;
+		}
+		/* A full house leaves the newcomer in the backlog. */
+		p[FR_CLIENTS].fd = free_slot >= 0 ? lfd : -1;
+		p[FR_CLIENTS].events = POLLIN;
+		p[FR_CLIENTS].revents = 0;
+		if (poll(p, FR_CLIENTS + 1, 100) <= 0)
+			continue;
+		if (p[FR_CLIENTS].revents & POLLIN) {
+			cl[free_slot].fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			cl[free_slot].have = 0;
+		}
+		for (i = 0; i < FR_CLIENTS; i++) {
+			struct fr_client *k = &cl[i];
+			ssize_t n;
+
+			if (k->fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(k->fd, k->buf + k->have, sizeof(k->buf) - k->have);
+			if (n <= 0) {
+				close(k->fd);
+				k->fd = -1;
+				continue;
+			}
+			k->have += n;
+			for (;;) {
+				char cmd[32];
+				size_t used = fr_request(k->buf, k->have, cmd, sizeof(cmd));
+				const char *ans;
+
+				if (!used)
+					break;
+				ans = fr_answer(mode, cmd);
+				if (ans && write(k->fd, ans, strlen(ans)) < 0)
+					break;
+				memmove(k->buf, k->buf + used, k->have - used);
+				k->have -= used;
+			}
+			if (k->have == sizeof(k->buf))
+				k->have = 0;	/* a request larger than the buffer: drop it */
+		}
+	}
+	for (i = 0; i < FR_CLIENTS; i++)
+		if (cl[i].fd >= 0)
+			close(cl[i].fd);
+	free(cl);
 	close(lfd);
 	unlink(path);
 	return 0;
