@@ -329,7 +329,9 @@ fake_round() {
 	fpid=$E2E_BG_PID
 	e2e_wait_for 5 "fakeredis" test -s "$E2E_TMP/fake.ready" || return 1
 	node_conf 1 "socket = $E2E_TMP/fake.sock" >/dev/null
-	admctl_node 1 reload >/dev/null 2>&1 || :
+	t0=$(date +%s%N)
+	st=$(admctl_node 1 reload 2>&1) || :
+	e2e_note "(e) '$mode': reload took $((($(date +%s%N) - t0) / 1000000)) ms: $st"
 	t0=$(date +%s%N)
 	if e2e_wait_for 20 "node 1 reports the $mode answer" error_has 1 "$want"; then
 		e2e_note "(e) '$mode' reported $((($(date +%s%N) - t0) / 1000000)) ms after the reload"

@@ -1197,6 +1197,9 @@ static void *rs_thread(void *arg)
 		int extra = 0;
 
 		now = rs_mono_ns();
+		/* a reload's new [redis] settings are taken at once, not at the old interval's round */
+		if (rs->rc_pending || rs->reconnect)
+			next = now;
 		if (now < next && !rs->n_opq) {
 			if (!rs->pull || !rs->c) {
 				rs_wait(rs, next);
