@@ -14,27 +14,6 @@
 
 #define ADM_PENDING_TRIES	4
 
-static __always_inline __u64 adm_pending_epoch(__u64 now)
-{
-	return now / ADM_PENDING_NS;
-}
-
-/* Handshakes pending in the current and the previous epoch. */
-static __always_inline __u64 adm_pending_count(const struct adm_pending *p,
-					       __u64 epoch)
-{
-	__u64 n = 0, w;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		w = *(volatile const __u64 *)&p->bucket[i];
-		if ((w >> ADM_PENDING_COUNT_BITS) == epoch ||
-		    (w >> ADM_PENDING_COUNT_BITS) + 1 == epoch)
-			n += w & ADM_PENDING_COUNT_MASK;
-	}
-	return n;
-}
-
 /* One more pending handshake in the current epoch's bucket (reset if stale). */
 static __always_inline void adm_pending_add(struct adm_pending *p, __u64 epoch)
 {

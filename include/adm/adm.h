@@ -235,6 +235,26 @@ struct adm_pending {
 	__u64 bucket[2];	/* [epoch & 1] */
 };
 
+static inline __u64 adm_pending_epoch(__u64 now_ns)
+{
+	return now_ns / ADM_PENDING_NS;
+}
+
+/* Handshakes pending in the current and the previous epoch (the data plane's and admd's reading). */
+static inline __u64 adm_pending_count(const struct adm_pending *p, __u64 epoch)
+{
+	__u64 n = 0, w;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		w = *(volatile const __u64 *)&p->bucket[i];
+		if ((w >> ADM_PENDING_COUNT_BITS) == epoch ||
+		    (w >> ADM_PENDING_COUNT_BITS) + 1 == epoch)
+			n += w & ADM_PENDING_COUNT_MASK;
+	}
+	return n;
+}
+
 /* adm_state[service id]: run-time state, written by admd and admctl. */
 struct adm_state {
 	__u8 breaker;		/* enum adm_breaker */

@@ -308,17 +308,10 @@ static __u64 rs_demand_ctr(struct rs *rs, __u32 id)
 static __u64 rs_pending(struct rs *rs, __u32 id)
 {
 	struct adm_pending p;
-	__u64 epoch = adm_mono_ns() / ADM_PENDING_NS, n = 0, e;
-	int i;
 
 	if (bpf_map_lookup_elem(rs->pend_fd, &id, &p))
 		return 0;
-	for (i = 0; i < 2; i++) {
-		e = p.bucket[i] >> ADM_PENDING_COUNT_BITS;
-		if (e == epoch || e + 1 == epoch)
-			n += p.bucket[i] & ADM_PENDING_COUNT_MASK;
-	}
-	return n;
+	return adm_pending_count(&p, adm_pending_epoch(adm_mono_ns()));
 }
 
 /* adm_conc.limit of a service: 0 means "unlimited" there, so a zero share refuses all. */
