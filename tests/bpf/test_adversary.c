@@ -252,15 +252,19 @@ static bool test_pkt_flood_isolation(struct h_ctx *h)
  * many times what A's partitions hold, ACKs (adm_pkt_rate) and SYNs
  * (adm_rate, A without verify), must leave service B's partitions as they
  * were: B's abusive client stays over its packet and SYN rates instead of
- * getting a fresh burst. Partitions at the smallest size, so a shared map
- * of the same total would have evicted B's entries many times over.
+ * getting a fresh burst. Partitions at the smallest size. The flood has
+ * more distinct sources than the one LRU adm_rate and adm_pkt_rate each
+ * were before the partitions (ISO_SHARED_OLD entries, commit 278e944^):
+ * there it evicts B's entries, and this case fails (checked on that
+ * commit with the same loop: B's SYN and packet admitted again).
  */
 #define ISO_A		1
 #define ISO_B		2
 #define ISO_PORT_A	80
 #define ISO_PORT_B	81
 #define ISO_PART	ADM_RATE_SOURCES_MIN
-#define ISO_FLOOD_N	(ISO_PART * 16)
+#define ISO_SHARED_OLD	262144
+#define ISO_FLOOD_N	(ISO_SHARED_OLD + ISO_SHARED_OLD / 4)
 
 static bool test_service_isolation(struct h_ctx *h)
 {
@@ -291,17 +295,25 @@ static bool test_service_isolation(struct h_ctx *h)
 	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_PASS, "B: ACK 1");
 	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_DROP, "B: ACK 2");
 	for (i = 0; ok && i < ISO_FLOOD_N; i++) {
-		__u32 a = (__u32)rng();
+		__u32 a = (__u32)(i + 1) * 0x9e3779b1U;	/* distinct: odd multiplier */
 
 		inet_ntop(AF_INET, &a, src, sizeof(src));
+		/*
+		 * Twice each, as B's client did: the second lookup marks the
+		 * entry used, so the flood's entries compete with B's in an
+		 * LRU's active list (sent once, they were evicted first and
+		 * the old shared map kept B's entries).
+		 */
 		rc = run_from(h, 4, src, PKT_TCP_SYN, ISO_PORT_A);
 		a_syn += rc == XDP_PASS;
+		run_from(h, 4, src, PKT_TCP_SYN, ISO_PORT_A);
 		rc = run_from(h, 4, src, PKT_TCP_ACK, ISO_PORT_A);
 		a_ack += rc == XDP_PASS;
+		rc = run_from(h, 4, src, PKT_TCP_ACK, ISO_PORT_A);
 		if (rc < 0)
 			ok &= ASSERT_OK(rc, "flood packet runs");
 	}
-	tap_diag("%d spoofed sources at A (SYN + ACK each): %d SYNs and %d ACKs admitted; "
+	tap_diag("%d spoofed sources at A (2 SYNs + 2 ACKs each): %d SYNs and %d ACKs admitted; "
 		 "partitions A %d + %d entries, B %d + %d (capacity %d each)", ISO_FLOOD_N,
 		 a_syn, a_ack, h_part_count(h, ADM_MAP_RATE, ISO_A),
 		 h_part_count(h, ADM_MAP_PKT_RATE, ISO_A), h_part_count(h, ADM_MAP_RATE, ISO_B),
