@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -17,6 +18,7 @@
 #include "mapstatus.h"
 #include "clock.h"
 #include "pins.h"
+#include "srcfilter.h"
 #include "util.h"
 
 #define PORT_TEXT_MAX		32
@@ -110,6 +112,25 @@ fail:
 	free(keys);
 	free(table);
 	return NULL;
+}
+
+/* {"bits", "bits_set", "fill"} of adm_src_filter, or JSON null if it cannot be read. */
+static json_t *src_filter_json(const char *pin_root)
+{
+	size_t len = ADM_SRC_FILTER_WORDS * sizeof(__u64);
+	int fd = adm_map_open(pin_root, ADM_MAP_SRC_FILTER, 1);
+	__u64 *w, set;
+
+	if (fd < 0)
+		return json_null();
+	w = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (w == MAP_FAILED)
+		return json_null();
+	set = adm_src_filter_count(w);
+	munmap(w, len);
+	return json_pack("{s:I, s:I, s:f}", "bits", (json_int_t)ADM_SRC_FILTER_BITS,
+			 "bits_set", (json_int_t)set, "fill", (double)set / (double)ADM_SRC_FILTER_BITS);
 }
 
 /* ["80/tcp", "8000-8010/tcp", "53/udp"] of service id. */
@@ -247,6 +268,7 @@ json_t *adm_ms_status(const char *pin_root, int *errp)
 	json_object_set_new(root, "socket_layer",
 			    json_pack("{s:b}", "attached", !stat(path, &st)));
 	json_object_set_new(root, "interfaces", interfaces(pin_root));
+	json_object_set_new(root, "src_filter", src_filter_json(pin_root));
 	json_object_set_new(root, "services", arr);
 out:
 	free(ports);
