@@ -5,8 +5,9 @@
  * and from a whole IPv6 /32 (strangers stay within their budget, verified
  * clients keep passing, no per-packet insert, no verified state evicted),
  * a spoofed packet flood that must not evict SYN state, one service's
- * flood that must not evict another's rate state, the per-CPU RST
- * budget, the cluster global block and the per-source SYN hit counts.
+ * flood that must not evict another's rate state, the rebuild of the
+ * stranger filter (adm_src_filter), the per-CPU RST budget, the cluster
+ * global block and the per-source SYN hit counts.
  * The packets never leave the kernel's test run.
  *
  * TAP, one line per case; without the privilege to load BPF, one SKIP.
