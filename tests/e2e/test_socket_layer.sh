@@ -585,6 +585,15 @@ scenario_storm() {
 		"$(head -12 "$E2E_TMP/status.txt")" \
 		-n "$(grep -E '^src filter: [1-9][0-9]* of 4194304 bits set' "$E2E_TMP/status.txt")" -a \
 		-n "$(grep -E '^  rebuilt [0-9]+ s ago from [0-9]+ adm_src keys' "$E2E_TMP/status.txt")" || :
+	if metrics "$E2E_TMP/filter.metrics"; then
+		tap_assert "$what: /metrics: adm_src_filter_bits_set ($(metric "$E2E_TMP/filter.metrics" adm_src_filter_bits_set)) > 0, a fill ratio, >= 1 rebuild" \
+			"$(grep '^adm_src_filter' "$E2E_TMP/filter.metrics")" \
+			"$(metric "$E2E_TMP/filter.metrics" adm_src_filter_bits_set)" -gt 0 -a \
+			-n "$(metric "$E2E_TMP/filter.metrics" adm_src_filter_fill_ratio)" -a \
+			"$(metric "$E2E_TMP/filter.metrics" adm_src_filter_rebuilds_total)" -ge 1 || :
+	else
+		tap_fail "$what: GET /metrics" ""
+	fi
 }
 
 # ---------------------------------------------------------------- (4) restart
