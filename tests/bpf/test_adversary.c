@@ -516,20 +516,32 @@ struct sf_race {
 	struct adm_fp_key keys[SF_RACE_KEYS + 64];
 	char probe[INET_ADDRSTRLEN];	/* the first key established mid-rebuild */
 	int n, steps, missing, errors, dropped;
+	struct adm_fp_key late;		/* established inside the copy of its word */
+	__u32 late_word;
+	int late_done;
 };
 
 /*
  * At every stage of the rebuild (next cleared, the wait done, each batch
  * read, next copied) a new key is established, then every key so far must
  * read set in adm_src_filter, and the first mid-rebuild key's SYN (over
- * its rate) must be judged by its entry.
+ * its rate) must be judged by its entry. In the copy, `late` is
+ * established after its word of next was read and before the swap: the
+ * swap must fail and be retried, not drop the bit.
  */
-static void sf_race_step(void *arg, enum adm_src_filter_step s)
+static void sf_race_step(void *arg, enum adm_src_filter_step s, __u32 word)
 {
 	struct sf_race *r = arg;
 	int i;
 
-	(void)s;
+	if (s == ADM_SF_COPY_WORD) {
+		if (word == r->late_word && !r->late_done) {
+			r->late_done = 1;
+			if (sf_establish(r->f, r->h->fd_src, &r->late, 0))
+				r->errors++;
+		}
+		return;
+	}
 	r->steps++;
 	if (r->n < SF_RACE_KEYS + 64) {
 		sf_key(1000000 + r->n, &r->keys[r->n]);
@@ -548,8 +560,9 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	static struct sf_race r;
 	struct adm_src_filter_pass p = {};
 	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
-	struct adm_fp_key first;
-	bool ok = true;
+	struct adm_fp_key first, stale;
+	__u32 n, stale_bit;
+	bool ok = true, shared = false;
 	int i, during;
 
 	memset(&r, 0, sizeof(r));
@@ -566,6 +579,20 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 				"establish a key");
 	}
 	r.n = SF_RACE_KEYS;
+	/*
+	 * A deleted key whose bit shares late's word: live and next differ
+	 * there at the copy, so the copy reaches the swap of that word.
+	 */
+	sf_key(5000000, &r.late);
+	r.late_word = adm_src_filter_bit(&r.late) / 64;
+	for (n = 5000001;; n++) {
+		sf_key(n, &stale);
+		stale_bit = adm_src_filter_bit(&stale);
+		if (stale_bit / 64 == r.late_word && stale_bit != adm_src_filter_bit(&r.late))
+			break;
+	}
+	ok &= ASSERT_OK(sf_establish(&f, h->fd_src, &stale, 0), "establish the stale key") &&
+	      ASSERT_OK(bpf_map_delete_elem(h->fd_src, &stale) ? -errno : 0, "delete it");
 	sf_key(1000000 + SF_RACE_KEYS, &first);
 	inet_ntop(AF_INET, &first.addr[3], r.probe, sizeof(r.probe));
 	ok &= ASSERT_OK(h_fp_key(&svc, SVC_ID, r.probe, &r.keys[SF_RACE_KEYS]), "key") &&
@@ -581,6 +608,13 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	ok &= ASSERT_GE(r.steps, 2 + SF_RACE_KEYS / 4096 + 1, "stages: cleared, waited, batches, copied");
 	ok &= ASSERT_EQ(r.missing, 0, "no key with an entry read clear at any stage");
 	ok &= ASSERT_EQ(r.dropped, r.steps, "the probe's entry was read at every stage");
+	ok &= ASSERT_EQ(r.late_done, 1, "a key was established inside the copy of its word");
+	ok &= ASSERT_TRUE(sf_bit(f.live, &r.late) && sf_bit(f.next, &r.late),
+			  "... and reads set after the rebuild (the swap retried)");
+	for (i = 0; i < r.n; i++)
+		shared |= adm_src_filter_bit(&r.keys[i]) == stale_bit;
+	if (!shared)
+		ok &= ASSERT_TRUE(!sf_bit(f.live, &stale), "the deleted key in that word reads clear");
 	for (i = 0; i < r.n; i++) {
 		if (!sf_bit(f.live, &r.keys[i]) || !sf_bit(f.next, &r.keys[i])) {
 			ok &= ASSERT_TRUE(false, "after the rebuild every key reads set in both arrays");
@@ -589,7 +623,7 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	}
 	/* Established after the last batch read: the next rebuild still keeps it. */
 	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "rebuild again");
-	ok &= ASSERT_EQ(p.keys, r.n, "the second rebuild read every key");
+	ok &= ASSERT_EQ(p.keys, r.n + 1, "the second rebuild read every key (and late)");
 	ok &= ASSERT_TRUE(sf_bit(f.live, &r.keys[r.n - 1]), "the key established last reads set");
 out:
 	adm_src_filter_close(&f);

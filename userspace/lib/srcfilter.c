@@ -103,7 +103,8 @@ int adm_bpf_sync(int *sync_fd, int *inner_fd)
 
 /* Set the bit of every key of adm_src in next. */
 static int sf_read_keys(struct adm_src_filter *f, int src_fd, __u64 *keys,
-			void (*step)(void *arg, enum adm_src_filter_step s), void *arg)
+			void (*step)(void *arg, enum adm_src_filter_step s, __u32 word),
+			void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct adm_fp_key *k;
@@ -136,7 +137,7 @@ static int sf_read_keys(struct adm_src_filter *f, int src_fd, __u64 *keys,
 		in_batch = out_batch;
 		in = &in_batch;
 		if (step)
-			step(arg, ADM_SF_BATCH);
+			step(arg, ADM_SF_BATCH, 0);
 	}
 out:
 	free(k);
@@ -146,7 +147,7 @@ out:
 
 int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 			   struct adm_src_filter_pass *p,
-			   void (*step)(void *arg, enum adm_src_filter_step s),
+			   void (*step)(void *arg, enum adm_src_filter_step s, __u32 word),
 			   void *arg)
 {
 	struct adm_src_filter_pass pass = {};
@@ -162,7 +163,7 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
 		__atomic_store_n(&f->next[i], 0, __ATOMIC_SEQ_CST);
 	if (step)
-		step(arg, ADM_SF_CLEARED);
+		step(arg, ADM_SF_CLEARED, 0);
 	/* After this every such program has returned: the key read below has its entry. */
 	t1 = adm_mono_ns();
 	err = adm_bpf_sync(&f->sync_fd, &f->sync_inner_fd);
@@ -170,7 +171,7 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 	if (err)
 		return err;
 	if (step)
-		step(arg, ADM_SF_SYNCED);
+		step(arg, ADM_SF_SYNCED, 0);
 	/*
 	 * A hash map's batch read walks its buckets in order, so an entry
 	 * present from here to the end is read; one created meanwhile had
@@ -192,11 +193,13 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 			b = __atomic_load_n(&f->next[i], __ATOMIC_SEQ_CST);
 			if (a == b)
 				break;
+			if (step)
+				step(arg, ADM_SF_COPY_WORD, (__u32)i);
 		} while (!__atomic_compare_exchange_n(&f->live[i], &a, b, 0, __ATOMIC_SEQ_CST,
 						      __ATOMIC_SEQ_CST));
 	}
 	if (step)
-		step(arg, ADM_SF_COPIED);
+		step(arg, ADM_SF_COPIED, 0);
 	pass.bits_after = adm_src_filter_count(f->live);
 	pass.ns = adm_mono_ns() - t0;
 	if (p)

@@ -33,6 +33,7 @@ enum adm_src_filter_step {
 	ADM_SF_CLEARED,		/* next cleared, before the wait */
 	ADM_SF_SYNCED,		/* programs that ran during the clear have returned */
 	ADM_SF_BATCH,		/* one batch of adm_src keys set in next */
+	ADM_SF_COPY_WORD,	/* word: live and next differ, next read, before the swap */
 	ADM_SF_COPIED,		/* next stored into adm_src_filter */
 };
 
@@ -64,11 +65,12 @@ __u64 adm_src_filter_count(const __u64 *words);
  * rebuild at a time, and userspace writers of adm_src entries must not
  * run concurrently with it (admd runs both in its recount thread).
  * A failure leaves live as it was. step, if not NULL, is called at each
- * stage with arg. 0 or -errno; *p filled when not NULL.
+ * stage with arg (and the word index, for ADM_SF_COPY_WORD). 0 or -errno;
+ * *p filled when not NULL.
  */
 int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 			   struct adm_src_filter_pass *p,
-			   void (*step)(void *arg, enum adm_src_filter_step s),
+			   void (*step)(void *arg, enum adm_src_filter_step s, __u32 word),
 			   void *arg);
 
 /*
