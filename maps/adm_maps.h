@@ -82,6 +82,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_filter SEC(".maps");
 
+/* adm_src_filter being rebuilt by admd (include/adm/adm.h; sockops, admd set; admd clears). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_SRC_FILTER_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_filter_next SEC(".maps");
+
 /*
  * Per-service partitions: adm_rate and adm_pkt_rate are arrays indexed by
  * service id whose slot holds that service's own LRU_HASH (created by

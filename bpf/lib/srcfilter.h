@@ -20,14 +20,30 @@ static __always_inline int adm_src_maybe(const struct adm_fp_key *k)
 	return !w || (*w >> (bit % 64) & 1);
 }
 
-/* Mark the key: set before (or with) its adm_src entry; only written when clear. */
-static __always_inline void adm_src_mark(const struct adm_fp_key *k)
+/* Set the key's bit in map (one of the two filter arrays) unless it is set. */
+static __always_inline void adm_src_bit_set(void *map, __u32 bit)
 {
-	__u32 bit = adm_src_filter_bit(k), word = bit / 64;
-	__u64 *w = bpf_map_lookup_elem(&adm_src_filter, &word);
+	__u32 word = bit / 64;
+	__u64 *w = bpf_map_lookup_elem(map, &word);
 
 	if (w && !(*w >> (bit % 64) & 1))
 		__sync_fetch_and_or(w, 1ULL << (bit % 64));
+}
+
+/*
+ * Mark the key before (or with) its adm_src entry: adm_src_filter_next
+ * first, then adm_src_filter (admd's rebuild copies next into the live
+ * array, so a bit that reaches the live array is already in next). The
+ * order holds because each or is a locked instruction, a full barrier on
+ * x86; a JIT whose non-fetching atomics are relaxed (arm64) would need the
+ * fetching form here.
+ */
+static __always_inline void adm_src_mark(const struct adm_fp_key *k)
+{
+	__u32 bit = adm_src_filter_bit(k);
+
+	adm_src_bit_set(&adm_src_filter_next, bit);
+	adm_src_bit_set(&adm_src_filter, bit);
 }
 
 #endif /* ADM_SRCFILTER_H */

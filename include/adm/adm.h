@@ -89,6 +89,7 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_LAT		"adm_lat"
 #define ADM_MAP_SK_LAT		"adm_sk_lat"
 #define ADM_MAP_SRC_FILTER	"adm_src_filter"
+#define ADM_MAP_SRC_FILTER_NEXT	"adm_src_filter_next"
 #define ADM_MAP_REPLY		"adm_reply"
 #define ADM_MAP_RESPONDER	"adm_responder"
 #define ADM_MAP_REPLY_CTL	"adm_reply_ctl"
@@ -291,14 +292,23 @@ struct adm_src {
 
 /*
  * adm_src_filter: ARRAY[ADM_SRC_FILTER_WORDS] of __u64, one bit per hash of
- * a (service, address) key, set for every key that has had an adm_src
- * entry (sockops at each established handshake, admd's recount when it
- * creates one), never cleared. A clear bit means "no adm_src entry": the
+ * a (service, address) key; a clear bit means "no adm_src entry", so the
  * random-source flood path skips the hash lookup (a cache miss per SYN).
- * A set bit only means "look". Not keyed: an adversary who picks spoofed
- * sources whose bits are set buys the lookup every SYN paid before.
- * False positives grow with the distinct keys ever verified: 1 - e^(-n /
- * 2^22) (6% at 262144, 22% at 1M).
+ * A set bit only means "look". XDP reads only this map.
+ *
+ * adm_src_filter_next: the same layout, rebuilt by admd. Every writer
+ * sets a key's bit in next, then in adm_src_filter, then creates the
+ * adm_src entry (sockops at each established handshake, admd's recount).
+ * admd forgets deleted keys periodically (userspace/lib/srcfilter.c):
+ * clears next, waits until every BPF program running meanwhile has
+ * returned, sets the bits of every adm_src key in next, then stores next
+ * into adm_src_filter word by word with a compare-and-swap (a concurrent
+ * set makes it retry). A key with an entry never reads clear; the bits
+ * set are those of the entries present at the last rebuild plus those
+ * verified since, so false positives stay near 1 - e^(-n / 2^22) for n
+ * entries (6% at 262144) instead of growing with every key ever verified.
+ * Not keyed: an adversary who picks spoofed sources whose bits are set
+ * buys the lookup every SYN paid before the filter, nothing else.
  */
 #define ADM_SRC_FILTER_WORDS	65536	/* 2^22 bits, 512 KiB */
 

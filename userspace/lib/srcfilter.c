@@ -1,21 +1,208 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <bpf/bpf.h>
+#include "clock.h"
 #include "srcfilter.h"
 
 #define FILTER_BYTES	(ADM_SRC_FILTER_WORDS * sizeof(__u64))
+#define SF_BATCH	4096	/* adm_src entries per bpf_map_lookup_batch */
 
-int adm_src_filter_mark(int fd, const struct adm_fp_key *key)
+int adm_src_filter_open(struct adm_src_filter *f, int live_fd, int next_fd)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->sync_fd = f->sync_inner_fd = -1;
+	f->live = mmap(NULL, FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, live_fd, 0);
+	if (f->live == MAP_FAILED) {
+		err = -errno;
+		f->live = NULL;
+		return err;
+	}
+	f->next = mmap(NULL, FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, next_fd, 0);
+	if (f->next == MAP_FAILED) {
+		err = -errno;
+		f->next = NULL;
+		adm_src_filter_close(f);
+		return err;
+	}
+	return 0;
+}
+
+void adm_src_filter_close(struct adm_src_filter *f)
+{
+	if (f->live)
+		munmap(f->live, FILTER_BYTES);
+	if (f->next)
+		munmap(f->next, FILTER_BYTES);
+	if (f->sync_fd >= 0)
+		close(f->sync_fd);
+	if (f->sync_inner_fd >= 0)
+		close(f->sync_inner_fd);
+	f->live = f->next = NULL;
+	f->sync_fd = f->sync_inner_fd = -1;
+}
+
+void adm_src_filter_set(const struct adm_src_filter *f, const struct adm_fp_key *key)
 {
 	__u32 bit = adm_src_filter_bit(key);
-	__u64 *words;
+	__u64 m = 1ULL << (bit % 64);
 
-	/* The map is mmapable: an atomic or, as sockops does, loses no other bit. */
-	words = mmap(NULL, FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (words == MAP_FAILED)
-		return -errno;
-	__atomic_fetch_or(&words[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELAXED);
-	munmap(words, FILTER_BYTES);
+	/* next first: the rebuild's copy into live must never miss a bit live has. */
+	__atomic_fetch_or(&f->next[bit / 64], m, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&f->live[bit / 64], m, __ATOMIC_SEQ_CST);
+}
+
+int adm_src_filter_mark(int live_fd, int next_fd, const struct adm_fp_key *key)
+{
+	struct adm_src_filter f;
+	int err = adm_src_filter_open(&f, live_fd, next_fd);
+
+	if (err)
+		return err;
+	adm_src_filter_set(&f, key);
+	adm_src_filter_close(&f);
+	return 0;
+}
+
+__u64 adm_src_filter_count(const __u64 *words)
+{
+	__u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
+		n += (__u64)__builtin_popcountll(__atomic_load_n(&words[i], __ATOMIC_RELAXED));
+	return n;
+}
+
+int adm_bpf_sync(int *sync_fd, int *inner_fd)
+{
+	__u32 zero = 0;
+
+	if (*inner_fd < 0) {
+		*inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "adm_sync_inner", sizeof(__u32),
+					   sizeof(__u32), 1, NULL);
+		if (*inner_fd < 0)
+			return -errno;
+	}
+	if (*sync_fd < 0) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = *inner_fd);
+
+		*sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "adm_sync", sizeof(__u32),
+					  sizeof(__u32), 1, &o);
+		if (*sync_fd < 0)
+			return -errno;
+	}
+	/* kernel/bpf/syscall.c: map-in-map updates wait for running programs (synchronize_rcu). */
+	return bpf_map_update_elem(*sync_fd, &zero, inner_fd, BPF_ANY) ? -errno : 0;
+}
+
+/* Set the bit of every key of adm_src in next. */
+static int sf_read_keys(struct adm_src_filter *f, int src_fd, __u64 *keys,
+			void (*step)(void *arg, enum adm_src_filter_step s, __u32 word),
+			void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct adm_fp_key *k;
+	struct adm_src *vals;
+	__u32 in_batch, out_batch, count, i;
+	void *in = NULL;
+	int err = 0, done = 0;
+
+	k = calloc(SF_BATCH, sizeof(*k));
+	vals = calloc(SF_BATCH, sizeof(*vals));
+	if (!k || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		count = SF_BATCH;
+		if (bpf_map_lookup_batch(src_fd, in, &out_batch, k, vals, &count, &opts)) {
+			err = -errno;
+			if (err != -ENOENT)
+				goto out;
+			err = 0;
+			done = 1;
+		}
+		for (i = 0; i < count; i++) {
+			__u32 bit = adm_src_filter_bit(&k[i]);
+
+			__atomic_fetch_or(&f->next[bit / 64], 1ULL << (bit % 64), __ATOMIC_SEQ_CST);
+		}
+		*keys += count;
+		in_batch = out_batch;
+		in = &in_batch;
+		if (step)
+			step(arg, ADM_SF_BATCH, 0);
+	}
+out:
+	free(k);
+	free(vals);
+	return err;
+}
+
+int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
+			   struct adm_src_filter_pass *p,
+			   void (*step)(void *arg, enum adm_src_filter_step s, __u32 word),
+			   void *arg)
+{
+	struct adm_src_filter_pass pass = {};
+	__u64 t0 = adm_mono_ns(), t1;
+	size_t i;
+	int err;
+
+	pass.bits_before = adm_src_filter_count(f->live);
+	/*
+	 * A writer's bit set in next before its word is cleared here is
+	 * lost; its program is still running or has written its entry.
+	 */
+	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
+		__atomic_store_n(&f->next[i], 0, __ATOMIC_SEQ_CST);
+	if (step)
+		step(arg, ADM_SF_CLEARED, 0);
+	/* After this every such program has returned: the key read below has its entry. */
+	t1 = adm_mono_ns();
+	err = adm_bpf_sync(&f->sync_fd, &f->sync_inner_fd);
+	pass.sync_ns = adm_mono_ns() - t1;
+	if (err)
+		return err;
+	if (step)
+		step(arg, ADM_SF_SYNCED, 0);
+	/*
+	 * A hash map's batch read walks its buckets in order, so an entry
+	 * present from here to the end is read; one created meanwhile had
+	 * its bit set in next first.
+	 */
+	err = sf_read_keys(f, src_fd, &pass.keys, step, arg);
+	if (err)
+		return err;
+	/*
+	 * next now holds the bit of every key with an entry. live := next,
+	 * a word at a time; live is read before next, and a writer sets next
+	 * before live, so a compare-and-swap that succeeds never drops a bit
+	 * set after next was read (the live word would have changed).
+	 */
+	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++) {
+		__u64 a = __atomic_load_n(&f->live[i], __ATOMIC_SEQ_CST), b;
+
+		do {
+			b = __atomic_load_n(&f->next[i], __ATOMIC_SEQ_CST);
+			if (a == b)
+				break;
+			if (step)
+				step(arg, ADM_SF_COPY_WORD, (__u32)i);
+		} while (!__atomic_compare_exchange_n(&f->live[i], &a, b, 0, __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST));
+	}
+	if (step)
+		step(arg, ADM_SF_COPIED, 0);
+	pass.bits_after = adm_src_filter_count(f->live);
+	pass.ns = adm_mono_ns() - t0;
+	if (p)
+		*p = pass;
 	return 0;
 }
