@@ -222,7 +222,7 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 {
 	static const int share_pct[P2_NODES] = { 70, 20, 10, 0 };
 	int expire[P2_NODES][P2_HOLD] = {}, live[P2_NODES] = {}, limit[P2_NODES];
-	__u64 demand[P2_NODES] = {}, admitted = 0;
+	__u64 demand[P2_NODES] = {}, refused[P2_NODES] = {}, admitted = 0;
 	int max_sum = 0, t, k, i, step;
 	struct rs_args a = {};
 
@@ -250,6 +250,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 				if (adm < 0)
 					adm = 0;
 				demand[i] += want / P2_NODES;
+				if (want / P2_NODES > adm)
+					refused[i] += want / P2_NODES - adm;
 				live[i] += adm;
 				expire[i][(t + P2_HOLD - 1) % P2_HOLD] += adm;
 				admitted += adm;
@@ -264,7 +266,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 			snprintf(node, sizeof(node), "b%d", k);
 			in.live = live[k];
 			in.demand = demand[k];
-			demand[k] = 0;
+			in.need = refused[k];
+			demand[k] = refused[k] = 0;
 			if (rs_args_round(&a, "bench2", node, 5000, "", 0, &in, 1))
 				return -1;
 			a.argv[1] = sha;
