@@ -299,7 +299,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 
 /*
  * Part 3: what one Redis pays per round as the cluster grows: `nodes`
- * nodes with 4 services each (conn_limit on all), no reported source,
+ * nodes with 4 services each (conn_limit on all; every other node's gate
+ * refusing, so the script reads the need hashes too), no reported source,
  * every node one round; Redis CPU per round (INFO cpu) and bytes each way.
  */
 static int part3(redisContext *c, const char *sha, int nodes, double *cpu_us,
@@ -320,7 +321,8 @@ static int part3(redisContext *c, const char *sha, int nodes, double *cpu_us,
 
 			for (i = 0; i < 4; i++)
 				svc[i] = (struct rs_svc_in){ .name = names[i], .limit = 10000,
-							     .live = 40 + k % 7, .demand = k % 13 };
+							     .live = 40 + k % 7, .demand = k % 13,
+							     .need = k % 2 ? k % 13 : 0 };
 			snprintf(node, sizeof(node), "node-%04d", k);
 			if (rs_args_round(&a, "bench3", node, 60000, "", 0, svc, 4))
 				return -1;
