@@ -33,7 +33,8 @@
 #   (j) pub/sub: with a 3 s interval, an action stored on node 1 reaches
 #       node 2 well before its next round (run after (d));
 #   (k) Redis Cluster (3 masters): MOVED is followed to the slot's owner;
-#       during a slot migration ASK is followed with ASKING, the owner kept.
+#       during a slot migration ASK is followed with ASKING, the owner kept,
+#       and announcements published on another node reach the subscriber.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -627,8 +628,25 @@ scenario_j() {
 rc_cli() { in_node 1 redis-cli -p "$@"; }
 cluster_ok() { rc_cli "$1" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok'; }
 asked_more() { [ "$(status_of 1 | jq -r '.cluster.ask_rounds // 0')" -ge "$1" ]; }
+sub_on() { [ "$(status_of "$1" | jq -r '.cluster.subscribed')" = true ]; }
+# rounds_per_s K quiet|announce [PORT]: node K's rounds a second over ~1 s,
+# quiet or while 40 announcements, 30 ms apart, are PUBLISHed on the
+# cluster node at PORT.
+rounds_per_s() {
+	local k=$1 r0 r1 t0 t1
+	r0=$(status_of "$k" | jq -r '.cluster.rounds // 0')
+	t0=$(date +%s%3N)
+	if [ "$2" = quiet ]; then
+		sleep 1
+	else
+		rc_cli "$3" -r 40 -i 0.03 PUBLISH "adm:{$CLUSTER}:ops" announce >/dev/null 2>&1 || :
+	fi
+	r1=$(status_of "$k" | jq -r '.cluster.rounds // 0')
+	t1=$(date +%s%3N)
+	echo $(( (r1 - r0) * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+}
 scenario_k() {
-	local p slot owner other src_id dst_id a0 out
+	local p slot owner other src_id dst_id a0 out rate_q rate_a
 	for p in 7201 7202 7203; do
 		mkdir -p "$E2E_TMP/rc$p"
 		e2e_node_bg "rc$p" 1 timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
@@ -682,6 +700,20 @@ port = $other" >/dev/null
 	out=$(printf 'ASKING\nZRANGE adm:{%s}:nodes 0 -1\n' "$CLUSTER" | rc_cli "$other" 2>&1)
 	tap_assert "(k) the importing node holds node 1's heartbeat" "$out" \
 		"$(echo "$out" | grep -c '^n1$')" -eq 1 || :
+	# The subscriber stays on the slot's owner through ASK: Redis Cluster
+	# forwards PUBLISH to every node, so an announcement published on the
+	# importing node wakes node 1 all the same (an extra round each, at
+	# most one per 20 ms): its rounds a second while 40 announcements
+	# arrive, against a quiet second.
+	if e2e_wait_for 3 "node 1 subscribed" sub_on 1; then
+		rate_q=$(rounds_per_s 1 quiet)
+		rate_a=$(rounds_per_s 1 announce "$other")
+		e2e_note "(k) node 1's rounds a second: $rate_q quiet, $rate_a while announcements are published on 127.0.0.1:$other"
+		tap_assert "(k) during the migration, announcements published on another cluster node reach node 1's subscriber" \
+			"quiet $rate_q/s, announced $rate_a/s" "$rate_a" -ge $((rate_q + 10)) || :
+	else
+		tap_fail "(k) node 1's subscriber" "$(status_of 1 | jq -c .cluster)"
+	fi
 	node_conf 1 >/dev/null
 	admctl_node 1 reload >/dev/null 2>&1 || :
 	e2e_wait_for 5 "node 1 back on the unix socket" state_is 1 synced || :
