@@ -325,6 +325,13 @@ static __u64 rs_pending(struct rs *rs, __u32 id)
 	return adm_pending_count(&p, adm_pending_epoch(adm_mono_ns()));
 }
 
+/* What a service's gate counts: established connections and pending handshakes. */
+static __u64 rs_live(struct rs *rs, const struct rs_svc *s)
+{
+	return __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
+	       (s->conn_limit ? rs_pending(rs, s->id) : 0);
+}
+
 /* adm_conc.limit of a service: 0 means "unlimited" there, so a zero share refuses all. */
 static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 {
@@ -1075,9 +1082,6 @@ static int rs_round(struct rs *rs, int first, int extra)
 		in[k] = (struct rs_svc_in){
 			.name = s->name,
 			.limit = s->conn_limit,
-			/* what the gate counts: established and pending handshakes */
-			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
-				(s->conn_limit ? rs_pending(rs, s->id) : 0),
 			.demand = s->demand,
 			.need = rs_share_binds(rs, s) ? s->refused : 0,
 			.rate = s->rate,
@@ -1088,6 +1092,15 @@ static int rs_round(struct rs *rs, int first, int extra)
 	/* an extra round sends no sources: their counts wait for the next round */
 	if (rs->hits_ok && !extra && rs_collect(rs, in, first))
 		return -1;
+	/*
+	 * live last, just before the round trip: what the gate admits between
+	 * this reading and the new gate being written is not in Redis' view
+	 * (the sync's share of the overshoot when this node's reservation shrinks)
+	 */
+	pthread_mutex_lock(&rs->mu);
+	for (k = 0; k < rs->n_svcs; k++)
+		in[k].live = rs_live(rs, &rs->svcs[k]);
+	pthread_mutex_unlock(&rs->mu);
 	if (rs_args_round(&rs->args, rs->rc.cluster, rs->rc.node, ttl, last_op,
 			  last_blk, in, rs->n_svcs)) {
 		rs_set_err(rs, "cannot build a round: out of memory");
