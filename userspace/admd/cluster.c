@@ -1178,8 +1178,9 @@ static int rs_round(struct rs *rs, int first, int extra)
 		if (in[k].limit)
 			adm_dbg("cluster: round at %llu ms [service %s] live+pending %llu demand %llu"
 				" refused %llu -> reserved %llu gate %llu cluster_live %llu others %llu"
-				" nodes %llu", (unsigned long long)(t0 / RS_NS_PER_MS), in[k].name, (unsigned long long)in[k].live,
-				(unsigned long long)in[k].demand, (unsigned long long)in[k].need,
+				" nodes %llu", (unsigned long long)(t0 / RS_NS_PER_MS), in[k].name,
+				(unsigned long long)in[k].live, (unsigned long long)in[k].demand,
+				(unsigned long long)in[k].need,
 				(unsigned long long)out.svc[k].reserved,
 				(unsigned long long)out.svc[k].gate,
 				(unsigned long long)out.svc[k].cluster_live,

@@ -30,9 +30,10 @@
  * in C): a node that needs more (its gate refused a SYN) is given its
  * fair share L x (demand + 1) / W; the free capacity (L - live connections
  * of the live nodes) that such nodes are not owed is lent, in proportion
- * to demand + 1 to those nodes, one part each to the others; a node never reserves what the others hold; while others
- * are owed more than is free, a node over its fair share gates at that
- * share (below what it holds) so its closures go to the nodes owed them.
+ * to demand + 1 to those nodes, one part each to the others; a node never
+ * reserves what the others hold; while others are owed more than is free,
+ * a node over its fair share gates at that share (below what it holds)
+ * so its closures go to the nodes owed them.
  * "live" here is what the node's gate counts: established + pending.
  * Every reservation is made here, atomically, from the others' current
  * ones, so the reservations of live nodes never sum to more than L.

@@ -52,7 +52,8 @@ __u64 share_owed(__u64 limit, __u64 live, __u64 demand, int need, __u64 wsum);
  * Each reservation is made from the others' current reservations, so the
  * reservations of the live nodes sum to at most `limit` (a node's live
  * count exceeds its reservation only by the handshakes its gate admitted
- * at once: the local overshoot).
+ * at once, the local overshoot, and by what it admitted between reading
+ * the live count it sent and writing the gate the round gave it).
  */
 __u64 share_reserve(const struct share_in *in);
 
