@@ -194,6 +194,9 @@ scenario_a() {
 	else
 		tap_fail "(a) every node synced" "$(status_of 1; status_of 2; status_of 3)"
 	fi
+	out=$(status_of 1 | jq -c '.cluster.services.web')
+	tap_assert "(a) status --json shows a service's reservation, demand and refusals" "$out" \
+		"$(echo "$out" | jq '[.reserved, .demand, .refused] | map(type == "number") | all')" = true || :
 	out=$(admctl_node 1 status 2>&1)
 	tap_assert "(a) status names the cluster, node and mode per service" "$out" \
 		"$(echo "$out" | grep -cE "cluster '$CLUSTER', node 'n1': synced|web +synced")" -eq 2 || :

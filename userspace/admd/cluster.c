@@ -1717,6 +1717,10 @@ static void rs_status(struct admd *ad, json_t *out)
 			json_object_set_new(o, "enforced", s->enforced == ADM_CONC_REFUSE_ALL ?
 					    json_string("refuse-all") : json_integer(s->enforced));
 			json_object_set_new(o, "cluster_live", json_integer(s->cluster_live));
+			/* the share rule's inputs and result, last round */
+			json_object_set_new(o, "reserved", json_integer(s->reserved));
+			json_object_set_new(o, "demand", json_integer(s->demand));
+			json_object_set_new(o, "refused", json_integer(s->refused));
 		}
 		if (s->rate)
 			json_object_set_new(o, "cluster_conn_rate", json_integer(s->rate));
