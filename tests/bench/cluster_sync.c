@@ -222,7 +222,7 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 {
 	static const int share_pct[P2_NODES] = { 70, 20, 10, 0 };
 	int expire[P2_NODES][P2_HOLD] = {}, live[P2_NODES] = {}, limit[P2_NODES];
-	__u64 demand[P2_NODES] = {}, admitted = 0;
+	__u64 demand[P2_NODES] = {}, refused[P2_NODES] = {}, admitted = 0;
 	int max_sum = 0, t, k, i, step;
 	struct rs_args a = {};
 
@@ -250,6 +250,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 				if (adm < 0)
 					adm = 0;
 				demand[i] += want / P2_NODES;
+				if (want / P2_NODES > adm)
+					refused[i] += want / P2_NODES - adm;
 				live[i] += adm;
 				expire[i][(t + P2_HOLD - 1) % P2_HOLD] += adm;
 				admitted += adm;
@@ -264,7 +266,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 			snprintf(node, sizeof(node), "b%d", k);
 			in.live = live[k];
 			in.demand = demand[k];
-			demand[k] = 0;
+			in.need = refused[k];
+			demand[k] = refused[k] = 0;
 			if (rs_args_round(&a, "bench2", node, 5000, "", 0, &in, 1))
 				return -1;
 			a.argv[1] = sha;
@@ -296,7 +299,8 @@ static int part2(redisContext *c, const char *sha, double *over_pct, double *con
 
 /*
  * Part 3: what one Redis pays per round as the cluster grows: `nodes`
- * nodes with 4 services each (conn_limit on all), no reported source,
+ * nodes with 4 services each (conn_limit on all; every other node's gate
+ * refusing, so the script reads the need hashes too), no reported source,
  * every node one round; Redis CPU per round (INFO cpu) and bytes each way.
  */
 static int part3(redisContext *c, const char *sha, int nodes, double *cpu_us,
@@ -317,7 +321,8 @@ static int part3(redisContext *c, const char *sha, int nodes, double *cpu_us,
 
 			for (i = 0; i < 4; i++)
 				svc[i] = (struct rs_svc_in){ .name = names[i], .limit = 10000,
-							     .live = 40 + k % 7, .demand = k % 13 };
+							     .live = 40 + k % 7, .demand = k % 13,
+							     .need = k % 2 ? k % 13 : 0 };
 			snprintf(node, sizeof(node), "node-%04d", k);
 			if (rs_args_round(&a, "bench3", node, 60000, "", 0, svc, 4))
 				return -1;

@@ -10,8 +10,9 @@
 #       node syncs and sees 3 live nodes;
 #   (b) conn_limit = 100 across 3 nodes, clients at 70/20/10% of the SYNs:
 #       the sum of live connections, sampled every 10 ms, stays within the
-#       documented bound; the busy node's limit reaches 55 of 100 within
-#       one connection lifetime + 6 intervals and keeps most of it;
+#       documented bound; the busy node's limit reaches its fair share
+#       within 3 intervals (+ one connection lifetime when the others hold
+#       it in live connections) and keeps it; no node is starved;
 #   (c) a source over its cluster-wide rate, spread over the 3 nodes, is
 #       refused (global_block) on all of them, admitted after its window;
 #   (d) operator actions with --cluster reach every node, audited with the
@@ -32,7 +33,8 @@
 #   (j) pub/sub: with a 3 s interval, an action stored on node 1 reaches
 #       node 2 well before its next round (run after (d));
 #   (k) Redis Cluster (3 masters): MOVED is followed to the slot's owner;
-#       during a slot migration ASK is followed with ASKING, the owner kept.
+#       during a slot migration ASK is followed with ASKING, the owner kept,
+#       and announcements published on another node reach the subscriber.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -192,6 +194,9 @@ scenario_a() {
 	else
 		tap_fail "(a) every node synced" "$(status_of 1; status_of 2; status_of 3)"
 	fi
+	out=$(status_of 1 | jq -c '.cluster.services.web')
+	tap_assert "(a) status --json shows a service's reservation, demand and refusals" "$out" \
+		"$(echo "$out" | jq '[.reserved, .demand, .refused] | map(type == "number") | all')" = true || :
 	out=$(admctl_node 1 status 2>&1)
 	tap_assert "(a) status names the cluster, node and mode per service" "$out" \
 		"$(echo "$out" | grep -cE "cluster '$CLUSTER', node 'n1': synced|web +synced")" -eq 2 || :
@@ -201,10 +206,19 @@ scenario_a() {
 # Clients at 70/20/10% of the SYNs (one attempt every 1, 3 and 7 ms on
 # nodes 1, 2 and 3, up to 210/60/30 at once) hold each connection HOLD_MS
 # for 3 s; a refused attempt is replaced at the next tick. concsample reads
-# live and limit of web on every node each 10 ms.
+# live and limit of web on every node each 10 ms:
+#   T_MS SUM LIVE1 LIMIT1 LIVE2 LIMIT2 LIVE3 LIMIT3
 B_HOLD_MS=400
+# Node 1's fair share, 100 x (d1 + 1) / W with the SYNs its gate sees an
+# interval: 63-68 measured for these clients (~80/30/14 SYNs an interval).
+B_FAIR=60
+# The sampling period (10 ms), a round's own time (reading the maps, the
+# round trip, writing the limit) and a late wakeup of the sync thread on
+# this shared 2-core machine: added to every "within N intervals".
+B_SLACK_MS=40
 scenario_b() {
-	local samples="$E2E_TMP/b.samples" max over t_share t0 bound pid k peak late
+	local samples="$E2E_TMP/b.samples" max over t_fair t0 t3 bound pid k late
+	local at3 lim1 others want allow last
 	local -a n=(0 210 60 30) iv=(0 1 3 7)
 	e2e_bg b_sample cli "$CONCSAMPLE" -p "$(e2e_node_pin 1)" -p "$(e2e_node_pin 2)" \
 		-p "$(e2e_node_pin 3)" -i 1 --every-ms 10 --seconds 6
@@ -227,29 +241,49 @@ scenario_b() {
 		"max $max; $(sort -k2 -n -r "$samples" | head -3)" "$max" -le "$bound" || :
 	tap_assert "(b) the cluster used most of its capacity (max live >= 70)" \
 		"max $max" "$max" -ge 70 || :
-	# Capacity to the busy node: an idle cluster holds a third each, and
-	# each node fills its third at once; then the nodes over their fair
-	# share (20 and 10 of 100) admit nothing new until their connections
-	# close (HOLD_MS), and the capacity they free goes to node 1. From the
-	# first sample with live on node 1, its limit reaches 55 of 100 (its
-	# demand calls for ~68) within HOLD_MS + 10 intervals, and keeps more
-	# than half of the limit for most of the rest of the load.
-	t0=$(awk '$3 > 0 { print $1; exit }' "$samples")
-	t_share=$(awk '$3 > 0 && $4 >= 55 && $4 < 1000000 { print $1; exit }' "$samples")
-	# (HOLD_MS + 10 intervals: rounds run late on this shared 2-core machine)
-	peak=$(awk '$4 > m && $4 < 1000000 { m = $4 } END { print m + 0 }' "$samples")
-	e2e_note "(b) node 1 busy from ${t0:-?} ms, its limit >= 55 at ${t_share:-never} ms, at most $peak; limits at the end of the load: $(awk -v t=$(( ${t0:-0} + 2500 )) '$1 >= t { print $4 "/" $6 "/" $8; exit }' "$samples")"
-	tap_assert "(b) the busy node's limit reaches 55 of $LIMIT within $B_HOLD_MS ms + 10 intervals" \
-		"t0 ${t0:-?} t ${t_share:-never}" "${t_share:-999999}" -le $(( ${t0:-0} + B_HOLD_MS + 10 * INTERVAL_MS )) || :
-	late=$(awk -v a="${t_share:-999999}" -v b=$(( ${t0:-0} + 2800 )) \
-		'$1 >= a && $1 <= b { n++; if ($4 > 50 && $4 < 1000000) k++ } END { print n ? int(100 * k / n) : 0 }' "$samples")
-	tap_assert "(b) then it keeps more than half of the limit in >= 80% of the samples" \
-		"$late% of the samples from ${t_share:-never} ms to the end of the load" "$late" -ge 80 || :
+	# Capacity to the busy node. t0: node 1's demand for more appears, the
+	# first sample where its gate is full (its clients fill its idle third
+	# within ~40 ms and it starts refusing). Within 3 intervals its round
+	# publishes that it needs more, the others' rounds
+	# give back what they neither hold nor are owed, and its next round
+	# takes it: its limit is its fair share, or everything the others hold
+	# live or were given (max(live, limit) of each) when that leaves less.
+	t0=$(awk '$3 > 0 && $3 >= $4 { print $1; exit }' "$samples")
+	t3=$(( ${t0:-0} + 3 * INTERVAL_MS + B_SLACK_MS ))
+	at3=$(awk -v t="$t3" '$1 >= t { print; exit }' "$samples")
+	lim1=$(echo "$at3" | awk '{ print $4 }')
+	others=$(echo "$at3" | awk '{ o = 0; for (i = 5; i <= 7; i += 2) o += ($i > $(i + 1) ? $i : $(i + 1)); print o }')
+	# (- 2: what a holder closed since its last round is still its reservation)
+	want=$((LIMIT - ${others:-0} - 2))
+	[ "$want" -gt "$B_FAIR" ] && want=$B_FAIR
+	tap_assert "(b) 3 intervals after its demand the busy node's limit is its fair share (>= $B_FAIR) or all the others do not hold" \
+		"t0 ${t0:-?}; at $t3 ms: $at3 (wanted >= $want)" "${lim1:-0}" -ge "$want" || :
+	# What the others hold over their shares comes back as it closes: one
+	# connection lifetime, then the holder's round and the busy node's.
+	allow=0
+	[ "$want" -lt "$B_FAIR" ] && allow=$((B_HOLD_MS + 2 * INTERVAL_MS))
+	t_fair=$(awk -v f="$B_FAIR" '$3 > 0 && $4 >= f && $4 < 1000000 { print $1; exit }' "$samples")
+	e2e_note "(b) node 1 full from ${t0:-?} ms; 3 intervals later: limit ${lim1:-?}, the others hold ${others:-?}; its limit >= $B_FAIR at ${t_fair:-never} ms (+$(( ${t_fair:-999999} - ${t0:-0} )) ms; allowed +$((3 * INTERVAL_MS + B_SLACK_MS + allow)))"
+	tap_assert "(b) its limit reaches its fair share within 3 intervals (+ ${allow} ms while the others' connections close)" \
+		"t0 ${t0:-?} t ${t_fair:-never}" "${t_fair:-999999}" -le $(( t3 + allow )) || :
+	late=$(awk -v a="${t_fair:-999999}" -v b=$(( ${t0:-0} + 2800 )) -v f="$B_FAIR" \
+		'$1 >= a && $1 <= b { n++; if ($4 >= f - 2 && $4 < 1000000) k++ } END { print n ? int(100 * k / n) : 0 }' "$samples")
+	tap_assert "(b) then it keeps its share (>= $((B_FAIR - 2))) in >= 90% of the samples" \
+		"$late% of the samples from ${t_fair:-never} ms to the end of the load" "$late" -ge 90 || :
+	last=$(awk -v t=$(( ${t0:-0} + 2500 )) '$1 >= t { print $4, $6, $8; exit }' "$samples")
+	e2e_note "(b) limits at the end of the load: ${last// //} (demand 70/20/10)"
+	# shellcheck disable=SC2086
+	set -- $last
+	tap_assert "(b) every node holds a share in the order of its demand (none starved)" \
+		"limits ${last:-?}" "$( [ $# -eq 3 ] && [ "$1" -gt "$2" ] && [ "$2" -gt "$3" ] && [ "$3" -gt 0 ] && echo 1 || echo 0)" -eq 1 || :
 	for k in 1 2 3; do
 		e2e_wait_for 6 "probe $k ends" jq -e .attempts "$E2E_TMP/b_probe$k.log" || :
 	done
 	over=$(awk -v l="$LIMIT" '$2 > l { c++ } END { print c + 0 }' "$samples")
 	e2e_note "(b) samples over the limit: $over"
+	# B_SAVE=DIR keeps the samples and the admds' logs (with admd -v: a
+	# line per round: live, demand, refused, reservation, gate) for a timeline
+	if [ -n "${B_SAVE:-}" ]; then mkdir -p "$B_SAVE"; cp "$samples" "$E2E_TMP"/admd-n*.log "$B_SAVE/"; fi
 }
 
 # ---------------------------------------------------------------- (c)
@@ -598,8 +632,25 @@ scenario_j() {
 rc_cli() { in_node 1 redis-cli -p "$@"; }
 cluster_ok() { rc_cli "$1" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok'; }
 asked_more() { [ "$(status_of 1 | jq -r '.cluster.ask_rounds // 0')" -ge "$1" ]; }
+sub_on() { [ "$(status_of "$1" | jq -r '.cluster.subscribed')" = true ]; }
+# rounds_per_s K quiet|announce [PORT]: node K's rounds a second over ~1 s,
+# quiet or while 40 announcements, 30 ms apart, are PUBLISHed on the
+# cluster node at PORT.
+rounds_per_s() {
+	local k=$1 r0 r1 t0 t1
+	r0=$(status_of "$k" | jq -r '.cluster.rounds // 0')
+	t0=$(date +%s%3N)
+	if [ "$2" = quiet ]; then
+		sleep 1
+	else
+		rc_cli "$3" -r 40 -i 0.03 PUBLISH "adm:{$CLUSTER}:ops" announce >/dev/null 2>&1 || :
+	fi
+	r1=$(status_of "$k" | jq -r '.cluster.rounds // 0')
+	t1=$(date +%s%3N)
+	echo $(( (r1 - r0) * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+}
 scenario_k() {
-	local p slot owner other src_id dst_id a0 out
+	local p slot owner other src_id dst_id a0 out rate_q rate_a
 	for p in 7201 7202 7203; do
 		mkdir -p "$E2E_TMP/rc$p"
 		e2e_node_bg "rc$p" 1 timeout --kill-after=5 "$E2E_PROC_MAX_SECONDS" \
@@ -653,6 +704,20 @@ port = $other" >/dev/null
 	out=$(printf 'ASKING\nZRANGE adm:{%s}:nodes 0 -1\n' "$CLUSTER" | rc_cli "$other" 2>&1)
 	tap_assert "(k) the importing node holds node 1's heartbeat" "$out" \
 		"$(echo "$out" | grep -c '^n1$')" -eq 1 || :
+	# The subscriber stays on the slot's owner through ASK: Redis Cluster
+	# forwards PUBLISH to every node, so an announcement published on the
+	# importing node wakes node 1 all the same (an extra round each, at
+	# most one per 20 ms): its rounds a second while 40 announcements
+	# arrive, against a quiet second.
+	if e2e_wait_for 3 "node 1 subscribed" sub_on 1; then
+		rate_q=$(rounds_per_s 1 quiet)
+		rate_a=$(rounds_per_s 1 announce "$other")
+		e2e_note "(k) node 1's rounds a second: $rate_q quiet, $rate_a while announcements are published on 127.0.0.1:$other"
+		tap_assert "(k) during the migration, announcements published on another cluster node reach node 1's subscriber" \
+			"quiet $rate_q/s, announced $rate_a/s" "$rate_a" -ge $((rate_q + 10)) || :
+	else
+		tap_fail "(k) node 1's subscriber" "$(status_of 1 | jq -c .cluster)"
+	fi
 	node_conf 1 >/dev/null
 	admctl_node 1 reload >/dev/null 2>&1 || :
 	e2e_wait_for 5 "node 1 back on the unix socket" state_is 1 synced || :

@@ -20,122 +20,268 @@
 #include "share.h"
 #include "util.h"
 
+/* A cluster of up to 4 nodes as the round script sees it. */
+struct sim {
+	int n;
+	__u64 limit, res[4], live[4], dem[4];
+	int need[4];
+};
+
+/* The rule's inputs for node i: the others' reservations, everyone's live, demand and need. */
+static struct share_in sim_in(const struct sim *s, int i)
+{
+	struct share_in in = { .limit = s->limit, .live = s->live[i], .demand = s->dem[i],
+			       .need = s->need[i] };
+	int j;
+
+	for (j = 0; j < s->n; j++) {
+		in.wsum += s->dem[j] + 1;
+		in.wsum_lend += s->need[j] ? s->dem[j] + 1 : 1;
+		in.cluster_live += s->live[j];
+		if (j != i)
+			in.others += s->res[j];
+	}
+	for (j = 0; j < s->n; j++)
+		in.owed += share_owed(s->limit, s->live[j], s->dem[j], s->need[j], in.wsum);
+	return in;
+}
+
+/* Node i's round: its reservation; returns its gate. */
+static __u64 sim_round(struct sim *s, int i)
+{
+	struct share_in in = sim_in(s, i);
+
+	s->res[i] = share_reserve(&in);
+	return share_gate(&in, s->res[i]);
+}
+
+static __u64 reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
+		     __u64 demand, int need, __u64 wsum, __u64 wsum_lend, __u64 owed)
+{
+	struct share_in in = { limit, others, cluster_live, wsum, wsum_lend, owed, live,
+			       demand, need };
+
+	return share_reserve(&in);
+}
+
 static void test_reserve_rule(void **state)
 {
 	(void)state;
-	/* alone, no demand: everything free is ours */
-	assert_int_equal(share_reserve(100, 0, 0, 0, 0, 1), 100);
-	/* three idle nodes: a third of what is free */
-	assert_int_equal(share_reserve(100, 0, 0, 0, 0, 3), 33);
-	/* 70/20/10 demand: proportional to demand + 1 */
-	assert_int_equal(share_reserve(100, 0, 0, 0, 70, 103), 68);
-	assert_int_equal(share_reserve(100, 68, 0, 0, 20, 103), 20);
-	assert_int_equal(share_reserve(100, 88, 0, 0, 10, 103), 10);
-	/* never what the others hold */
-	assert_int_equal(share_reserve(100, 95, 0, 0, 70, 103), 5);
-	/* live connections are always kept, even over the limit */
-	assert_int_equal(share_reserve(100, 90, 110, 20, 5, 10), 20);
-	/* 40 live elsewhere, 10 here: 50 free, half of it ours */
-	assert_int_equal(share_reserve(100, 50, 50, 10, 0, 2), 35);
-	/* no limit: nothing to reserve */
-	assert_int_equal(share_reserve(0, 0, 5, 5, 5, 6), 0);
+	assert_int_equal(share_fair(100, 70, 103), 68);
+	assert_int_equal(share_fair(100, 0, 1), 100);
 	/* a wsum below our own weight is read as our own weight */
-	assert_int_equal(share_reserve(100, 0, 0, 0, 9, 1), 100);
+	assert_int_equal(share_fair(100, 9, 1), 100);
+	assert_int_equal(share_owed(100, 40, 70, 1, 103), 28);
+	assert_int_equal(share_owed(100, 40, 70, 0, 103), 0);	/* needs nothing more */
+	assert_int_equal(share_owed(100, 80, 70, 1, 103), 0);	/* holds its share */
+	/* alone, no demand: everything free is ours */
+	assert_int_equal(reserve(100, 0, 0, 0, 0, 0, 1, 1, 0), 100);
+	/* three idle nodes: a third of what is free */
+	assert_int_equal(reserve(100, 0, 0, 0, 0, 0, 3, 3, 0), 33);
+	/* three satisfied nodes: a third each whatever their demand */
+	assert_int_equal(reserve(100, 0, 0, 0, 70, 0, 103, 3, 0), 33);
+	/* 70/20/10 demand, all refused at their gates: the fair shares */
+	assert_int_equal(reserve(100, 0, 0, 0, 70, 1, 103, 103, 99), 68);
+	assert_int_equal(reserve(100, 68, 0, 0, 20, 1, 103, 103, 99), 20);
+	assert_int_equal(reserve(100, 88, 0, 0, 10, 1, 103, 103, 99), 10);
+	/* never what the others hold */
+	assert_int_equal(reserve(100, 95, 0, 0, 70, 1, 103, 103, 99), 5);
+	/* live connections are always kept, even over the limit */
+	assert_int_equal(reserve(100, 90, 110, 20, 5, 1, 10, 10, 0), 20);
+	/* 40 live elsewhere, 10 here, nobody owed: half of the 50 free is ours */
+	assert_int_equal(reserve(100, 50, 50, 10, 0, 0, 2, 2, 0), 35);
+	/* ... while the other (demand 4) is owed 30 of it: a sixth of the other 20 */
+	assert_int_equal(reserve(100, 50, 50, 10, 0, 0, 5, 6, 30), 13);
+	/* needing more, owed 40: the fair share (50) + half of the other 10 */
+	assert_int_equal(reserve(100, 0, 50, 10, 0, 1, 2, 2, 40), 55);
+	/* no limit: nothing to reserve */
+	assert_int_equal(reserve(0, 0, 5, 5, 5, 1, 6, 6, 0), 0);
 }
 
 /*
  * The bound: nodes reserving one after the other, each from the others'
  * current reservations, with live counts anywhere up to their previous
- * reservation, never hold more than the limit together.
+ * reservation and any demand and need, never hold more than the limit
+ * together.
  */
 static void test_reserve_bound(void **state)
 {
-	__u64 res[4] = {}, live[4] = {}, dem[4] = {}, limit = 100;
+	struct sim s = { .n = 4, .limit = 100 };
 	unsigned int seed = 7;
 	int round, i, j;
 
 	(void)state;
 	for (round = 0; round < 20000; round++) {
-		__u64 others = 0, wsum = 0, sum = 0, total = 0;
+		__u64 sum = 0, gate;
 
 		i = rand_r(&seed) % 4;
-		live[i] = res[i] ? rand_r(&seed) % (res[i] + 1) : 0;
-		dem[i] = rand_r(&seed) % 50;
-		for (j = 0; j < 4; j++) {
-			wsum += dem[j] + 1;
-			total += live[j];
-			if (j != i)
-				others += res[j];
-		}
-		res[i] = share_reserve(limit, others, total, live[i], dem[i], wsum);
-		assert_true(res[i] >= live[i]);
+		s.live[i] = s.res[i] ? rand_r(&seed) % (s.res[i] + 1) : 0;
+		s.dem[i] = rand_r(&seed) % 50;
+		s.need[i] = rand_r(&seed) % 2;
+		gate = sim_round(&s, i);
+		assert_true(s.res[i] >= s.live[i]);
+		assert_true(gate <= s.res[i]);
 		for (j = 0; j < 4; j++)
-			sum += res[j];
-		if (sum > limit)
+			sum += s.res[j];
+		if (sum > s.limit)
 			fail_msg("round %d: reservations sum to %llu > %llu", round,
-				 (unsigned long long)sum, (unsigned long long)limit);
+				 (unsigned long long)sum, (unsigned long long)s.limit);
 	}
 }
 
 static void test_gate(void **state)
 {
+	struct share_in in = { .limit = 100, .wsum = 103, .wsum_lend = 103 };
+
 	(void)state;
-	/* free capacity left: the gate is the reservation */
-	assert_int_equal(share_gate(100, 40, 80, 33, 20, 103), 40);
-	/* full, under its fair share (70 of 100): the reservation */
-	assert_int_equal(share_gate(100, 37, 100, 37, 70, 103), 37);
-	/* full, over its fair share (20): gate at the share, below what it holds */
-	assert_int_equal(share_gate(100, 33, 100, 33, 20, 103), 20);
-	/* nearly full (free <= 5%) counts as full */
-	assert_int_equal(share_gate(100, 33, 96, 33, 20, 103), 20);
-	assert_int_equal(share_gate(100, 33, 94, 33, 20, 103), 33);
+	/* free capacity beyond what is owed: the gate is the reservation */
+	in.cluster_live = 80, in.live = 33, in.demand = 20, in.owed = 10;
+	assert_int_equal(share_gate(&in, 40), 40);
+	/* owed more than is free, under its fair share (70 of 100): the reservation */
+	in.cluster_live = 100, in.live = 37, in.demand = 70, in.owed = 31;
+	assert_int_equal(share_gate(&in, 37), 37);
+	/* owed more than is free, over its fair share (20): gate at the share */
+	in.live = 33, in.demand = 20;
+	assert_int_equal(share_gate(&in, 33), 20);
+	in.cluster_live = 60, in.owed = 41;
+	assert_int_equal(share_gate(&in, 33), 20);
+	/* nobody owed anything (nobody refused): the reservation, full or not */
+	in.cluster_live = 100, in.owed = 0;
+	assert_int_equal(share_gate(&in, 33), 33);
 	/* a lone node: its fair share is the whole limit */
-	assert_int_equal(share_gate(100, 100, 100, 100, 0, 1), 100);
+	in = (struct share_in){ .limit = 100, .cluster_live = 100, .wsum = 1, .live = 100,
+				.need = 1 };
+	assert_int_equal(share_gate(&in, 100), 100);
 	/* no cluster-wide limit */
-	assert_int_equal(share_gate(0, 5, 5, 5, 5, 6), 5);
+	in = (struct share_in){ .cluster_live = 5, .wsum = 6, .live = 5, .demand = 5 };
+	assert_int_equal(share_gate(&in, 5), 5);
+}
+
+/*
+ * Free capacity moves within 3 intervals: three idle nodes hold a third
+ * each; demand appears on node 0 only (its gate refuses), rounds in turn
+ * 0, 1, 2. Node 0 is reserved its fair share at its second round.
+ */
+static void test_moves_in_3_intervals(void **state)
+{
+	struct sim s = { .n = 3, .limit = 100 };
+	int r, i;
+
+	(void)state;
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < 3; i++)
+			sim_round(&s, i);
+	assert_int_equal(s.res[0] + s.res[1] + s.res[2], 99);
+	s.live[0] = 33;			/* its clients fill its third at once */
+	s.dem[0] = 70;
+	s.need[0] = 1;
+	sim_round(&s, 0);
+	assert_int_equal(s.res[0], 34);	/* what the others do not reserve */
+	sim_round(&s, 1);
+	sim_round(&s, 2);
+	assert_int_equal(s.res[1] + s.res[2], 0);	/* idle: fair shares of 1/73 round to 0 */
+	s.live[0] = 34;
+	sim_round(&s, 0);
+	assert_true(s.res[0] >= share_fair(100, 70, 73));	/* 97, + 2 lent */
+}
+
+/*
+ * Capacity held by live connections moves as they close: nodes 1 and 2
+ * hold 33 each (more than their fair shares of 20 and 10) with demand
+ * 20 and 10 refused at their gates, node 0 needs 70. Nodes 1 and 2 admit
+ * nothing new (gate at their shares) while node 0 is owed; node 0 gets
+ * what is not live elsewhere at its next round, and each closed
+ * connection at the round after.
+ */
+static void test_moves_as_held_close(void **state)
+{
+	struct sim s = { .n = 3, .limit = 100, .res = { 33, 33, 33 }, .live = { 33, 33, 10 },
+			 .dem = { 70, 20, 10 }, .need = { 1, 1, 1 } };
+	__u64 g1, g2;
+
+	(void)state;
+	sim_round(&s, 0);
+	assert_int_equal(s.res[0], 34);
+	g1 = sim_round(&s, 1);
+	g2 = sim_round(&s, 2);
+	assert_int_equal(g1, 20);	/* 100 x 21 / 103 */
+	assert_int_equal(s.res[1], 33);
+	assert_int_equal(g2, 10);	/* under its share: the reservation */
+	assert_int_equal(s.res[2], 10);
+	s.live[0] = 34;
+	sim_round(&s, 0);
+	assert_int_equal(s.res[0], 57);	/* 100 - 33 - 10 */
+	s.live[1] = 20;			/* node 1's connections close, not refilled */
+	sim_round(&s, 1);
+	assert_int_equal(s.res[1], 20);
+	s.live[0] = 57;
+	sim_round(&s, 0);
+	assert_true(s.res[0] >= 68);	/* its fair share (+ 1 lent) */
+	assert_true(s.res[0] + s.res[1] + s.res[2] <= 100);
+}
+
+/*
+ * Idle capacity is lent: a node of short requests (many SYNs, 10 live,
+ * nothing refused) beside a node of long ones (few SYNs, refused): the
+ * busy-but-satisfied node is owed nothing, so the other is not gated
+ * at its small fair share and grows into what is free.
+ */
+static void test_lends_idle_capacity(void **state)
+{
+	struct sim s = { .n = 2, .limit = 100, .res = { 50, 50 }, .live = { 10, 50 },
+			 .dem = { 100, 5 }, .need = { 0, 1 } };
+	__u64 g;
+	int r;
+
+	(void)state;
+	for (r = 0; r < 10; r++) {
+		sim_round(&s, 0);
+		g = sim_round(&s, 1);
+		assert_true(g == s.res[1]);
+		s.live[1] = g;		/* its clients fill what it is given */
+	}
+	print_message("# long-lived node holds %llu, the other reserves %llu (live 10)\n",
+		      (unsigned long long)s.res[1], (unsigned long long)s.res[0]);
+	assert_true(s.res[1] >= 85);
 }
 
 /*
  * Capacity follows demand under churn: three nodes start full at an even
- * split (33/33/33) with demand 70/20/10 SYNs an interval; every interval
- * a fifth of each node's connections close and its clients refill up to
- * its gate, rounds in turn. The busy node reaches >= 55 of 100 within 20
- * rounds of each node, and the gates never sum past the limit.
+ * split (33/33/33) with demand 70/20/10 SYNs an interval, every gate
+ * refusing; every interval a fifth of each node's connections close and
+ * its clients refill up to its gate, rounds in turn. The busy node's
+ * gate reaches its fair share (68) as soon as the others' connections
+ * have closed down to their shares (a fifth a round: 7 rounds), and the
+ * reservations never sum past the limit.
  */
 static void test_gate_converges(void **state)
 {
-	__u64 res[3] = { 33, 33, 33 }, gate[3] = { 33, 33, 33 }, live[3] = { 33, 33, 33 };
-	__u64 dem[3] = { 70, 20, 10 }, limit = 100;
+	struct sim s = { .n = 3, .limit = 100, .res = { 33, 33, 33 }, .live = { 33, 33, 33 },
+			 .dem = { 70, 20, 10 }, .need = { 1, 1, 1 } };
+	__u64 gate[3] = { 33, 33, 33 };
 	int r, i, j, reached = -1;
 
 	(void)state;
 	for (r = 0; r < 20 && reached < 0; r++) {
 		for (i = 0; i < 3; i++) {
-			__u64 others = 0, total = 0, wsum = 0, sum = 0;
+			__u64 sum = 0;
 
-			live[i] -= live[i] / 5;			/* closes */
-			if (live[i] < gate[i])
-				live[i] = gate[i];		/* its clients refill */
-			for (j = 0; j < 3; j++) {
-				wsum += dem[j] + 1;
-				total += live[j];
-				if (j != i)
-					others += res[j];
-			}
-			res[i] = share_reserve(limit, others, total, live[i], dem[i], wsum);
-			gate[i] = share_gate(limit, res[i], total, live[i], dem[i], wsum);
-			assert_true(gate[i] <= res[i]);
+			s.live[i] -= s.live[i] / 5;		/* closes */
+			if (s.live[i] < gate[i])
+				s.live[i] = gate[i];		/* its clients refill */
+			gate[i] = sim_round(&s, i);
+			assert_true(gate[i] <= s.res[i]);
 			for (j = 0; j < 3; j++)
-				sum += res[j];
-			assert_true(sum <= limit);
+				sum += s.res[j];
+			assert_true(sum <= s.limit);
 		}
-		if (gate[0] >= 55)
+		if (gate[0] >= 68)
 			reached = r;
 	}
 	print_message("# busy node's gate %llu (%llu/%llu) after %d rounds each\n",
 		      (unsigned long long)gate[0], (unsigned long long)gate[1],
 		      (unsigned long long)gate[2], r);
-	assert_true(reached >= 0);
+	assert_true(reached >= 0 && reached <= 7);
 }
 
 static void test_limit_modes(void **state)
@@ -288,14 +434,14 @@ static void test_args(void **state)
 		{ .addr = { htonl(0xfd770000), 0, 0, htonl(1) }, .delta = 1 },
 	};
 	struct rs_svc_in in[2] = {
-		{ .name = "web", .limit = 100, .live = 4, .demand = 9, .rate = 20,
+		{ .name = "web", .limit = 100, .live = 4, .demand = 9, .need = 2, .rate = 20,
 		  .window_ms = 1000, .n_src = 2, .src = src },
 		{ .name = "api" },
 	};
 	static const char *const want[] = {
 		"EVALSHA", "", "1", "adm:{c1}:", "n1", "1000", "", "42", "2",
-		"web", "100", "4", "9", "20", "1000", "2", "10.77.0.1", "3", "fd77::1", "1",
-		"api", "0", "0", "0", "0", "1000", "0",
+		"web", "100", "4", "9", "2", "20", "1000", "2", "10.77.0.1", "3", "fd77::1", "1",
+		"api", "0", "0", "0", "0", "0", "1000", "0",
 	};
 	struct rs_args a = {};
 	char key[RS_KEY_PREFIX_MAX];
@@ -310,7 +456,7 @@ static void test_args(void **state)
 	}
 	/* rebuilt into the same vector */
 	assert_int_equal(rs_args_round(&a, "c1", "n1", 1000, "1-0", 0, in + 1, 1), 0);
-	assert_int_equal(a.argc, 16);
+	assert_int_equal(a.argc, 17);
 	rs_args_free(&a);
 	assert_int_equal(rs_key(key, sizeof(key), "c1", "nodes"), 0);
 	assert_string_equal(key, "adm:{c1}:nodes");
@@ -331,8 +477,11 @@ static const struct CMUnitTest fixed[] = {
 	cmocka_unit_test(test_report_min),
 	cmocka_unit_test(test_reserve_rule),
 	cmocka_unit_test(test_reserve_bound),
-		cmocka_unit_test(test_gate),
-		cmocka_unit_test(test_gate_converges),
+	cmocka_unit_test(test_gate),
+	cmocka_unit_test(test_moves_in_3_intervals),
+	cmocka_unit_test(test_moves_as_held_close),
+	cmocka_unit_test(test_lends_idle_capacity),
+	cmocka_unit_test(test_gate_converges),
 	cmocka_unit_test(test_limit_modes),
 	cmocka_unit_test(test_backoff),
 	cmocka_unit_test(test_parse_good),

@@ -123,44 +123,53 @@ static void test_reserve_matches_c(void **state)
 {
 	static const char *const nodes[] = { "n1", "n2", "n3" };
 	__u64 res[3] = {}, live[3] = {}, dem[3] = {}, limit = 100;
-	int seen[3] = {};
+	int seen[3] = {}, need[3] = {};
 	unsigned int seed = 11;
 	int round, i, j;
 
 	(void)state;
 	for (round = 0; round < 300; round++) {
 		struct rs_svc_in in = { .name = "web", .limit = limit };
+		struct share_in c = { .limit = limit };
 		struct rs_round_out out;
-		__u64 others = 0, wsum, sum = 0, want, total;
+		__u64 sum = 0, want;
 
 		i = rand_r(&seed) % 3;
 		live[i] = res[i] ? rand_r(&seed) % (res[i] + 1) : 0;
 		dem[i] = rand_r(&seed) % 40;
+		need[i] = rand_r(&seed) % 2;
 		in.live = live[i];
 		in.demand = dem[i];
-		wsum = dem[i] + 1;
-		total = live[i];
+		in.need = need[i] ? 1 + rand_r(&seed) % 5 : 0;
+		seen[i] = 1;
 		for (j = 0; j < 3; j++) {
-			if (j == i || !seen[j])
+			if (!seen[j])
 				continue;
-			others += res[j];
-			total += live[j];
-			wsum += dem[j] + 1;
+			if (j != i)
+				c.others += res[j];
+			c.cluster_live += live[j];
+			c.wsum += dem[j] + 1;
+			c.wsum_lend += need[j] ? dem[j] + 1 : 1;
 		}
-		want = share_reserve(limit, others, total, live[i], dem[i], wsum);
+		for (j = 0; j < 3; j++)
+			if (seen[j])
+				c.owed += share_owed(limit, live[j], dem[j], need[j], c.wsum);
+		c.live = live[i];
+		c.demand = dem[i];
+		c.need = need[i];
+		want = share_reserve(&c);
 		round_of(nodes[i], 60000, "", 0, &in, 1, &out);
 		if (out.svc[0].reserved != want)
 			fail_msg("round %d node %s: script reserved %llu, rule says %llu",
 				 round, nodes[i], (unsigned long long)out.svc[0].reserved,
 				 (unsigned long long)want);
-		want = share_gate(limit, want, total, live[i], dem[i], wsum);
+		want = share_gate(&c, want);
 		if (out.svc[0].gate != want)
 			fail_msg("round %d node %s: script gate %llu, rule says %llu",
 				 round, nodes[i], (unsigned long long)out.svc[0].gate,
 				 (unsigned long long)want);
-		assert_int_equal(out.svc[0].others, others);
+		assert_int_equal(out.svc[0].others, c.others);
 		res[i] = out.svc[0].reserved;
-		seen[i] = 1;
 		for (j = 0; j < 3; j++)
 			sum += res[j];
 		assert_true(sum <= limit);
@@ -193,7 +202,8 @@ static void test_demand_moves_capacity(void **state)
 	dem[2] = 10;
 	for (r = 0; r < 3; r++)
 		for (i = 0; i < 3; i++) {
-			struct rs_svc_in in = { .name = "web", .limit = 99, .demand = dem[i] };
+			struct rs_svc_in in = { .name = "web", .limit = 99, .demand = dem[i],
+						.need = dem[i] };
 			struct rs_round_out out;
 
 			round_of(nodes[i], 60000, "", 0, &in, 1, &out);

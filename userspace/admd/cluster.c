@@ -69,6 +69,7 @@ struct rs_svc {
 	__u8 on_fail;			/* enum adm_store_failure (resolved) */
 	/* thread-owned state */
 	__u64 prev_demand_ctr;		/* admitted + conc_global SYNs, cumulative */
+	__u64 prev_refused_ctr;		/* conc_global SYNs, cumulative */
 	int have_prev;
 	/* shared with the main thread (under mu) */
 	unsigned int mode;		/* enum share_mode */
@@ -78,6 +79,7 @@ struct rs_svc {
 	__u64 enforced;			/* what adm_conc.limit holds */
 	__u64 cluster_live;
 	__u64 demand;
+	__u64 refused;			/* of the demand, refused by the gate */
 };
 
 /* The module's state: one per admd. */
@@ -289,15 +291,24 @@ static __u64 rs_stat(struct rs *rs, __u32 id, __u32 verdict, __u32 reason)
 	return sum;
 }
 
-/* SYNs that reached the concurrency gate: admitted, or refused by it. */
-static __u64 rs_demand_ctr(struct rs *rs, __u32 id)
+/* SYNs the concurrency gate refused, whatever the verdict. */
+static __u64 rs_refused_ctr(struct rs *rs, __u32 id)
 {
-	__u64 n = rs_stat(rs, id, ADM_V_PASS, ADM_R_NONE);
+	__u64 n = 0;
 	__u32 v;
 
 	for (v = 0; v < ADM_V__MAX; v++)
 		n += rs_stat(rs, id, v, ADM_R_CONC_GLOBAL);
 	return n;
+}
+
+/* Counters are cumulative: what they grew by since the last reading (0 on a reset). */
+static __u64 rs_delta(__u64 ctr, __u64 *prev, int have_prev)
+{
+	__u64 d = have_prev && ctr >= *prev ? ctr - *prev : 0;
+
+	*prev = ctr;
+	return d;
 }
 
 /*
@@ -314,6 +325,13 @@ static __u64 rs_pending(struct rs *rs, __u32 id)
 	return adm_pending_count(&p, adm_pending_epoch(adm_mono_ns()));
 }
 
+/* What a service's gate counts: established connections and pending handshakes. */
+static __u64 rs_live(struct rs *rs, const struct rs_svc *s)
+{
+	return __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
+	       (s->conn_limit ? rs_pending(rs, s->id) : 0);
+}
+
 /* adm_conc.limit of a service: 0 means "unlimited" there, so a zero share refuses all. */
 static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 {
@@ -324,6 +342,17 @@ static void rs_enforce(struct rs *rs, struct rs_svc *s, __u64 limit)
 	s->enforced = limit;
 	if (!s->auto_limit)	/* auto: the breaker module writes it, capped (rs_node_cap) */
 		__atomic_store_n(&rs->conc[s->id].limit, limit, __ATOMIC_RELAXED);
+}
+
+/*
+ * Whether the cluster's share is what this node's gate enforces (under
+ * mu): with conn_limit = auto the breaker may enforce a lower adaptive
+ * limit, and refusals at that limit are no need for more of the cluster.
+ */
+static int rs_share_binds(const struct rs *rs, const struct rs_svc *s)
+{
+	return !s->auto_limit ||
+	       __atomic_load_n(&rs->conc[s->id].limit, __ATOMIC_RELAXED) >= s->enforced;
 }
 
 int rs_node_cap(__u32 id, __u64 *cap)
@@ -1042,20 +1071,19 @@ static int rs_round(struct rs *rs, int first, int extra)
 
 		/* an extra round (an action announced) keeps the last interval's demand */
 		if (!extra) {
-			__u64 ctr = rs_demand_ctr(rs, s->id);
+			__u64 refused = rs_refused_ctr(rs, s->id);
 
-			s->demand = s->have_prev && ctr >= s->prev_demand_ctr ?
-				    ctr - s->prev_demand_ctr : 0;
-			s->prev_demand_ctr = ctr;
+			/* demand: SYNs that reached the gate, admitted or refused */
+			s->demand = rs_delta(rs_stat(rs, s->id, ADM_V_PASS, ADM_R_NONE) + refused,
+					     &s->prev_demand_ctr, s->have_prev);
+			s->refused = rs_delta(refused, &s->prev_refused_ctr, s->have_prev);
 			s->have_prev = 1;
 		}
 		in[k] = (struct rs_svc_in){
 			.name = s->name,
 			.limit = s->conn_limit,
-			/* what the gate counts: established and pending handshakes */
-			.live = __atomic_load_n(&rs->conc[s->id].live, __ATOMIC_RELAXED) +
-				(s->conn_limit ? rs_pending(rs, s->id) : 0),
 			.demand = s->demand,
+			.need = rs_share_binds(rs, s) ? s->refused : 0,
 			.rate = s->rate,
 			.window_ms = s->window_ms,
 		};
@@ -1064,6 +1092,15 @@ static int rs_round(struct rs *rs, int first, int extra)
 	/* an extra round sends no sources: their counts wait for the next round */
 	if (rs->hits_ok && !extra && rs_collect(rs, in, first))
 		return -1;
+	/*
+	 * live last, just before the round trip: what the gate admits between
+	 * this reading and the new gate being written is not in Redis' view
+	 * (the sync's share of the overshoot when this node's reservation shrinks)
+	 */
+	pthread_mutex_lock(&rs->mu);
+	for (k = 0; k < rs->n_svcs; k++)
+		in[k].live = rs_live(rs, &rs->svcs[k]);
+	pthread_mutex_unlock(&rs->mu);
 	if (rs_args_round(&rs->args, rs->rc.cluster, rs->rc.node, ttl, last_op,
 			  last_blk, in, rs->n_svcs)) {
 		rs_set_err(rs, "cannot build a round: out of memory");
@@ -1139,10 +1176,11 @@ static int rs_round(struct rs *rs, int first, int extra)
 	freeReplyObject(r);
 	for (k = 0; k < rs->n_svcs; k++)
 		if (in[k].limit)
-			adm_dbg("cluster: round [service %s] live+pending %llu demand %llu"
-				" -> reserved %llu gate %llu cluster_live %llu others %llu nodes %llu",
-				in[k].name, (unsigned long long)in[k].live,
-				(unsigned long long)in[k].demand,
+			adm_dbg("cluster: round at %llu ms [service %s] live+pending %llu demand %llu"
+				" refused %llu -> reserved %llu gate %llu cluster_live %llu others %llu"
+				" nodes %llu", (unsigned long long)(t0 / RS_NS_PER_MS), in[k].name,
+				(unsigned long long)in[k].live, (unsigned long long)in[k].demand,
+				(unsigned long long)in[k].need,
 				(unsigned long long)out.svc[k].reserved,
 				(unsigned long long)out.svc[k].gate,
 				(unsigned long long)out.svc[k].cluster_live,
@@ -1679,6 +1717,10 @@ static void rs_status(struct admd *ad, json_t *out)
 			json_object_set_new(o, "enforced", s->enforced == ADM_CONC_REFUSE_ALL ?
 					    json_string("refuse-all") : json_integer(s->enforced));
 			json_object_set_new(o, "cluster_live", json_integer(s->cluster_live));
+			/* the share rule's inputs and result, last round */
+			json_object_set_new(o, "reserved", json_integer(s->reserved));
+			json_object_set_new(o, "demand", json_integer(s->demand));
+			json_object_set_new(o, "refused", json_integer(s->refused));
 		}
 		if (s->rate)
 			json_object_set_new(o, "cluster_conn_rate", json_integer(s->rate));

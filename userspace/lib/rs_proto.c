@@ -20,16 +20,20 @@
 
 /*
  * KEYS[1] = "adm:{CLUSTER}:"; ARGV = node, ttl_ms, last_op ("" = stored),
- * last_blk, n_svcs, then per service: name, limit, live, demand, rate,
- * window_ms, n_src, and n_src pairs (source, delta).
+ * last_blk, n_svcs, then per service: name, limit, live, demand, need
+ * (SYNs the gate refused last interval), rate, window_ms, n_src, and n_src
+ * pairs (source, delta).
  * Returns {now_ms, live_nodes, {reserved, cluster_live, others, gate} x n_svcs,
  * {member, seq, ...} of blocks after last_blk, {id, op, ...}, last_op}.
  *
  * Share rule (share.h states it, share_reserve and share_gate compute it
- * in C): the free capacity (L - live connections of the live nodes) is
- * split in proportion to demand + 1; a node never reserves what the
- * others hold; in a full cluster a node over its fair share of L gates
- * at that share (below what it holds) so its closures return to the pool.
+ * in C): a node that needs more (its gate refused a SYN) is given its
+ * fair share L x (demand + 1) / W; the free capacity (L - live connections
+ * of the live nodes) that such nodes are not owed is lent, in proportion
+ * to demand + 1 to those nodes, one part each to the others; a node never
+ * reserves what the others hold; while others are owed more than is free,
+ * a node over its fair share gates at that share (below what it holds)
+ * so its closures go to the nodes owed them.
  * "live" here is what the node's gate counts: established + pending.
  * Every reservation is made here, atomically, from the others' current
  * ones, so the reservations of live nodes never sum to more than L.
@@ -55,36 +59,64 @@ const char rs_script[] =
 "local bseq_key, blk_key = p .. 'blkseq', p .. 'blk'\n"
 "for s = 1, nsvc do\n"
 "  local name, limit, live = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])\n"
-"  local demand, rate, win = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])\n"
-"  local nsrc = tonumber(ARGV[i + 6])\n"
-"  i = i + 7\n"
+"  local demand, need = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]) > 0\n"
+"  local rate, win = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])\n"
+"  local nsrc = tonumber(ARGV[i + 7])\n"
+"  i = i + 8\n"
 "  local reserved, total, others, gate = live, live, 0, live\n"
 "  if limit > 0 then\n"
-"    local ck = p .. 'conc:' .. name\n"
-"    local h = redis.call('HGETALL', ck)\n"
-"    local wsum = demand + 1\n"
+"    local ck, nk = p .. 'conc:' .. name, p .. 'need:' .. name\n"
+"    local h, needs, nl, nd = redis.call('HGETALL', ck), {}, {}, {}\n"
+"    local hn = redis.call('HGETALL', nk)\n"
+"    for j = 1, #hn, 2 do needs[hn[j]] = true end\n"
+"    local wsum, w = demand + 1, 1\n"
+"    if need then w = demand + 1 end\n"
+"    local wlend = w\n"
 "    for j = 1, #h, 2 do\n"
 "      local f = h[j]\n"
 "      if f ~= node then\n"
 "        local r, l, d = string.match(h[j + 1], '^(%d+) (%d+) (%d+)$')\n"
 "        if alive[f] and r then\n"
+"          l, d = tonumber(l), tonumber(d)\n"
 "          others = others + tonumber(r)\n"
-"          total = total + tonumber(l)\n"
-"          wsum = wsum + tonumber(d) + 1\n"
+"          total = total + l\n"
+"          wsum = wsum + d + 1\n"
+"          if needs[f] then\n"
+"            wlend = wlend + d + 1\n"
+"            nl[#nl + 1], nd[#nd + 1] = l, d\n"
+"          else\n"
+"            wlend = wlend + 1\n"
+"          end\n"
 "        else\n"
 "          redis.call('HDEL', ck, f)\n"
+"          redis.call('HDEL', nk, f)\n"
 "        end\n"
 "      end\n"
 "    end\n"
+"    local fair, owed = math.floor(limit * (demand + 1) / wsum), 0\n"
+"    for j = 1, #nl do\n"
+"      local fx = math.floor(limit * (nd[j] + 1) / wsum)\n"
+"      if fx > nl[j] then owed = owed + fx - nl[j] end\n"
+"    end\n"
+"    if need and fair > live then owed = owed + fair - live end\n"
 "    local free = limit - total\n"
 "    if free < 0 then free = 0 end\n"
-"    reserved = live + math.floor(free * (demand + 1) / wsum)\n"
+"    local spare = free - owed\n"
+"    if spare < 0 then spare = 0 end\n"
+"    reserved = live\n"
+"    if need and fair > live then reserved = fair end\n"
+"    reserved = reserved + math.floor(spare * w / wlend)\n"
 "    if reserved > limit - others then reserved = limit - others end\n"
 "    if reserved < live then reserved = live end\n"
-"    local fair = math.floor(limit * (demand + 1) / wsum)\n"
-"    if free * 20 <= limit and live > fair and fair < reserved then gate = fair else gate = reserved end\n"
+"    if live > fair and owed > free then gate = fair else gate = reserved end\n"
 "    redis.call('HSET', ck, node, reserved .. ' ' .. live .. ' ' .. demand)\n"
 "    redis.call('PEXPIRE', ck, ttl * 2)\n"
+"    if need then\n"
+"      if not needs[node] then redis.call('HSET', nk, node, '1') end\n"
+"      redis.call('PEXPIRE', nk, ttl * 2)\n"
+"    elseif needs[node] then\n"
+"      redis.call('HDEL', nk, node)\n"
+"    end\n"
 "  end\n"
 "  svc_out[#svc_out + 1] = reserved\n"
 "  svc_out[#svc_out + 1] = total\n"
@@ -231,6 +263,7 @@ int rs_args_round(struct rs_args *a, const char *cluster, const char *node,
 		args_u64(a, s->limit);
 		args_u64(a, s->live);
 		args_u64(a, s->demand);
+		args_u64(a, s->need);
 		args_u64(a, s->rate);
 		args_u64(a, s->window_ms ? s->window_ms : 1000);
 		args_u64(a, s->n_src);

@@ -7,7 +7,8 @@
  *
  * Keys, all under "adm:{CLUSTER}:" (the hash tag keeps a cluster's keys in
  * one Redis Cluster slot): nodes (ZSET node -> heartbeat expiry, ms),
- * conc:SVC (HASH node -> "reserved live demand"), hits:SVC:WINDOW (HASH
+ * conc:SVC (HASH node -> "reserved live demand"), need:SVC (HASH node -> 1
+ * while its gate refuses SYNs: it needs more than it holds), hits:SVC:WINDOW (HASH
  * source -> SYNs in that fixed window), blk + blkseq (ZSET of
  * "SVC|SOURCE|UNTIL_MS" by sequence number: the sources over their
  * cluster-wide rate), ops (STREAM of operator actions), opseen (HASH node
@@ -37,6 +38,7 @@ struct rs_svc_in {
 	__u64 limit;		/* cluster-wide conn_limit, 0 = none */
 	__u64 live;		/* what this node's gate counts: established + pending */
 	__u64 demand;		/* SYNs that reached the concurrency gate last interval */
+	__u64 need;		/* of these, refused by the gate (> 0: it needs more) */
 	__u64 rate;		/* cluster_conn_rate count per window, 0 = none */
 	__u64 window_ms;	/* its period */
 	size_t n_src;		/* sources with a hit delta ... */

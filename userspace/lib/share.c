@@ -3,35 +3,63 @@
 #include "adm/adm.h"
 #include "share.h"
 
-__u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
-		    __u64 demand, __u64 wsum)
+static __u64 share_div(__u64 a, __u64 b, __u64 c)
 {
-	__u64 free_cap, target, cap;
-
-	if (!limit)
-		return 0;
-	if (wsum < demand + 1)
-		wsum = demand + 1;
-	free_cap = cluster_live < limit ? limit - cluster_live : 0;
-	target = live + (__u64)((unsigned __int128)free_cap * (demand + 1) / wsum);
-	cap = others < limit ? limit - others : 0;
-	if (target > cap)
-		target = cap;
-	return target > live ? target : live;
+	return c ? (__u64)((unsigned __int128)a * b / c) : 0;
 }
 
-__u64 share_gate(__u64 limit, __u64 reserved, __u64 cluster_live, __u64 live,
-		 __u64 demand, __u64 wsum)
+__u64 share_fair(__u64 limit, __u64 demand, __u64 wsum)
 {
-	__u64 free_cap, fair;
-
-	if (!limit)
-		return reserved;
 	if (wsum < demand + 1)
 		wsum = demand + 1;
-	free_cap = cluster_live < limit ? limit - cluster_live : 0;
-	fair = (__u64)((unsigned __int128)limit * (demand + 1) / wsum);
-	if (free_cap * 20 <= limit && live > fair && fair < reserved)
+	return share_div(limit, demand + 1, wsum);
+}
+
+__u64 share_owed(__u64 limit, __u64 live, __u64 demand, int need, __u64 wsum)
+{
+	__u64 fair = share_fair(limit, demand, wsum);
+
+	return need && fair > live ? fair - live : 0;
+}
+
+static __u64 share_free(const struct share_in *in)
+{
+	return in->cluster_live < in->limit ? in->limit - in->cluster_live : 0;
+}
+
+__u64 share_reserve(const struct share_in *in)
+{
+	__u64 free_cap = share_free(in), spare, fair, want, cap;
+	__u64 wsum = in->wsum, wlend = in->wsum_lend, w = in->need ? in->demand + 1 : 1;
+
+	if (!in->limit)
+		return 0;
+	if (wsum < in->demand + 1)
+		wsum = in->demand + 1;
+	if (wlend < w)
+		wlend = w;
+	spare = free_cap > in->owed ? free_cap - in->owed : 0;
+	want = in->live;
+	if (in->need) {
+		fair = share_fair(in->limit, in->demand, wsum);
+		if (fair > want)
+			want = fair;
+	}
+	want += share_div(spare, w, wlend);
+	cap = in->others < in->limit ? in->limit - in->others : 0;
+	if (want > cap)
+		want = cap;
+	return want > in->live ? want : in->live;
+}
+
+__u64 share_gate(const struct share_in *in, __u64 reserved)
+{
+	__u64 fair;
+
+	if (!in->limit)
+		return reserved;
+	fair = share_fair(in->limit, in->demand, in->wsum);
+	if (in->live > fair && in->owed > share_free(in))
 		return fair;
 	return reserved;
 }

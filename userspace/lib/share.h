@@ -12,39 +12,60 @@
 
 /*
  * The share rule, as the round script applies it atomically in Redis
- * (userspace/lib/rs_proto.c): with cluster-wide limit `limit`, capacity
- * `others` reserved by the other live nodes, `cluster_live` connections
- * on the live nodes (this one's included), this node's `live`
- * connections (what its gate counts: established and pending handshakes)
- * and `demand` (SYNs that reached the gate last interval),
- * and `wsum` = the sum over live nodes, this one included, of demand + 1:
- *
- *   free     = max(0, limit - cluster_live)
- *   target   = live + floor(free * (demand + 1) / wsum)
- *   reserved = max(live, min(target, limit - others))
- *
- * The free capacity is split in proportion to demand; a node never
- * reserves what the others hold. Each reservation is made from the
- * others' current reservations, so the reservations of the live nodes sum
- * to at most `limit` (a node's live count exceeds its reservation only by
- * the handshakes its gate admitted at once: the local overshoot).
- * Returns the reservation: the limit this node enforces.
+ * (userspace/lib/rs_proto.c), for one service of one node. Its inputs, over
+ * the live nodes (this one's included unless said otherwise):
  */
-__u64 share_reserve(__u64 limit, __u64 others, __u64 cluster_live, __u64 live,
-		    __u64 demand, __u64 wsum);
+struct share_in {
+	__u64 limit;		/* the cluster-wide conn_limit (0: none) */
+	__u64 others;		/* capacity reserved by the other nodes */
+	__u64 cluster_live;	/* live connections */
+	__u64 wsum;		/* sum of demand + 1 */
+	__u64 wsum_lend;	/* sum of need ? demand + 1 : 1 */
+	__u64 owed;		/* sum of share_owed() */
+	__u64 live;		/* this node's: what its gate counts (established + pending) */
+	__u64 demand;		/* this node's SYNs at its gate last interval */
+	int need;		/* this node's gate refused a SYN last interval */
+};
+
+/* A node's fair share of limit: floor(limit * (demand + 1) / wsum). */
+__u64 share_fair(__u64 limit, __u64 demand, __u64 wsum);
 
 /*
- * The limit this node's gate enforces, from its reservation (above) and
- * the same inputs: a node's fair share is floor(limit * (demand + 1) /
- * wsum). When the cluster is full (free capacity at most limit / 20) a
- * node holding more than its fair share admits nothing new until it
- * holds less: its closed connections return to the free capacity, which
- * the rule splits by demand, instead of being refilled by its own
- * clients. Otherwise the gate is the reservation. Never above the
- * reservation, so the bound above is unchanged.
+ * What a node is owed: fair share - live when it needs more (its gate
+ * refused a SYN last interval) and holds less than its fair share, else 0.
  */
-__u64 share_gate(__u64 limit, __u64 reserved, __u64 cluster_live, __u64 live,
-		 __u64 demand, __u64 wsum);
+__u64 share_owed(__u64 limit, __u64 live, __u64 demand, int need, __u64 wsum);
+
+/*
+ * The reservation (what this node may hold):
+ *
+ *   free     = max(0, limit - cluster_live)
+ *   spare    = max(0, free - owed)
+ *   want     = need ? max(live, fair) + floor(spare * (demand + 1) / wsum_lend)
+ *                   : live + floor(spare / wsum_lend)
+ *   reserved = max(live, min(want, limit - others))
+ *
+ * A node that needs more is given its fair share first; what no such
+ * node is owed (spare) is lent, by demand to the nodes that need more and
+ * one part each to the others (headroom until their next round: an idle
+ * cluster is split evenly).
+ * Each reservation is made from the others' current reservations, so the
+ * reservations of the live nodes sum to at most `limit` (a node's live
+ * count exceeds its reservation only by the handshakes its gate admitted
+ * at once, the local overshoot, and by what it admitted between reading
+ * the live count it sent and writing the gate the round gave it).
+ */
+__u64 share_reserve(const struct share_in *in);
+
+/*
+ * The limit this node's gate enforces, from its reservation: a node
+ * holding more than its fair share while the others are owed more than is
+ * free (owed > free) gates at its fair share, so it admits nothing new and
+ * its closing connections return to the others instead of being refilled
+ * by its own clients. Otherwise the gate is the reservation. Never above
+ * the reservation, so the bound above is unchanged.
+ */
+__u64 share_gate(const struct share_in *in, __u64 reserved);
 
 /* What a service does while Redis is unreachable (enum adm_store_failure). */
 enum share_mode {
