@@ -529,7 +529,7 @@ static bool test_syn_hits(struct h_ctx *h)
 }
 
 /*
- * adm_src_hits_read (the adm_hits iterator) against a model: 300 sources
+ * adm_src_hits_read (the adm_hits program) against a model: 300 sources
  * in a hash map laid out as adm_src; each of 40 passes adds SYNs to some
  * (as the data plane: to the word's low half), deletes 30 and adds 30 new
  * ones. With no rule every pass's deltas are exactly the model's: new
@@ -618,7 +618,57 @@ static bool test_srchits_model(void)
 }
 
 /*
- * The report rule in the iterator against the rule as srchits.c applied it
+ * More sources to report than one run of adm_hits holds (ADM_HITS_OUT):
+ * the read runs it again, and every source comes once with its SYNs.
+ */
+#define SH_MANY		(ADM_HITS_OUT + ADM_HITS_OUT / 4)
+static bool test_srchits_many(void)
+{
+	struct adm_fp_key *keys = calloc(SH_MANY, sizeof(*keys));
+	struct adm_src *vals = calloc(SH_MANY, sizeof(*vals));
+	unsigned char *seen = calloc(SH_MANY, 1);
+	struct adm_src_delta *d = NULL;
+	struct adm_src_hits sh;
+	size_t n = 0, cap = 0, i, wrong = 0;
+	__u32 cnt = SH_MANY;
+	bool ok = true;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_many", sizeof(struct adm_fp_key),
+			    sizeof(struct adm_src), SH_MANY, NULL);
+	if (!ASSERT_OK(fd < 0 || !keys || !vals || !seen ? -ENOMEM : 0, "create a map") ||
+	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+		return false;
+	for (i = 0; i < SH_MANY; i++) {
+		keys[i].service = 1;
+		keys[i].addr[3] = i;
+		vals[i].syn_hits = 1 + i % 3;
+	}
+	ok &= ASSERT_OK(bpf_map_update_batch(fd, keys, vals, &cnt, NULL) ? -errno : 0,
+			"write the counts");
+	ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "adm_src_hits_read");
+	ok &= ASSERT_EQ(n, SH_MANY, "one record per source");
+	for (i = 0; i < n; i++) {
+		__u32 k = d[i].key.addr[3];
+
+		if (k >= SH_MANY || seen[k]++ || d[i].delta != 1 + k % 3)
+			wrong++;
+	}
+	ok &= ASSERT_EQ(wrong, 0, "records repeated, unknown or with the wrong count");
+	n = 0;
+	ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "read again");
+	ok &= ASSERT_EQ(n, 0, "nothing new: nothing reported");
+	free(d);
+	free(keys);
+	free(vals);
+	free(seen);
+	adm_src_hits_free(&sh);
+	close(fd);
+	return ok;
+}
+
+/*
+ * The report rule in adm_hits against the rule as srchits.c applied it
  * in userspace before (kept here as the reference): per source a window
  * id and a count; reaching min reports all the window had, then every
  * new SYN; a new window starts from zero; window_ms 0 never reports; the
@@ -740,7 +790,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(11);
+	tap_plan(12);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -765,9 +815,11 @@ int main(void)
 		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
 	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted "
 		   "(cluster_conn_rate services only), adm_src_hits_read sees them");
-	tap_result(test_srchits_model(), "srchits: the adm_hits iterator's exact deltas while "
+	tap_result(test_srchits_model(), "srchits: adm_hits' exact deltas while "
 		   "sources come and go");
-	tap_result(test_srchits_rule(), "srchits: the iterator's report rule (window, min, "
+	tap_result(test_srchits_many(), "srchits: more sources to report than one run of "
+		   "adm_hits holds: each exactly once");
+	tap_result(test_srchits_rule(), "srchits: adm_hits' report rule (window, min, "
 		   "baseline, window_ms 0) equals the reference rule, pass by pass");
 	err = tap_failures() ? 1 : 0;
 	h_close(&h);

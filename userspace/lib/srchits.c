@@ -11,7 +11,9 @@
 #include "part.h"
 
 _Static_assert(sizeof(struct adm_src_delta) == sizeof(struct adm_hits_rec),
-	       "records are read straight into the deltas");
+	       "records are copied straight into the deltas");
+
+#define SH_RUNS		64	/* runs of adm_hits a read: 4M sources reported */
 
 int adm_src_hits_init(struct adm_src_hits *h, int src_fd, int rate_fd)
 {
@@ -55,7 +57,7 @@ int adm_src_hits_read(struct adm_src_hits *h, int baseline,
 		      struct adm_src_delta **out, size_t *n_out, size_t *cap_out)
 {
 	struct adm_hits_bpf__bss *bss;
-	int i, fd;
+	int i, fd, runs;
 
 	if (!h->skel)
 		return -EINVAL;
@@ -75,9 +77,10 @@ int adm_src_hits_read(struct adm_src_hits *h, int baseline,
 	/*
 	 * A run stops when adm_hits_out is full, before taking the SYNs of
 	 * the entry it could not write: run again from the start (the
-	 * entries already taken have nothing new) until one run finishes.
+	 * entries already taken have nothing new) until one run finishes,
+	 * or SH_RUNS runs (the rest waits in the maps for the next read).
 	 */
-	for (;;) {
+	for (runs = 0; runs < SH_RUNS; runs++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		size_t n;
 
@@ -103,4 +106,5 @@ int adm_src_hits_read(struct adm_src_hits *h, int baseline,
 		if (!bss->adm_hits_full)
 			return 0;
 	}
+	return 0;
 }
