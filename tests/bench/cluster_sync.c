@@ -14,7 +14,8 @@
  * kernel), build the EVALSHA (rs_args_round), run it on the real
  * redis-server, parse the reply (rs_round_parse). Reported: wall time per
  * round (median, p99, max) and of its read alone (median), this process's
- * CPU per round (what admd's thread spends, the kernel's part included),
+ * CPU per round (what admd's thread spends, the kernel's part included)
+ * and of the read alone,
  * Redis' CPU per round (INFO cpu), bytes sent per round, and the CPU share
  * of one core at the interval; beside it a round with no source (the
  * floor) and one with N sources in the map but no new SYN (the kernel's
@@ -100,7 +101,7 @@ static void sleep_until(__u64 t)
 
 struct round_stats {
 	__u64 med_ns, p99_ns, max_ns, read_med_ns;
-	double cpu_ms, redis_cpu_ms, bytes, sent;
+	double read_cpu_ms, cpu_ms, redis_cpu_ms, bytes, sent;
 };
 
 /*
@@ -119,7 +120,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 	size_t n_d = 0, cap_d = 0, i;
 	struct rs_args a = {};
 	__u64 *wall = calloc(rounds, sizeof(*wall)), cpu_sum = 0, next;
-	__u64 *rd = calloc(rounds, sizeof(*rd));
+	__u64 *rd = calloc(rounds, sizeof(*rd)), rd_cpu = 0;
 	double rcpu0, bytes = 0;
 	int fd, r, ret = -1;
 	LIBBPF_OPTS(bpf_map_create_opts, mo);
@@ -147,7 +148,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 		struct rs_round_out out;
 		char err[256];
 		redisReply *reply;
-		__u64 t0, c0, t1;
+		__u64 t0, c0, t1, c1;
 		__u32 cnt;
 
 		/*
@@ -173,6 +174,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 				      &deltas, &n_d, &cap_d))
 			goto out;
 		t1 = now_ns();
+		c1 = cpu_ns();
 		if (n_d && !(sd = realloc(sd, n_d * sizeof(*sd))))
 			goto out;
 		for (i = 0; i < n_d; i++) {
@@ -201,11 +203,13 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 		}
 		wall[r] = now_ns() - t0;
 		rd[r] = t1 - t0;
+		rd_cpu += c1 - c0;
 		cpu_sum += cpu_ns() - c0;
 		for (i = 0; i < a.argc; i++)
 			bytes += (a.argvlen[i] + 16.0) / rounds;	/* "$LEN\r\n...\r\n" */
 	}
 	st->cpu_ms = cpu_sum / 1e6 / rounds;
+	st->read_cpu_ms = rd_cpu / 1e6 / rounds;
 	st->redis_cpu_ms = (redis_cpu_s(c) - rcpu0) * 1e3 / rounds;
 	qsort(wall, rounds, sizeof(*wall), cmp_u64);
 	st->med_ns = wall[rounds / 2];
@@ -423,8 +427,8 @@ int main(int argc, char **argv)
 	    part1(c, sha, n_src, rounds, interval, 1, 0, &heavy))
 		return 1;
 	printf("  part 1: %ld rounds every %ld ms, each source 1 SYN per round\n", rounds, interval);
-	printf("  %-44s %9s %8s %8s %8s %8s %8s %8s %8s %7s\n", "", "sent/rnd", "med ms", "p99 ms",
-	       "max ms", "read ms", "CPU ms", "Redis ms", "KB sent", "% core");
+	printf("  %-44s %9s %8s %8s %8s %8s %8s %8s %8s %8s %7s\n", "", "sent/rnd", "med ms",
+	       "p99 ms", "max ms", "read ms", "rd CPU", "CPU ms", "Redis ms", "KB sent", "% core");
 	{
 		const struct round_stats *rows[4] = { &floor_st, &idle, &full, &heavy };
 		char labels[4][64];
@@ -435,9 +439,10 @@ int main(int argc, char **argv)
 		snprintf(labels[2], sizeof(labels[2]), "%ld sources under their rate (100/s)", n_src);
 		snprintf(labels[3], sizeof(labels[3]), "%ld sources over their rate (1/s)", n_src);
 		for (i = 0; i < 4; i++)
-			printf("  %-44s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.1f %6.1f%%\n", labels[i],
-			       rows[i]->sent, rows[i]->med_ns / 1e6, rows[i]->p99_ns / 1e6,
-			       rows[i]->max_ns / 1e6, rows[i]->read_med_ns / 1e6, rows[i]->cpu_ms,
+			printf("  %-44s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.1f %6.1f%%\n",
+			       labels[i], rows[i]->sent, rows[i]->med_ns / 1e6, rows[i]->p99_ns / 1e6,
+			       rows[i]->max_ns / 1e6, rows[i]->read_med_ns / 1e6,
+			       rows[i]->read_cpu_ms, rows[i]->cpu_ms,
 			       rows[i]->redis_cpu_ms,
 			       rows[i]->bytes / 1024, 100.0 * rows[i]->cpu_ms / interval);
 	}
@@ -473,9 +478,11 @@ int main(int argc, char **argv)
 			"\"redis_cpu_ms\": %.3f, \"bytes\": %.0f},\n", heavy.sent, heavy.med_ns / 1e6,
 			heavy.p99_ns / 1e6, heavy.read_med_ns / 1e6, heavy.cpu_ms, heavy.redis_cpu_ms,
 			heavy.bytes);
-		fprintf(f, " \"read_ms_median\": %.3f, \"idle_round_ms_median\": %.3f, "
-			"\"idle_read_ms_median\": %.3f,\n", full.read_med_ns / 1e6,
-			idle.med_ns / 1e6, idle.read_med_ns / 1e6);
+		fprintf(f, " \"read_ms_median\": %.3f, \"read_cpu_ms\": %.3f, "
+			"\"idle_round_ms_median\": %.3f, \"idle_read_ms_median\": %.3f, "
+			"\"idle_cpu_ms\": %.3f, \"heavy_read_cpu_ms\": %.3f,\n",
+			full.read_med_ns / 1e6, full.read_cpu_ms, idle.med_ns / 1e6,
+			idle.read_med_ns / 1e6, idle.cpu_ms, heavy.read_cpu_ms);
 		fprintf(f, " \"sources\": %ld, \"interval_ms\": %ld, \"rounds\": %ld,\n"
 			" \"round_ms\": {\"median\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
 			" \"floor_round_ms\": {\"median\": %.3f, \"p99\": %.3f},\n"
