@@ -8,7 +8,6 @@
 #include <bpf/libbpf.h>
 #include "srchits.h"	/* first: the skeleton names its layouts */
 #include "adm_hits.skel.h"
-#include "part.h"
 
 _Static_assert(sizeof(struct adm_src_delta) == sizeof(struct adm_hits_rec),
 	       "records are copied straight into the deltas");
