@@ -285,7 +285,7 @@ struct adm_fp_key {
  */
 struct adm_src {
 	__u64 syn_tat;		/* GCRA TAT of new_conn_rate */
-	__u64 syn_hits;		/* SYNs charged to the source, only grows (cluster sync) */
+	__u64 syn_hits;		/* SYNs charged, not yet read, and the reader's window (ADM_HITS_*) */
 	__u32 live;		/* live connections (sockops: +1 established, -1 close) */
 	__u32 verified_s;	/* CLOCK_MONOTONIC second of the last completed handshake */
 };
@@ -333,7 +333,43 @@ static inline __u32 adm_src_filter_bit(const struct adm_fp_key *k)
  */
 struct adm_src_tat {
 	__u64 tat;
-	__u64 syn_hits;		/* SYNs charged, only grows (cluster sync) */
+	__u64 syn_hits;		/* as adm_src's (same offset: one reader for both) */
+};
+
+/*
+ * syn_hits of adm_src and adm_rate entries, for the cluster sync. The data
+ * plane adds 1 per SYN charged (services with ADM_SVC_HITS); the reader,
+ * admd's adm_hits program (bpf/adm_hits.bpf.c, once per round), takes the
+ * SYNs added since its last visit with a compare-and-swap and keeps its
+ * per-source window state in the high half, so a round costs a visit of
+ * each entry in the kernel and a record per source to report:
+ *   bits  0..31  SYNs not yet taken by the reader
+ *   bits 32..54  SYNs taken in the current window, while under `min`
+ *   bit  55      the source reached `min` in the current window
+ *   bits 56..63  the window's tag (1..255; 0: none yet)
+ * sockops moves the whole word with a bucket into adm_src, so a source's
+ * count stays continuous. 2^32 SYNs of one source between two reads carry
+ * into the window count (lost to the report, nothing else).
+ */
+#define ADM_HITS_NEW_MASK	0xffffffffULL
+#define ADM_HITS_WCOUNT_MAX	0x7fffffU	/* bits 32..54 */
+#define ADM_HITS_REACHED	(1U << 23)	/* of the high half */
+#define ADM_HITS_TAG_SHIFT	24		/* of the high half */
+
+/* adm_hits' per-service report rule (srchits.h), written by admd. */
+struct adm_hits_rule {
+	__u32 tag;		/* window id % 255 + 1; 0: report nothing (window_ms 0) */
+	__u32 min;		/* at most ADM_HITS_WCOUNT_MAX */
+};
+
+#define ADM_HITS_BASELINE	(1U << 0)	/* take the SYNs, report nothing, forget windows */
+#define ADM_HITS_ALL		(1U << 1)	/* report every SYN taken (no rule) */
+
+/* What adm_hits writes per source to report; ADM_HITS_OUT of them a run. */
+#define ADM_HITS_OUT		65536
+struct adm_hits_rec {
+	struct adm_fp_key key;
+	__u64 delta;
 };
 
 /*

@@ -7,14 +7,19 @@
  *                [--json FILE]
  *
  * Part 1: a BPF LRU map laid out as adm_src holds N sources (default
- * 100,000); before every round each source gets one more SYN (written here,
- * standing in for the data plane). A round is what the sync thread does:
- * read the deltas (adm_src_hits_read, batch lookups), build the EVALSHA
- * (rs_args_round), run it on the real redis-server, parse the reply
- * (rs_round_parse). Reported: wall time per round (median, p99, max), this
- * process's CPU per round (what admd's thread spends), Redis' CPU per
- * round (INFO cpu), bytes sent per round, and the CPU share of one core at
- * the interval; beside it a round with no active source (the floor).
+ * 100,000); before every round each source gets one more SYN (added here
+ * to the count word's low half, standing in for the data plane; not
+ * timed). A round is what the sync thread does: read the deltas
+ * (adm_src_hits_read: the real adm_hits program over the map, in the
+ * kernel), build the EVALSHA (rs_args_round), run it on the real
+ * redis-server, parse the reply (rs_round_parse). Reported: wall time per
+ * round (median, p99, max) and of its read alone (median), this process's
+ * CPU per round (what admd's thread spends, the kernel's part included)
+ * and of the read alone,
+ * Redis' CPU per round (INFO cpu), bytes sent per round, and the CPU share
+ * of one core at the interval; beside it a round with no source (the
+ * floor) and one with N sources in the map but no new SYN (the kernel's
+ * walk over the entries alone).
  *
  * Part 2: 4 nodes with the uneven demand of the issue (70/20/10/0% of 300
  * clients holding connections for 20 intervals each), every node running
@@ -95,13 +100,16 @@ static void sleep_until(__u64 t)
 }
 
 struct round_stats {
-	__u64 med_ns, p99_ns, max_ns;
-	double cpu_ms, redis_cpu_ms, bytes, sent;
+	__u64 med_ns, p99_ns, max_ns, read_med_ns;
+	double read_cpu_ms, cpu_ms, redis_cpu_ms, bytes, sent;
 };
 
-/* Rounds of one node with `n_src` active sources each (0: the floor). */
+/*
+ * Rounds of one node with `n_src` sources in the map (0: the floor), each
+ * with a new SYN every round, or (idle) none after the first.
+ */
 static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
-		 __u64 interval_ms, __u64 rate, struct round_stats *st)
+		 __u64 interval_ms, __u64 rate, int idle, struct round_stats *st)
 {
 	struct adm_src_report rep[ADM_MAX_SERVICES] = {
 		[2] = { .window_ms = 1000, .min = share_report_min(rate, 1) },
@@ -112,6 +120,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 	size_t n_d = 0, cap_d = 0, i;
 	struct rs_args a = {};
 	__u64 *wall = calloc(rounds, sizeof(*wall)), cpu_sum = 0, next;
+	__u64 *rd = calloc(rounds, sizeof(*rd)), rd_cpu = 0;
 	double rcpu0, bytes = 0;
 	int fd, r, ret = -1;
 	LIBBPF_OPTS(bpf_map_create_opts, mo);
@@ -120,7 +129,7 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 
 	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_src", sizeof(struct adm_fp_key),
 			    sizeof(struct adm_src), ADM_MAX_SOURCES, &mo);
-	if (fd < 0 || !wall || !keys || !vals || adm_src_hits_init(&hits, ADM_MAX_SOURCES)) {
+	if (fd < 0 || !wall || !rd || !keys || !vals || adm_src_hits_init(&hits, fd, -1)) {
 		fprintf(stderr, "cluster_sync: setup: %s\n", strerror(errno));
 		return -1;
 	}
@@ -139,14 +148,20 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 		struct rs_round_out out;
 		char err[256];
 		redisReply *reply;
-		__u64 t0, c0;
+		__u64 t0, c0, t1, c1;
 		__u32 cnt;
 
-		/* the data plane: one more SYN from every active source */
+		/*
+		 * The data plane: one more SYN from every active source, added
+		 * to the word adm_hits leaves (its window state kept).
+		 */
 		for (i = 0; i < n_src; i++)
-			vals[i].syn_hits = r + 2;
+			if (r < 0 || bpf_map_lookup_elem(fd, &keys[i], &vals[i]))
+				memset(&vals[i], 0, sizeof(vals[i]));
+		for (i = 0; i < n_src; i++)
+			vals[i].syn_hits++;
 		cnt = n_src;
-		if (n_src && bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
+		if (n_src && (r < 0 || !idle) && bpf_map_update_batch(fd, keys, vals, &cnt, NULL)) {
 			fprintf(stderr, "cluster_sync: update_batch: %s\n", strerror(errno));
 			goto out;
 		}
@@ -155,9 +170,11 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 		t0 = now_ns();
 		c0 = cpu_ns();
 		n_d = 0;
-		if (adm_src_hits_read(&hits, fd, -1, r < 0, rep, (__u64)time(NULL) * 1000,
+		if (adm_src_hits_read(&hits, r < 0, rep, (__u64)time(NULL) * 1000,
 				      &deltas, &n_d, &cap_d))
 			goto out;
+		t1 = now_ns();
+		c1 = cpu_ns();
 		if (n_d && !(sd = realloc(sd, n_d * sizeof(*sd))))
 			goto out;
 		for (i = 0; i < n_d; i++) {
@@ -185,16 +202,21 @@ static int part1(redisContext *c, const char *sha, size_t n_src, int rounds,
 			continue;
 		}
 		wall[r] = now_ns() - t0;
+		rd[r] = t1 - t0;
+		rd_cpu += c1 - c0;
 		cpu_sum += cpu_ns() - c0;
 		for (i = 0; i < a.argc; i++)
 			bytes += (a.argvlen[i] + 16.0) / rounds;	/* "$LEN\r\n...\r\n" */
 	}
 	st->cpu_ms = cpu_sum / 1e6 / rounds;
+	st->read_cpu_ms = rd_cpu / 1e6 / rounds;
 	st->redis_cpu_ms = (redis_cpu_s(c) - rcpu0) * 1e3 / rounds;
 	qsort(wall, rounds, sizeof(*wall), cmp_u64);
 	st->med_ns = wall[rounds / 2];
 	st->p99_ns = wall[rounds * 99 / 100];
 	st->max_ns = wall[rounds - 1];
+	qsort(rd, rounds, sizeof(*rd), cmp_u64);
+	st->read_med_ns = rd[rounds / 2];
 	st->bytes = bytes;
 	st->sent /= rounds;
 	ret = 0;
@@ -203,6 +225,7 @@ out:
 	adm_src_hits_free(&hits);
 	rs_args_free(&a);
 	free(wall);
+	free(rd);
 	free(keys);
 	free(vals);
 	free(deltas);
@@ -362,7 +385,7 @@ int main(int argc, char **argv)
 	};
 	const char *sock = NULL, *json = NULL;
 	long n_src = 100000, rounds = 30, interval = 100;
-	struct round_stats full = {}, floor_st = {}, heavy = {};
+	struct round_stats full = {}, floor_st = {}, heavy = {}, idle = {};
 	double over, rate, ops, per_req;
 	redisContext *c;
 	redisReply *r;
@@ -403,25 +426,29 @@ int main(int argc, char **argv)
 	 * its rate; under 1/s every one is over it and all are sent (the
 	 * worst case: a round carries every active source).
 	 */
-	if (part1(c, sha, 0, rounds, interval, 100, &floor_st) ||
-	    part1(c, sha, n_src, rounds, interval, 100, &full) ||
-	    part1(c, sha, n_src, rounds, interval, 1, &heavy))
+	if (part1(c, sha, 0, rounds, interval, 100, 0, &floor_st) ||
+	    part1(c, sha, n_src, rounds, interval, 100, 1, &idle) ||
+	    part1(c, sha, n_src, rounds, interval, 100, 0, &full) ||
+	    part1(c, sha, n_src, rounds, interval, 1, 0, &heavy))
 		return 1;
 	printf("  part 1: %ld rounds every %ld ms, each source 1 SYN per round\n", rounds, interval);
-	printf("  %-44s %9s %8s %8s %8s %8s %8s %8s %7s\n", "", "sent/rnd", "med ms", "p99 ms",
-	       "max ms", "CPU ms", "Redis ms", "KB sent", "% core");
+	printf("  %-44s %9s %8s %8s %8s %8s %8s %8s %8s %8s %7s\n", "", "sent/rnd", "med ms",
+	       "p99 ms", "max ms", "read ms", "rd CPU", "CPU ms", "Redis ms", "KB sent", "% core");
 	{
-		const struct round_stats *rows[3] = { &floor_st, &full, &heavy };
-		char labels[3][64];
+		const struct round_stats *rows[4] = { &floor_st, &idle, &full, &heavy };
+		char labels[4][64];
 		int i;
 
 		snprintf(labels[0], sizeof(labels[0]), "no active source (floor)");
-		snprintf(labels[1], sizeof(labels[1]), "%ld sources under their rate (100/s)", n_src);
-		snprintf(labels[2], sizeof(labels[2]), "%ld sources over their rate (1/s)", n_src);
-		for (i = 0; i < 3; i++)
-			printf("  %-44s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.1f %6.1f%%\n", labels[i],
-			       rows[i]->sent, rows[i]->med_ns / 1e6, rows[i]->p99_ns / 1e6,
-			       rows[i]->max_ns / 1e6, rows[i]->cpu_ms, rows[i]->redis_cpu_ms,
+		snprintf(labels[1], sizeof(labels[1]), "%ld sources in the map, no new SYN", n_src);
+		snprintf(labels[2], sizeof(labels[2]), "%ld sources under their rate (100/s)", n_src);
+		snprintf(labels[3], sizeof(labels[3]), "%ld sources over their rate (1/s)", n_src);
+		for (i = 0; i < 4; i++)
+			printf("  %-44s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.1f %6.1f%%\n",
+			       labels[i], rows[i]->sent, rows[i]->med_ns / 1e6, rows[i]->p99_ns / 1e6,
+			       rows[i]->max_ns / 1e6, rows[i]->read_med_ns / 1e6,
+			       rows[i]->read_cpu_ms, rows[i]->cpu_ms,
+			       rows[i]->redis_cpu_ms,
 			       rows[i]->bytes / 1024, 100.0 * rows[i]->cpu_ms / interval);
 	}
 	(void)label;
@@ -452,9 +479,15 @@ int main(int argc, char **argv)
 	}
 	if (json && (f = fopen(json, "w"))) {
 		fprintf(f, "{\"heavy\": {\"sent_per_round\": %.0f, \"round_ms_median\": %.3f, "
-			"\"round_ms_p99\": %.3f, \"sync_cpu_ms\": %.3f, \"redis_cpu_ms\": %.3f, "
-			"\"bytes\": %.0f},\n", heavy.sent, heavy.med_ns / 1e6, heavy.p99_ns / 1e6,
-			heavy.cpu_ms, heavy.redis_cpu_ms, heavy.bytes);
+			"\"round_ms_p99\": %.3f, \"read_ms_median\": %.3f, \"sync_cpu_ms\": %.3f, "
+			"\"redis_cpu_ms\": %.3f, \"bytes\": %.0f},\n", heavy.sent, heavy.med_ns / 1e6,
+			heavy.p99_ns / 1e6, heavy.read_med_ns / 1e6, heavy.cpu_ms, heavy.redis_cpu_ms,
+			heavy.bytes);
+		fprintf(f, " \"read_ms_median\": %.3f, \"read_cpu_ms\": %.3f, "
+			"\"idle_round_ms_median\": %.3f, \"idle_read_ms_median\": %.3f, "
+			"\"idle_cpu_ms\": %.3f, \"heavy_read_cpu_ms\": %.3f,\n",
+			full.read_med_ns / 1e6, full.read_cpu_ms, idle.med_ns / 1e6,
+			idle.read_med_ns / 1e6, idle.cpu_ms, heavy.read_cpu_ms);
 		fprintf(f, " \"sources\": %ld, \"interval_ms\": %ld, \"rounds\": %ld,\n"
 			" \"round_ms\": {\"median\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
 			" \"floor_round_ms\": {\"median\": %.3f, \"p99\": %.3f},\n"

@@ -942,9 +942,9 @@ static bool test_syn_hits(struct h_ctx *h)
 		size_t n = 0, cap = 0, i;
 		__u64 sum_v = 0, sum_n = 0;
 
-		ok &= ASSERT_OK(adm_src_hits_init(&sh, ADM_MAX_SOURCES), "adm_src_hits_init");
-		ok &= ASSERT_OK(adm_src_hits_read(&sh, h->fd_src, h_map_fd(h, ADM_MAP_RATE), 0,
-						  NULL, 0, &d, &n, &cap), "adm_src_hits_read");
+		ok &= ASSERT_OK(adm_src_hits_init(&sh, h->fd_src, h_map_fd(h, ADM_MAP_RATE)),
+				"adm_src_hits_init (loads adm_hits on the harness' maps)");
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "adm_src_hits_read");
 		for (i = 0; i < n; i++) {
 			if (!memcmp(&d[i].key, &kv, sizeof(kv)))
 				sum_v += d[i].delta;
@@ -955,8 +955,7 @@ static bool test_syn_hits(struct h_ctx *h)
 		ok &= ASSERT_EQ(sum_n, 3, "adm_src_hits_read: the other source's hits (adm_rate)");
 		n = 0;
 		run_from(h, 4, "10.77.1.2", PKT_TCP_SYN, SVC_PORT);
-		ok &= ASSERT_OK(adm_src_hits_read(&sh, h->fd_src, h_map_fd(h, ADM_MAP_RATE), 0,
-						  NULL, 0, &d, &n, &cap), "adm_src_hits_read again");
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "adm_src_hits_read again");
 		ok &= ASSERT_EQ(n, 1, "adm_src_hits_read: only the source with a new SYN, once");
 		ok &= ASSERT_EQ(n ? d[0].delta : 0, 1, "adm_src_hits_read: its delta is 1");
 		free(d);
@@ -976,14 +975,25 @@ static bool test_syn_hits(struct h_ctx *h)
 }
 
 /*
- * adm_src_hits_read against a model: 300 sources in a hash map laid out as
- * adm_src; each of 40 passes bumps some, deletes 30 and adds 30 new ones
- * (the map's order changes, the table is swept when it fills). Every
- * pass's deltas are exactly the model's: new sources in full, the others
- * by what they gained, deleted ones never.
+ * adm_src_hits_read (the adm_hits program) against a model: 300 sources
+ * in a hash map laid out as adm_src; each of 40 passes adds SYNs to some
+ * (as the data plane: to the word's low half), deletes 30 and adds 30 new
+ * ones. With no rule every pass's deltas are exactly the model's: new
+ * sources in full, the others by what they gained, deleted ones never.
  */
 #define SH_LIVE		300
 #define SH_KEYS		(SH_LIVE + 40 * 30)
+
+/* The data plane's add: `n` more SYNs on the entry of k (created if new). */
+static int sh_add(int fd, const struct adm_fp_key *k, __u64 n)
+{
+	struct adm_src v = {};
+
+	bpf_map_lookup_elem(fd, k, &v);
+	v.syn_hits += n;
+	return bpf_map_update_elem(fd, k, &v, BPF_ANY) ? -errno : 0;
+}
+
 static bool test_srchits_model(void)
 {
 	static __u64 cnt[SH_KEYS], seen[SH_KEYS];
@@ -998,11 +1008,10 @@ static bool test_srchits_model(void)
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_model", sizeof(struct adm_fp_key),
 			    sizeof(struct adm_src), 4096, NULL);
 	if (!ASSERT_OK(fd < 0 ? -errno : 0, "create a map") ||
-	    !ASSERT_OK(adm_src_hits_init(&sh, 1000), "adm_src_hits_init"))
+	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
 		return false;
 	for (pass = 0; pass < 40 && ok; pass++) {
 		struct adm_fp_key k = { .service = 1 };
-		struct adm_src v = {};
 		size_t j, wrong = 0, got = 0;
 
 		if (!pass) {
@@ -1021,16 +1030,17 @@ static bool test_srchits_model(void)
 				live[next++] = true;
 		}
 		for (i = 0; i < next; i++) {
+			__u64 add;
+
 			if (!live[i] || (cnt[i] && rand_r(&seed) % 3))
 				continue;
-			cnt[i] += 1 + rand_r(&seed) % 5;
+			add = 1 + rand_r(&seed) % 5;
+			cnt[i] += add;
 			k.addr[3] = i;
-			v.syn_hits = cnt[i];
-			ok &= ASSERT_OK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0,
-					"write a count");
+			ok &= ASSERT_OK(sh_add(fd, &k, add), "add SYNs");
 		}
 		n = 0;
-		ok &= ASSERT_OK(adm_src_hits_read(&sh, fd, -1, 0, NULL, 0, &d, &n, &cap),
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap),
 				"adm_src_hits_read");
 		for (j = 0; j < n; j++) {
 			i = d[j].key.addr[3];
@@ -1053,6 +1063,166 @@ static bool test_srchits_model(void)
 	return ok;
 }
 
+/*
+ * More sources to report than one run of adm_hits holds (ADM_HITS_OUT):
+ * the read runs it again, and every source comes once with its SYNs.
+ */
+#define SH_MANY		(ADM_HITS_OUT + ADM_HITS_OUT / 4)
+static bool test_srchits_many(void)
+{
+	struct adm_fp_key *keys = calloc(SH_MANY, sizeof(*keys));
+	struct adm_src *vals = calloc(SH_MANY, sizeof(*vals));
+	unsigned char *seen = calloc(SH_MANY, 1);
+	struct adm_src_delta *d = NULL;
+	struct adm_src_hits sh;
+	size_t n = 0, cap = 0, i, wrong = 0;
+	__u32 cnt = SH_MANY;
+	bool ok = true;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_many", sizeof(struct adm_fp_key),
+			    sizeof(struct adm_src), SH_MANY, NULL);
+	if (!ASSERT_OK(fd < 0 || !keys || !vals || !seen ? -ENOMEM : 0, "create a map") ||
+	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+		return false;
+	for (i = 0; i < SH_MANY; i++) {
+		keys[i].service = 1;
+		keys[i].addr[3] = i;
+		vals[i].syn_hits = 1 + i % 3;
+	}
+	ok &= ASSERT_OK(bpf_map_update_batch(fd, keys, vals, &cnt, NULL) ? -errno : 0,
+			"write the counts");
+	ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "adm_src_hits_read");
+	ok &= ASSERT_EQ(n, SH_MANY, "one record per source");
+	for (i = 0; i < n; i++) {
+		__u32 k = d[i].key.addr[3];
+
+		if (k >= SH_MANY || seen[k]++ || d[i].delta != 1 + k % 3)
+			wrong++;
+	}
+	ok &= ASSERT_EQ(wrong, 0, "records repeated, unknown or with the wrong count");
+	n = 0;
+	ok &= ASSERT_OK(adm_src_hits_read(&sh, 0, NULL, 0, &d, &n, &cap), "read again");
+	ok &= ASSERT_EQ(n, 0, "nothing new: nothing reported");
+	free(d);
+	free(keys);
+	free(vals);
+	free(seen);
+	adm_src_hits_free(&sh);
+	close(fd);
+	return ok;
+}
+
+/*
+ * The report rule in adm_hits against the rule as srchits.c applied it
+ * in userspace before (kept here as the reference): per source a window
+ * id and a count; reaching min reports all the window had, then every
+ * new SYN; a new window starts from zero; window_ms 0 never reports; the
+ * first read is a baseline. 3 services (window 1000 ms min 7, window
+ * 300 ms min 1, window 0), 200 sources each, 120 passes 50-130 ms apart,
+ * sources deleted and recreated (count in full again). Every pass's
+ * report must equal the reference's, source by source.
+ */
+struct sh_ref {
+	__u64 wid, wcount;
+	bool present;
+};
+
+static __u64 sh_ref_report(struct sh_ref *e, __u64 delta, const struct adm_src_report *r,
+			   __u64 now_ms)
+{
+	__u64 wid, before;
+
+	if (!r->window_ms)
+		return 0;
+	wid = now_ms / r->window_ms;
+	if (e->wid != wid) {
+		e->wid = wid;
+		e->wcount = 0;
+	}
+	before = e->wcount;
+	e->wcount += delta;
+	if (e->wcount < r->min)
+		return 0;
+	return before < r->min ? e->wcount : delta;
+}
+
+#define SR_SVCS		3
+#define SR_PER		200
+static bool test_srchits_rule(void)
+{
+	static struct sh_ref ref[SR_SVCS * SR_PER];
+	static __u64 want[SR_SVCS * SR_PER];
+	struct adm_src_report rep[ADM_MAX_SERVICES] = {
+		[1] = { .window_ms = 1000, .min = 7 },
+		[2] = { .window_ms = 300, .min = 1 },
+		[3] = { .window_ms = 0, .min = 1 },
+	};
+	struct adm_src_hits sh;
+	struct adm_src_delta *d = NULL;
+	size_t n = 0, cap = 0, i, j, reported = 0, wrong = 0;
+	unsigned int seed = 11;
+	__u64 now = 1000000 * 1000ULL + 900;	/* just before a window starts */
+	bool ok = true;
+	int fd, pass;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_rule", sizeof(struct adm_fp_key),
+			    sizeof(struct adm_src), 4096, NULL);
+	if (!ASSERT_OK(fd < 0 ? -errno : 0, "create a map") ||
+	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+		return false;
+	for (pass = 0; pass < 120 && ok; pass++) {
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < SR_SVCS * SR_PER; i++) {
+			struct adm_fp_key k = { .service = 1 + i / SR_PER };
+			__u64 add = rand_r(&seed) % 4 ? 0 : rand_r(&seed) % 4;
+
+			k.addr[3] = i;
+			if (ref[i].present && rand_r(&seed) % 50 == 0) {
+				bpf_map_delete_elem(fd, &k);
+				ref[i].present = false;
+				ref[i].wid = ref[i].wcount = 0;	/* forgotten with the entry */
+			}
+			if (!add)
+				continue;
+			ok &= ASSERT_OK(sh_add(fd, &k, add), "add SYNs");
+			if (!ref[i].present) {
+				ref[i].present = true;
+				if (!pass)
+					continue;
+			}
+			if (pass)
+				want[i] = sh_ref_report(&ref[i], add, &rep[k.service], now);
+		}
+		n = 0;
+		ok &= ASSERT_OK(adm_src_hits_read(&sh, !pass, rep, now, &d, &n, &cap),
+				"adm_src_hits_read");
+		for (j = 0; j < n; j++) {
+			i = d[j].key.addr[3];
+			if (i >= SR_SVCS * SR_PER || d[j].delta != want[i]) {
+				if (wrong++ < 5)
+					tap_diag("pass %d source %zu: %llu reported, %llu expected", pass, i,
+						 (unsigned long long)d[j].delta,
+						 (unsigned long long)(i < SR_SVCS * SR_PER ? want[i] : 0));
+			} else {
+				want[i] = 0;
+				reported++;
+			}
+		}
+		for (i = 0; i < SR_SVCS * SR_PER; i++)
+			if (want[i] && wrong++ < 5)
+				tap_diag("pass %d source %zu: %llu not reported", pass, i,
+					 (unsigned long long)want[i]);
+		now += 50 + rand_r(&seed) % 80;
+	}
+	ok &= ASSERT_EQ(wrong, 0, "reports different from the reference rule");
+	ok &= ASSERT_OK(reported > 1000 ? 0 : -1, "the rule reported sources (not a vacuous pass)");
+	free(d);
+	adm_src_hits_free(&sh);
+	close(fd);
+	return ok;
+}
+
 int main(void)
 {
 	struct h_ctx h;
@@ -1066,7 +1236,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(14);
+	tap_plan(16);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -1100,8 +1270,12 @@ int main(void)
 		   "global_block: read after gblock_word is set; live entries refuse with on_rate");
 	tap_result(test_syn_hits(&h), "syn_hits: every SYN charged to a source is counted "
 		   "(cluster_conn_rate services only), adm_src_hits_read sees them");
-	tap_result(test_srchits_model(), "srchits: exact deltas while sources come and go, "
-		   "the map's order changes and the table is swept");
+	tap_result(test_srchits_model(), "srchits: adm_hits' exact deltas while "
+		   "sources come and go");
+	tap_result(test_srchits_many(), "srchits: more sources to report than one run of "
+		   "adm_hits holds: each exactly once");
+	tap_result(test_srchits_rule(), "srchits: adm_hits' report rule (window, min, "
+		   "baseline, window_ms 0) equals the reference rule, pass by pass");
 	err = tap_failures() ? 1 : 0;
 	h_close(&h);
 	return err;

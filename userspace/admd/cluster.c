@@ -852,26 +852,21 @@ static int rs_collect(struct rs *rs, struct rs_svc_in *in, int first)
 	pthread_mutex_unlock(&rs->mu);
 	if (!any) {
 		/*
-		 * No cluster_conn_rate: nothing to read. Counts kept from before
-		 * would report the whole gap as new SYNs: start again from a
+		 * No cluster_conn_rate: nothing to read. SYNs left in the maps
+		 * would report the whole gap as new: start again from a
 		 * baseline when a rate comes back.
 		 */
-		if (rs->hits_primed) {
-			adm_src_hits_free(&rs->hits);
-			rs->hits_ok = !adm_src_hits_init(&rs->hits, ADM_MAX_SOURCES);
-			rs->hits_primed = 0;
-		}
+		rs->hits_primed = 0;
 		return 0;
 	}
 	rs->n_deltas = 0;
-	err = adm_src_hits_read(&rs->hits, rs->hits_fd, rs->rate_fd, first || !rs->hits_primed,
-				rep, rs_unix_ms(), &rs->deltas, &rs->n_deltas, &rs->cap_deltas);
+	err = adm_src_hits_read(&rs->hits, first || !rs->hits_primed, rep, rs_unix_ms(),
+				&rs->deltas, &rs->n_deltas, &rs->cap_deltas);
 	if (!err)
 		rs->hits_primed = 1;
-	if (err) {
+	/* What was read before an error was taken from the maps: it is sent. */
+	if (err)
 		rs_set_err(rs, "cannot read %s and %s: %s", ADM_MAP_SRC, ADM_MAP_RATE, strerror(-err));
-		rs->n_deltas = 0;
-	}
 	if (rs->n_deltas > rs->cap_sdeltas) {
 		struct rs_src_delta *p = realloc(rs->sdeltas, rs->n_deltas * sizeof(*p));
 
@@ -1556,7 +1551,11 @@ static int rs_start(struct admd *ad, char *err, size_t errlen)
 	snprintf(rs->pin_root, sizeof(rs->pin_root), "%s", ad->cfg->pin_root);
 	if (rs_open_maps(rs, err, errlen))
 		goto fail;
-	rs->hits_ok = !adm_src_hits_init(&rs->hits, ADM_MAX_SOURCES);
+	k = adm_src_hits_init(&rs->hits, rs->hits_fd, rs->rate_fd);
+	rs->hits_ok = !k;
+	if (k)
+		adm_warn("cluster: cannot load adm_hits (%s): no per-source "
+			 "hits are sent, cluster_conn_rate is not enforced", strerror(-k));
 	rs_take_config(rs, ad->cfg);
 	/*
 	 * Until the first round (milliseconds away), no new connection: a
