@@ -350,7 +350,8 @@ static bool test_src_filter(struct h_ctx *h)
 	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_PASS,
 			    "unmarked: judged as a stranger (new-source budget), admitted");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
-	ok &= ASSERT_OK(adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER), &k), "mark the key");
+	ok &= ASSERT_OK(adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER),
+						     h_map_fd(h, ADM_MAP_SRC_SUMMARY), &k), "mark the key");
 	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
 			    "marked: its adm_src entry is read, over its rate, dropped");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");

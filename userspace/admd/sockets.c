@@ -49,6 +49,7 @@ struct sk_layer {
 	struct adm_conc *conc;
 	int conc_fd, src_conc_fd, recount_fd, src_recount_fd, meta_fd;
 	int src_filter_fd;		/* adm_src_filter: marked before an adm_src entry is made */
+	int src_summary_fd;		/* adm_src_summary: marked with it */
 	__s64 pending[ADM_MAX_SERVICES];	/* drift seen in the last quiet pass */
 	struct src_drift *src_pending;
 	int n_src_pending;
@@ -197,6 +198,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		return NULL;
 	sk->conc_fd = sk->src_conc_fd = sk->recount_fd = -1;
 	sk->src_recount_fd = sk->meta_fd = sk->prev_prog_fd = sk->src_filter_fd = -1;
+	sk->src_summary_fd = -1;
 	for (int i = 0; i < ADM_MAX_SERVICES; i++)
 		sk->untracked_prev[i] = -1;
 	sk->src_pending = calloc(SK_MAX_PENDING_SRC, sizeof(*sk->src_pending));
@@ -239,8 +241,10 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->src_recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_RECOUNT, 0);
 	sk->meta_fd = adm_map_open(cfg->pin_root, ADM_MAP_META, 0);
 	sk->src_filter_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_FILTER, 0);
+	sk->src_summary_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_SUMMARY, 0);
 	if (sk->conc_fd < 0 || sk->src_conc_fd < 0 || sk->recount_fd < 0 ||
-	    sk->src_recount_fd < 0 || sk->meta_fd < 0 || sk->src_filter_fd < 0) {
+	    sk->src_recount_fd < 0 || sk->meta_fd < 0 || sk->src_filter_fd < 0 ||
+	    sk->src_summary_fd < 0) {
 		snprintf(err, errlen, "cannot open the socket layer's pinned maps under %s",
 			 cfg->pin_root);
 		goto fail;
@@ -348,7 +352,7 @@ static void consider_source(struct sk_layer *sk, const struct adm_fp_key *key,
 			src.live = (__u32)(live + fix);
 			if (!src.verified_s)
 				src.verified_s = (__u32)(adm_mono_ns() / 1000000000ULL);
-			adm_src_filter_mark(sk->src_filter_fd, key);
+			adm_src_filter_mark(sk->src_filter_fd, sk->src_summary_fd, key);
 			bpf_map_update_elem(sk->src_conc_fd, key, &src, BPF_ANY);
 			fixed[key->service] += fix > 0 ? fix : -fix;
 			now[*n].drift = 0;
@@ -541,6 +545,8 @@ void sk_stop(struct sk_layer *sk)
 		close(sk->src_conc_fd);
 	if (sk->src_filter_fd >= 0)
 		close(sk->src_filter_fd);
+	if (sk->src_summary_fd >= 0)
+		close(sk->src_summary_fd);
 	if (sk->recount_fd >= 0)
 		close(sk->recount_fd);
 	if (sk->src_recount_fd >= 0)
