@@ -323,6 +323,70 @@ static bool test_service_isolation(struct h_ctx *h)
 }
 
 /*
+ * adm_src_summary: XDP reads a key's adm_src_filter word only when the
+ * key's summary bit is set. A filter bit without its summary bit (a
+ * filter pinned before the summary existed) hides the entry until
+ * adm_src_summary_rebuild (admd's loader) summarizes the filter; the
+ * rebuild sets the bit of each non-empty group of 16 filter bits and no
+ * other.
+ */
+static bool test_src_summary(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
+		.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,
+		.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,
+		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+		.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),
+	};
+	const char *addr = "10.77.3.4";
+	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };	/* far over its rate */
+	int ffd = h_map_fd(h, ADM_MAP_SRC_FILTER), sfd = h_map_fd(h, ADM_MAP_SRC_SUMMARY);
+	__u64 word = 0, sword = 0, other = 1ULL << 40, set_words = 0;
+	__u32 bit, fw, sbit, sw, i;
+	struct adm_fp_key k;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, &k), "key") ||
+	    !ASSERT_OK(bpf_map_update_elem(h->fd_src, &k, &src, BPF_ANY) ? -errno : 0,
+		       "write an adm_src entry"))
+		return false;
+	bit = adm_src_filter_bit(&k);
+	fw = bit / 64;
+	sbit = bit >> ADM_SRC_SUMMARY_SHIFT;
+	sw = sbit / 64;
+	/* The filter bit alone, as a filter pinned before the summary; and a bit far from it. */
+	word = 1ULL << (bit % 64);
+	ok &= ASSERT_OK(bpf_map_update_elem(ffd, &fw, &word, BPF_ANY) ? -errno : 0,
+			"set the key's filter bit only");
+	i = (fw + ADM_SRC_FILTER_WORDS / 2) % ADM_SRC_FILTER_WORDS;
+	ok &= ASSERT_OK(bpf_map_update_elem(ffd, &i, &other, BPF_ANY) ? -errno : 0,
+			"set one filter bit of another group");
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_PASS,
+			    "summary bit clear: the filter is not read, judged as a stranger, admitted");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
+	ok &= ASSERT_OK(adm_src_summary_rebuild(ffd, sfd), "summarize the filter");
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "after the rebuild: its adm_src entry is read, over its rate, dropped");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");
+	bpf_map_lookup_elem(sfd, &sw, &sword);
+	ok &= ASSERT_EQ(sword >> (sbit % 64) & 1, 1, "the key's summary bit is set");
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++) {
+		__u64 v = 0;
+
+		bpf_map_lookup_elem(sfd, &i, &v);
+		set_words += __builtin_popcountll(v);
+	}
+	ok &= ASSERT_EQ(set_words, 2, "two summary bits set: one per non-empty group of 16");
+	ok &= ASSERT_OK(adm_src_summary_rebuild(ffd, sfd), "summarize again (idempotent)");
+	bpf_map_lookup_elem(sfd, &sw, &word);
+	ok &= ASSERT_EQ(word, sword, "the summary word is unchanged");
+	return ok;
+}
+
+/*
  * adm_src_filter: XDP looks a source up in adm_src only when its bit is
  * set, so writers set it before the entry. An entry without its bit is
  * not seen (the source is judged as a stranger); with it, it is.
@@ -621,7 +685,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(10);
+	tap_plan(11);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -640,6 +704,9 @@ int main(void)
 		   "service's rate state");
 	tap_result(test_src_filter(&h),
 		   "src_filter: adm_src is read only for keys whose adm_src_filter bit is set");
+	tap_result(test_src_summary(&h),
+		   "src_summary: the filter is read only under a set adm_src_summary bit; "
+		   "a pre-summary filter is summarized by adm_src_summary_rebuild");
 	tap_result(test_rst_budget(&h),
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),
