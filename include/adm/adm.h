@@ -241,8 +241,13 @@ static inline __u64 adm_pending_epoch(__u64 now_ns)
 	return now_ns / ADM_PENDING_NS;
 }
 
-/* Handshakes pending in the current and the previous epoch (the data plane's and admd's reading). */
-static inline __u64 adm_pending_count(const struct adm_pending *p, __u64 epoch)
+/*
+ * Handshakes pending in the current and the previous epoch (the data
+ * plane's and admd's reading). Always inlined: clang otherwise leaves it
+ * a BPF-to-BPF call on the admitted SYN's path.
+ */
+static inline __attribute__((always_inline)) __u64
+adm_pending_count(const struct adm_pending *p, __u64 epoch)
 {
 	__u64 n = 0, w;
 	int i;
