@@ -82,7 +82,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_filter SEC(".maps");
 
-/* bit adm_src_filter_bit(key) >> 4 -> "one of these 16 adm_src_filter bits may be set" (sockops, admd set; xdp reads). */
+/* adm_src_filter being rebuilt by admd (include/adm/adm.h; sockops, admd set; admd clears). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_SRC_FILTER_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_filter_next SEC(".maps");
+
+/* bit adm_src_filter_bit(key) >> 4 -> "one of these 16 adm_src_filter bits may be set" (sockops, admd set; admd's rebuild clears; xdp reads). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ADM_SRC_SUMMARY_WORDS);

@@ -90,6 +90,7 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_SK_LAT		"adm_sk_lat"
 #define ADM_MAP_SRC_FILTER	"adm_src_filter"
 #define ADM_MAP_SRC_SUMMARY	"adm_src_summary"
+#define ADM_MAP_SRC_FILTER_NEXT	"adm_src_filter_next"
 #define ADM_MAP_REPLY		"adm_reply"
 #define ADM_MAP_RESPONDER	"adm_responder"
 #define ADM_MAP_REPLY_CTL	"adm_reply_ctl"
@@ -297,14 +298,28 @@ struct adm_src {
 
 /*
  * adm_src_filter: ARRAY[ADM_SRC_FILTER_WORDS] of __u64, one bit per hash of
- * a (service, address) key, set for every key that has had an adm_src
- * entry (sockops at each established handshake, admd's recount when it
- * creates one), never cleared. A clear bit means "no adm_src entry": the
+ * a (service, address) key; a clear bit means "no adm_src entry", so the
  * random-source flood path skips the hash lookup (a cache miss per SYN).
- * A set bit only means "look". Not keyed: an adversary who picks spoofed
- * sources whose bits are set buys the lookup every SYN paid before.
- * False positives grow with the distinct keys ever verified: 1 - e^(-n /
- * 2^22) (6% at 262144, 22% at 1M).
+ * A set bit only means "look". XDP reads only this map.
+ *
+ * adm_src_filter_next: the same layout, rebuilt by admd. Every writer
+ * sets a key's bit in next, then in adm_src_filter, then creates the
+ * adm_src entry (sockops at each established handshake, admd's recount).
+ * admd forgets deleted keys periodically (userspace/lib/srcfilter.c):
+ * clears next, waits until every BPF program running meanwhile has
+ * returned, sets the bits of every adm_src key in next, then stores next
+ * into adm_src_filter word by word with a compare-and-swap (a concurrent
+ * set makes it retry), derives adm_src_summary from it the same way,
+ * waits for running programs again and ORs next into the filter and the
+ * filter's groups into the summary: a writer whose or found its bit
+ * already set (and was then overwritten by a swap) is repaired there, so
+ * a key established during a rebuild may read clear only until that
+ * rebuild ends; a key with an entry otherwise never reads clear. The bits
+ * set are those of the entries present at the last rebuild plus those
+ * verified since, so false positives stay near 1 - e^(-n / 2^22) for n
+ * entries (6% at 262144) instead of growing with every key ever verified.
+ * Not keyed: an adversary who picks spoofed sources whose bits are set
+ * buys the lookup every SYN paid before the filter, nothing else.
  */
 #define ADM_SRC_FILTER_WORDS	65536	/* 2^22 bits, 512 KiB */
 
@@ -323,16 +338,15 @@ static inline __u32 adm_src_filter_bit(const struct adm_fp_key *k)
 
 /*
  * adm_src_summary: ARRAY[ADM_SRC_SUMMARY_WORDS] of __u64, one bit per 16
- * adm_src_filter bits (bit adm_src_filter_bit(k) >> 4), set before any of
- * them (sockops, userspace/lib/srcfilter.c; admd's loader ORs in the
- * groups of a filter pinned before the summary existed). A clear bit
- * means all 16 filter bits are clear. At 32 KiB it stays in the cache,
- * where the 512 KiB filter, read at one random word per spoofed source,
- * costs a cache miss per SYN: the largest cost of the flood path. Set
- * bits: 1 - e^(-n / 2^18) of them with n keys ever verified (0.1% at 262,
- * 4% at 10,000, 63% at 262144), so a flood meets the filter itself only
- * that often. Never cleared here; clearing one needs its 16 filter bits
- * clear (a set bit too many only costs the filter read).
+ * adm_src_filter bits (bit adm_src_filter_bit(k) >> 4), set with them
+ * (sockops, userspace/lib/srcfilter.c; admd's loader ORs in the groups of
+ * a filter pinned before the summary existed) and derived again from the
+ * filter by admd's rebuild. A clear bit means all 16 filter bits are
+ * clear. At 32 KiB it stays in the cache, where the 512 KiB filter, read
+ * at one random word per spoofed source, costs a cache miss per SYN: the
+ * largest cost of the flood path. Set bits: 1 - e^(-n / 2^18) of them
+ * with n keys present (0.1% at 262, 4% at 10,000, 63% at 262144), so a
+ * flood meets the filter itself only that often.
  */
 #define ADM_SRC_SUMMARY_SHIFT	4
 #define ADM_SRC_SUMMARY_WORDS	(ADM_SRC_FILTER_WORDS >> ADM_SRC_SUMMARY_SHIFT)	/* 2^18 bits, 32 KiB */

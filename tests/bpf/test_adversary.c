@@ -5,14 +5,16 @@
  * and from a whole IPv6 /32 (strangers stay within their budget, verified
  * clients keep passing, no per-packet insert, no verified state evicted),
  * a spoofed packet flood that must not evict SYN state, one service's
- * flood that must not evict another's rate state, the per-CPU RST
- * budget, the cluster global block and the per-source SYN hit counts.
+ * flood that must not evict another's rate state, the rebuild of the
+ * stranger filter (adm_src_filter), the per-CPU RST budget, the cluster
+ * global block and the per-source SYN hit counts.
  * The packets never leave the kernel's test run.
  *
  * TAP, one line per case; without the privilege to load BPF, one SKIP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,15 +254,19 @@ static bool test_pkt_flood_isolation(struct h_ctx *h)
  * many times what A's partitions hold, ACKs (adm_pkt_rate) and SYNs
  * (adm_rate, A without verify), must leave service B's partitions as they
  * were: B's abusive client stays over its packet and SYN rates instead of
- * getting a fresh burst. Partitions at the smallest size, so a shared map
- * of the same total would have evicted B's entries many times over.
+ * getting a fresh burst. Partitions at the smallest size. The flood has
+ * more distinct sources than the one LRU adm_rate and adm_pkt_rate each
+ * were before the partitions (ISO_SHARED_OLD entries, commit 278e944^):
+ * there it evicts B's entries, and this case fails (checked on that
+ * commit with the same loop: B's SYN and packet admitted again).
  */
 #define ISO_A		1
 #define ISO_B		2
 #define ISO_PORT_A	80
 #define ISO_PORT_B	81
 #define ISO_PART	ADM_RATE_SOURCES_MIN
-#define ISO_FLOOD_N	(ISO_PART * 16)
+#define ISO_SHARED_OLD	262144
+#define ISO_FLOOD_N	(ISO_SHARED_OLD + ISO_SHARED_OLD / 4)
 
 static bool test_service_isolation(struct h_ctx *h)
 {
@@ -291,17 +297,25 @@ static bool test_service_isolation(struct h_ctx *h)
 	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_PASS, "B: ACK 1");
 	ok &= ASSERT_ACTION(run_from(h, 4, abuser, PKT_TCP_ACK, ISO_PORT_B), XDP_DROP, "B: ACK 2");
 	for (i = 0; ok && i < ISO_FLOOD_N; i++) {
-		__u32 a = (__u32)rng();
+		__u32 a = (__u32)(i + 1) * 0x9e3779b1U;	/* distinct: odd multiplier */
 
 		inet_ntop(AF_INET, &a, src, sizeof(src));
+		/*
+		 * Twice each, as B's client did: the second lookup marks the
+		 * entry used, so the flood's entries compete with B's in an
+		 * LRU's active list (sent once, they were evicted first and
+		 * the old shared map kept B's entries).
+		 */
 		rc = run_from(h, 4, src, PKT_TCP_SYN, ISO_PORT_A);
 		a_syn += rc == XDP_PASS;
+		run_from(h, 4, src, PKT_TCP_SYN, ISO_PORT_A);
 		rc = run_from(h, 4, src, PKT_TCP_ACK, ISO_PORT_A);
 		a_ack += rc == XDP_PASS;
+		rc = run_from(h, 4, src, PKT_TCP_ACK, ISO_PORT_A);
 		if (rc < 0)
 			ok &= ASSERT_OK(rc, "flood packet runs");
 	}
-	tap_diag("%d spoofed sources at A (SYN + ACK each): %d SYNs and %d ACKs admitted; "
+	tap_diag("%d spoofed sources at A (2 SYNs + 2 ACKs each): %d SYNs and %d ACKs admitted; "
 		 "partitions A %d + %d entries, B %d + %d (capacity %d each)", ISO_FLOOD_N,
 		 a_syn, a_ack, h_part_count(h, ADM_MAP_RATE, ISO_A),
 		 h_part_count(h, ADM_MAP_PKT_RATE, ISO_A), h_part_count(h, ADM_MAP_RATE, ISO_B),
@@ -415,10 +429,546 @@ static bool test_src_filter(struct h_ctx *h)
 			    "unmarked: judged as a stranger (new-source budget), admitted");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
 	ok &= ASSERT_OK(adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER),
-						     h_map_fd(h, ADM_MAP_SRC_SUMMARY), &k), "mark the key");
+					    h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					    h_map_fd(h, ADM_MAP_SRC_SUMMARY), &k), "mark the key");
 	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
 			    "marked: its adm_src entry is read, over its rate, dropped");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");
+	return ok;
+}
+
+/*
+ * adm_src_filter forgets (issue 9): admd's rebuild sets exactly the bits of
+ * the keys adm_src holds, so a key whose entry was deleted reads clear
+ * afterwards; the writers' order (next, live, then the entry) keeps every
+ * key that has an entry set in adm_src_filter at every moment, including
+ * keys established while a rebuild runs. Real maps, the real rebuild.
+ */
+#define SF_SVC		{						\
+	.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,	\
+	.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,	\
+	.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,	\
+	.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,			\
+	.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),		\
+}
+#define SF_BULK		20000		/* keys of the forget case (several batch reads) */
+#define SF_RACE_KEYS	12000		/* entries while keys are established mid-rebuild */
+#define SF_STRESS_REBUILDS 25
+#define SF_STRESS_KEYS	2000		/* at least this many established during them */
+
+static bool sf_bit(const __u64 *w, const struct adm_fp_key *k)
+{
+	__u32 bit = adm_src_filter_bit(k);
+
+	return __atomic_load_n(&w[bit / 64], __ATOMIC_SEQ_CST) >> (bit % 64) & 1;
+}
+
+/* What XDP sees of k: its summary bit and its filter bit both set. */
+static bool sf_seen(const struct adm_src_filter *f, const struct adm_fp_key *k)
+{
+	__u32 sbit = adm_src_filter_bit(k) >> ADM_SRC_SUMMARY_SHIFT;
+
+	return sf_bit(f->live, k) &&
+	       (__atomic_load_n(&f->sum[sbit / 64], __ATOMIC_SEQ_CST) >> (sbit % 64) & 1);
+}
+
+/* The summary words derived from the filter words w (one bit per 16). */
+static __u64 *sf_summary_of(const __u64 *w)
+{
+	__u64 *s = calloc(ADM_SRC_SUMMARY_WORDS, sizeof(*s));
+	__u32 bit;
+
+	for (bit = 0; s && bit < ADM_SRC_FILTER_WORDS * 64; bit++)
+		if (w[bit / 64] >> (bit % 64) & 1)
+			s[(bit >> ADM_SRC_SUMMARY_SHIFT) / 64] |=
+				1ULL << ((bit >> ADM_SRC_SUMMARY_SHIFT) % 64);
+	return s;
+}
+
+/* Distinct keys of service SVC_ID: an IPv4-mapped address per n. */
+static void sf_key(__u32 n, struct adm_fp_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->service = SVC_ID;
+	k->addr[2] = htonl(0xffff);
+	k->addr[3] = htonl(0x0b000000 + n);	/* 11.0.0.0/8: no test address */
+}
+
+/* As sockops at an established handshake: mark (next, live), then the entry. */
+static int sf_establish(const struct adm_src_filter *f, int src_fd,
+			const struct adm_fp_key *k, __u64 syn_tat)
+{
+	struct adm_src src = { .syn_tat = syn_tat, .live = 1 };
+
+	adm_src_filter_set(f, k);
+	return bpf_map_update_elem(src_fd, k, &src, BPF_NOEXIST) ? -errno : 0;
+}
+
+/* The bits the rebuild must leave: those of keys[i] for present[i]. */
+static __u64 *sf_expected(const struct adm_fp_key *keys, const bool *present, size_t n)
+{
+	__u64 *w = calloc(ADM_SRC_FILTER_WORDS, sizeof(*w));
+	size_t i;
+
+	for (i = 0; w && i < n; i++) {
+		__u32 bit = adm_src_filter_bit(&keys[i]);
+
+		if (present[i])
+			w[bit / 64] |= 1ULL << (bit % 64);
+	}
+	return w;
+}
+
+static bool test_src_filter_forget(struct h_ctx *h)
+{
+	const struct adm_service svc = SF_SVC;
+	const int src_fd = h->fd_src;
+	struct adm_fp_key kept, gone, *keys = calloc(SF_BULK + 2, sizeof(*keys));
+	bool *present = calloc(SF_BULK + 2, sizeof(*present));
+	struct adm_src_filter_pass p = {};
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	__u64 over = h_now_ns() + HOUR_NS, *want = NULL, *sum_want = NULL;
+	__u32 bk, bg;
+	bool ok = true;
+	int i, n_present = 0;
+
+	if (!ASSERT_TRUE(keys && present, "memory") ||
+	    !ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.4.1", &kept), "key") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.4.2", &gone), "key") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	bk = adm_src_filter_bit(&kept);
+	bg = adm_src_filter_bit(&gone);
+	ok &= ASSERT_TRUE(bk != bg, "the two addresses hash to different bits");
+	ok &= ASSERT_OK(sf_establish(&f, src_fd, &kept, over), "establish 10.77.4.1");
+	ok &= ASSERT_OK(sf_establish(&f, src_fd, &gone, over), "establish 10.77.4.2");
+	keys[0] = kept;
+	keys[1] = gone;
+	present[0] = true;
+	for (i = 2; ok && i < SF_BULK + 2; i++) {
+		sf_key(i, &keys[i]);
+		ok &= ASSERT_OK(sf_establish(&f, src_fd, &keys[i], 0), "establish a bulk key");
+		present[i] = i % 2;	/* every other one is deleted below */
+	}
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.4.2", PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "10.77.4.2 with its entry: over its rate, dropped");
+	for (i = 1; ok && i < SF_BULK + 2; i++)
+		if (!present[i])
+			ok &= ASSERT_OK(bpf_map_delete_elem(src_fd, &keys[i]) ? -errno : 0,
+					"delete an entry");
+	ok &= ASSERT_TRUE(sf_bit(f.live, &gone), "before the rebuild the deleted key's bit is set");
+	for (i = 0; i < SF_BULK + 2; i++)
+		n_present += present[i];
+	want = sf_expected(keys, present, SF_BULK + 2);
+	if (!ok || !ASSERT_TRUE(want != NULL, "memory") ||
+	    !ASSERT_OK(adm_src_filter_rebuild(&f, src_fd, &p, NULL, NULL), "rebuild"))
+		goto out;
+	tap_diag("forget: %d keys, %d deleted: %llu adm_src keys read, bits %llu -> %llu "
+		 "in %.2f ms (wait for programs %.2f ms)", SF_BULK + 2, SF_BULK + 2 - n_present,
+		 (unsigned long long)p.keys, (unsigned long long)p.bits_before,
+		 (unsigned long long)p.bits_after, p.ns / 1e6, p.sync_ns / 1e6);
+	ok &= ASSERT_EQ(p.keys, n_present, "the rebuild read every adm_src key");
+	ok &= ASSERT_EQ(p.bits_after, adm_src_filter_count(want),
+			"bits after: exactly those of the keys present");
+	ok &= ASSERT_MEMEQ(f.live, ADM_SRC_FILTER_WORDS * sizeof(__u64), want,
+			   ADM_SRC_FILTER_WORDS * sizeof(__u64), "adm_src_filter: the keys present");
+	ok &= ASSERT_MEMEQ(f.next, ADM_SRC_FILTER_WORDS * sizeof(__u64), want,
+			   ADM_SRC_FILTER_WORDS * sizeof(__u64), "adm_src_filter_next: the same");
+	ok &= ASSERT_TRUE(!sf_bit(f.live, &gone), "the deleted key reads clear");
+	ok &= ASSERT_TRUE(sf_seen(&f, &kept), "the kept key reads set (filter and summary)");
+	sum_want = sf_summary_of(want);
+	ok &= ASSERT_TRUE(sum_want != NULL, "memory") &&
+	      ASSERT_MEMEQ(f.sum, ADM_SRC_SUMMARY_WORDS * sizeof(__u64), sum_want,
+			   ADM_SRC_SUMMARY_WORDS * sizeof(__u64),
+			   "adm_src_summary: exactly the groups of the keys present");
+	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.4.1", PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "10.77.4.1: its entry still read, over its rate, dropped");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 2, "two rate_source refusals");
+	/* Every entry gone: a rebuild leaves nothing set. */
+	for (i = 0; i < SF_BULK + 2; i++)
+		if (present[i])
+			bpf_map_delete_elem(src_fd, &keys[i]);
+	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, src_fd, &p, NULL, NULL), "rebuild an empty adm_src");
+	ok &= ASSERT_EQ(p.bits_after, 0, "no entry, no bit");
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++)
+		if (f.sum[i]) {
+			ok &= ASSERT_EQ(f.sum[i], 0, "no entry, no summary bit");
+			break;
+		}
+out:
+	adm_src_filter_close(&f);
+	free(sum_want);
+	free(want);
+	free(keys);
+	free(present);
+	return ok;
+}
+
+/* State of the mid-rebuild case, seen by its step callback. */
+struct sf_race {
+	struct h_ctx *h;
+	struct adm_src_filter *f;
+	struct adm_fp_key keys[SF_RACE_KEYS + 64];
+	char probe[INET_ADDRSTRLEN];	/* the first key established mid-rebuild */
+	int n, steps, missing, errors, dropped;
+	struct adm_fp_key late;		/* established inside the copy of its word */
+	__u32 late_word;
+	int late_done;
+};
+
+/*
+ * At every stage of the rebuild (next cleared, the wait done, each batch
+ * read, next copied) a new key is established, then every key so far must
+ * read set in adm_src_filter, and the first mid-rebuild key's SYN (over
+ * its rate) must be judged by its entry. In the copy, `late` is
+ * established after its word of next was read and before the swap: the
+ * swap must fail and be retried, not drop the bit.
+ */
+static void sf_race_step(void *arg, enum adm_src_filter_step s, __u32 word)
+{
+	struct sf_race *r = arg;
+	int i;
+
+	if (s == ADM_SF_COPY_WORD) {
+		if (word == r->late_word && !r->late_done) {
+			r->late_done = 1;
+			if (sf_establish(r->f, r->h->fd_src, &r->late, 0))
+				r->errors++;
+		}
+		return;
+	}
+	r->steps++;
+	if (r->n < SF_RACE_KEYS + 64) {
+		sf_key(1000000 + r->n, &r->keys[r->n]);
+		if (sf_establish(r->f, r->h->fd_src, &r->keys[r->n], h_now_ns() + HOUR_NS))
+			r->errors++;
+		r->n++;
+	}
+	for (i = 0; i < r->n; i++)
+		r->missing += !sf_seen(r->f, &r->keys[i]);
+	r->dropped += run_from(r->h, 4, r->probe, PKT_TCP_SYN, SVC_PORT) == XDP_DROP;
+}
+
+static bool test_src_filter_rebuild_race(struct h_ctx *h)
+{
+	const struct adm_service svc = SF_SVC;
+	static struct sf_race r;
+	struct adm_src_filter_pass p = {};
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	struct adm_fp_key first, stale;
+	__u32 n, stale_bit;
+	bool ok = true, shared = false;
+	int i, during;
+
+	memset(&r, 0, sizeof(r));
+	r.h = h;
+	r.f = &f;
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	for (i = 0; ok && i < SF_RACE_KEYS; i++) {
+		sf_key(1000000 + i, &r.keys[i]);
+		ok &= ASSERT_OK(sf_establish(&f, h->fd_src, &r.keys[i], h_now_ns() + HOUR_NS),
+				"establish a key");
+	}
+	r.n = SF_RACE_KEYS;
+	/*
+	 * A deleted key whose bit shares late's word: live and next differ
+	 * there at the copy, so the copy reaches the swap of that word.
+	 */
+	sf_key(5000000, &r.late);
+	r.late_word = adm_src_filter_bit(&r.late) / 64;
+	for (n = 5000001;; n++) {
+		sf_key(n, &stale);
+		stale_bit = adm_src_filter_bit(&stale);
+		if (stale_bit / 64 == r.late_word && stale_bit != adm_src_filter_bit(&r.late))
+			break;
+	}
+	ok &= ASSERT_OK(sf_establish(&f, h->fd_src, &stale, 0), "establish the stale key") &&
+	      ASSERT_OK(bpf_map_delete_elem(h->fd_src, &stale) ? -errno : 0, "delete it");
+	sf_key(1000000 + SF_RACE_KEYS, &first);
+	inet_ntop(AF_INET, &first.addr[3], r.probe, sizeof(r.probe));
+	ok &= ASSERT_OK(h_fp_key(&svc, SVC_ID, r.probe, &r.keys[SF_RACE_KEYS]), "key") &&
+	      ASSERT_MEMEQ(&r.keys[SF_RACE_KEYS], sizeof(first), &first, sizeof(first),
+			   "the probe's key is the first mid-rebuild key's");
+	if (!ok || !ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, sf_race_step, &r), "rebuild"))
+		goto out;
+	during = r.n - SF_RACE_KEYS;
+	tap_diag("mid-rebuild: %d keys established during %d stages of a rebuild over %d; "
+		 "%d key reads clear, probe dropped at %d stages", during, r.steps, SF_RACE_KEYS,
+		 r.missing, r.dropped);
+	ok &= ASSERT_EQ(r.errors, 0, "every mid-rebuild key established");
+	ok &= ASSERT_GE(r.steps, 2 + SF_RACE_KEYS / 4096 + 1, "stages: cleared, waited, batches, copied");
+	ok &= ASSERT_EQ(r.missing, 0, "no key with an entry read clear at any stage");
+	ok &= ASSERT_EQ(r.dropped, r.steps, "the probe's entry was read at every stage");
+	ok &= ASSERT_EQ(r.late_done, 1, "a key was established inside the copy of its word");
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.late) && sf_bit(f.next, &r.late),
+			  "... and reads set after the rebuild (the swap retried)");
+	for (i = 0; i < r.n; i++)
+		shared |= adm_src_filter_bit(&r.keys[i]) == stale_bit;
+	if (!shared)
+		ok &= ASSERT_TRUE(!sf_bit(f.live, &stale), "the deleted key in that word reads clear");
+	for (i = 0; i < r.n; i++) {
+		if (!sf_seen(&f, &r.keys[i]) || !sf_bit(f.next, &r.keys[i])) {
+			ok &= ASSERT_TRUE(false, "after the rebuild every key reads set in both arrays");
+			break;
+		}
+	}
+	/* Established after the last batch read: the next rebuild still keeps it. */
+	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "rebuild again");
+	ok &= ASSERT_EQ(p.keys, r.n + 1, "the second rebuild read every key (and late)");
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.keys[r.n - 1]), "the key established last reads set");
+out:
+	adm_src_filter_close(&f);
+	return ok;
+}
+
+/* The no-op or case: the key established inside the swap of its word, whose bit a deleted key had set. */
+struct sf_noop {
+	struct adm_src_filter *f;
+	int src_fd, errors, done;
+	__u32 word;
+	struct adm_fp_key twin;
+	bool clear_after_copy;		/* the twin read clear between the swaps and the repair */
+};
+
+static void sf_noop_step(void *arg, enum adm_src_filter_step s, __u32 word)
+{
+	struct sf_noop *r = arg;
+
+	if (s == ADM_SF_COPY_WORD && word == r->word && !r->done) {
+		r->done = 1;
+		if (sf_establish(r->f, r->src_fd, &r->twin, 0))
+			r->errors++;
+	} else if (s == ADM_SF_SUMMARIZED) {
+		r->clear_after_copy = !sf_seen(r->f, &r->twin);
+	}
+}
+
+/*
+ * A deleted key's bit is still set in adm_src_filter; a second key with
+ * the same bit is established after the copy read next's word and before
+ * its swap: its or on the live word changes nothing, so the swap succeeds
+ * and clears the bit under an entry. The rebuild's repair (after its
+ * second wait for running programs) must set it again before it returns.
+ */
+static bool test_src_filter_repair(struct h_ctx *h)
+{
+	const struct adm_service svc = SF_SVC;
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	struct sf_noop r = { .f = &f, .src_fd = h->fd_src };
+	struct adm_fp_key dead;
+	__u32 n, bit;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	sf_key(7000000, &dead);
+	bit = adm_src_filter_bit(&dead);
+	for (n = 7000001; n < 7000001 + (64U << 20); n++) {
+		sf_key(n, &r.twin);
+		if (adm_src_filter_bit(&r.twin) == bit)
+			break;
+	}
+	if (!ASSERT_EQ(adm_src_filter_bit(&r.twin), bit, "a second key with the same bit"))
+		goto out;
+	r.word = bit / 64;
+	ok &= ASSERT_OK(sf_establish(&f, h->fd_src, &dead, 0), "establish the first key") &&
+	      ASSERT_OK(bpf_map_delete_elem(h->fd_src, &dead) ? -errno : 0, "delete its entry");
+	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, NULL, sf_noop_step, &r), "rebuild");
+	ok &= ASSERT_EQ(r.done, 1, "the twin was established inside the swap of its word");
+	ok &= ASSERT_EQ(r.errors, 0, "... without error");
+	tap_diag("repair: the twin read %s between the swaps and the repair",
+		 r.clear_after_copy ? "clear (the no-op or)" : "set");
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.twin), "after the rebuild the twin reads set (filter and summary)");
+out:
+	adm_src_filter_close(&f);
+	return ok;
+}
+
+/*
+ * The stress case: a writer establishing keys as sockops does and deleting
+ * a third of them again (those with index % 3 == 2, 64 keys later), a
+ * checker reading the bits of the others, while rebuilds run back to back.
+ */
+struct sf_stress {
+	struct adm_src_filter *f;
+	int src_fd;
+	struct adm_fp_key *keys;
+	unsigned char *state;		/* 0 none, 1 present, 2 deleted */
+	int cap, stop, n, errors;
+	long checks, missing;
+};
+
+#define SF_DOOMED(i)	((i) % 3 == 2)
+
+static void *sf_writer(void *arg)
+{
+	struct sf_stress *s = arg;
+	int i;
+
+	for (i = 0; i < s->cap && !__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST); i++) {
+		sf_key(2000000 + i, &s->keys[i]);
+		if (sf_establish(s->f, s->src_fd, &s->keys[i], 0)) {
+			s->errors++;
+			continue;
+		}
+		__atomic_store_n(&s->state[i], 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&s->n, i + 1, __ATOMIC_SEQ_CST);
+		if (i >= 64 && SF_DOOMED(i - 64)) {
+			__atomic_store_n(&s->state[i - 64], 2, __ATOMIC_SEQ_CST);
+			bpf_map_delete_elem(s->src_fd, &s->keys[i - 64]);
+		}
+	}
+	return NULL;
+}
+
+static void *sf_checker(void *arg)
+{
+	struct sf_stress *s = arg;
+	int i, n;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
+		n = __atomic_load_n(&s->n, __ATOMIC_SEQ_CST);
+		for (i = 0; i < n; i++) {
+			/* A key published in n has its entry, and keeps it unless doomed. */
+			if (SF_DOOMED(i))
+				continue;
+			s->checks++;
+			s->missing += !sf_seen(s->f, &s->keys[i]);
+		}
+	}
+	return NULL;
+}
+
+static bool test_src_filter_stress(struct h_ctx *h)
+{
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	struct adm_src_filter_pass p = {};
+	struct sf_stress s = { .f = &f, .src_fd = h->fd_src, .cap = 100000 };
+	pthread_t w, c;
+	bool ok = true, *present = NULL;
+	__u64 *want = NULL;
+	int i, rebuilds = 0;
+
+	s.keys = calloc(s.cap, sizeof(*s.keys));
+	s.state = calloc(s.cap, 1);
+	present = calloc(s.cap, sizeof(*present));
+	if (!ASSERT_TRUE(s.keys && s.state && present, "memory") ||
+	    !ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	if (!ASSERT_OK(-pthread_create(&w, NULL, sf_writer, &s), "start the writer"))
+		goto out;
+	if (pthread_create(&c, NULL, sf_checker, &s)) {
+		__atomic_store_n(&s.stop, 1, __ATOMIC_SEQ_CST);
+		pthread_join(w, NULL);
+		ok = ASSERT_TRUE(false, "start the checker");
+		goto out;
+	}
+	/* At least SF_STRESS_REBUILDS, and on until the writer got going (bounded). */
+	for (i = 0; i < SF_STRESS_REBUILDS ||
+		    (__atomic_load_n(&s.n, __ATOMIC_SEQ_CST) < SF_STRESS_KEYS && i < 100000); i++) {
+		if (!ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "rebuild"))
+			break;
+		rebuilds++;
+	}
+	__atomic_store_n(&s.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(w, NULL);
+	pthread_join(c, NULL);
+	/* Quiet now: one more rebuild leaves exactly the keys present. */
+	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "final rebuild");
+	for (i = 0; i < s.n; i++)
+		present[i] = s.state[i] == 1;
+	want = sf_expected(s.keys, present, s.n);
+	tap_diag("stress: %d rebuilds while a writer established %d keys and deleted %d; "
+		 "%ld checks of present keys, %ld read clear", rebuilds, s.n, s.n - (int)p.keys,
+		 s.checks, s.missing);
+	ok &= ASSERT_GE(rebuilds, SF_STRESS_REBUILDS, "rebuilds ran");
+	ok &= ASSERT_GE(s.n, SF_STRESS_KEYS, "keys established during them");
+	ok &= ASSERT_EQ(s.errors, 0, "every key established");
+	ok &= ASSERT_GE(s.checks, 1, "the checker ran");
+	ok &= ASSERT_EQ(s.missing, 0, "no present key ever read clear");
+	ok &= ASSERT_GE(s.n - p.keys, 1, "keys were deleted meanwhile");
+	ok &= ASSERT_TRUE(want != NULL, "memory") &&
+	      ASSERT_MEMEQ(f.live, ADM_SRC_FILTER_WORDS * sizeof(__u64), want,
+			   ADM_SRC_FILTER_WORDS * sizeof(__u64),
+			   "after the churn: exactly the bits of the keys present");
+out:
+	adm_src_filter_close(&f);
+	free(want);
+	free(present);
+	free(s.keys);
+	free(s.state);
+	return ok;
+}
+
+/*
+ * The rebuild's cost over a full adm_src (ADM_MAX_SOURCES entries): one
+ * pass, its time in the TAP output; the bits left are those of the keys.
+ */
+static bool test_src_filter_full(struct h_ctx *h)
+{
+	const __u32 n = ADM_MAX_SOURCES, batch = 8192;
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	struct adm_src_filter_pass p = {};
+	struct adm_fp_key *keys = calloc(n, sizeof(*keys));
+	struct adm_src *vals = calloc(batch, sizeof(*vals)), v;
+	bool *present = calloc(n, sizeof(*present)), ok = true;
+	__u64 *want = NULL;
+	__u32 i, cnt, held = 0;
+
+	if (!ASSERT_TRUE(keys && vals && present, "memory") ||
+	    !ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	for (i = 0; i < n; i++) {
+		sf_key(3000000 + i, &keys[i]);
+		adm_src_filter_set(&f, &keys[i]);
+	}
+	for (i = 0; ok && i < n; i += batch) {
+		cnt = n - i < batch ? n - i : batch;
+		ok &= ASSERT_OK(bpf_map_update_batch(h->fd_src, &keys[i], vals, &cnt, NULL) ?
+				-errno : 0, "fill adm_src");
+	}
+	/* An LRU may evict a few before it is full: the truth is what it holds. */
+	for (i = 0; ok && i < n; i++) {
+		present[i] = !bpf_map_lookup_elem(h->fd_src, &keys[i], &v);
+		held += present[i];
+	}
+	want = sf_expected(keys, present, n);
+	if (!ok || !ASSERT_TRUE(want != NULL, "memory") ||
+	    !ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "rebuild"))
+		goto out;
+	tap_diag("full adm_src: %u of %u entries held; rebuild read %llu keys in %.1f ms "
+		 "(wait for programs %.2f ms), %llu bits set (%.2f%% of %llu)", held, n,
+		 (unsigned long long)p.keys, p.ns / 1e6, p.sync_ns / 1e6,
+		 (unsigned long long)p.bits_after, 100.0 * p.bits_after / ADM_SRC_FILTER_BITS,
+		 (unsigned long long)ADM_SRC_FILTER_BITS);
+	ok &= ASSERT_GE(held, n - n / 64, "adm_src holds (nearly) all of them");
+	ok &= ASSERT_EQ(p.keys, held, "every key read");
+	ok &= ASSERT_EQ(p.bits_after, adm_src_filter_count(want), "exactly their bits");
+out:
+	adm_src_filter_close(&f);
+	free(want);
+	free(present);
+	free(keys);
+	free(vals);
 	return ok;
 }
 
@@ -685,7 +1235,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(11);
+	tap_plan(16);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -707,6 +1257,17 @@ int main(void)
 	tap_result(test_src_summary(&h),
 		   "src_summary: the filter is read only under a set adm_src_summary bit; "
 		   "a pre-summary filter is summarized by adm_src_summary_rebuild");
+	tap_result(test_src_filter_forget(&h),
+		   "src_filter: after a rebuild exactly the bits of adm_src's keys are set, "
+		   "a deleted key reads clear");
+	tap_result(test_src_filter_rebuild_race(&h),
+		   "src_filter: keys established at every stage of a rebuild never read clear");
+	tap_result(test_src_filter_repair(&h),
+		   "src_filter: a key whose or changed nothing inside a swap is repaired before the rebuild returns");
+	tap_result(test_src_filter_stress(&h),
+		   "src_filter: rebuilds under concurrent establish/delete never clear a present key");
+	tap_result(test_src_filter_full(&h),
+		   "src_filter: a rebuild over a full adm_src (ADM_MAX_SOURCES keys), timed");
 	tap_result(test_rst_budget(&h),
 		   "reject: at most ADM_RST_PER_SEC RSTs per CPU per second, the rest dropped and counted");
 	tap_result(test_global_block(&h),

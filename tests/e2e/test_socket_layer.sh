@@ -453,9 +453,60 @@ storm_settled() {
 	done
 }
 
+# mul32 A B: A * B mod 2^32 (16-bit halves: no 64-bit overflow).
+mul32() {
+	echo $(((($1 * ($2 & 0xffff)) + ((($1 * ($2 >> 16)) & 0xffff) << 16)) & 0xffffffff))
+}
+
+# filter_bit W0 .. W5: adm_src_filter_bit (include/adm/adm.h) of a key
+# given as its six little-endian words (service, sig, addr[0..3]).
+filter_bit() {
+	local h i
+	h=$(mul32 "$1" 0x9e3779b1)
+	for i in "$3" "$4" "$5" "$6"; do
+		h=$(mul32 $((h ^ i)) 0x85ebca6b)
+		h=$((h ^ (h >> 15)))
+	done
+	echo $((h >> 10))
+}
+
+# filter_unmarked MAP: adm_src keys (every service) whose bit is clear in
+# MAP (adm_src_filter or adm_src_filter_next), as "MISSING KEYS".
+filter_unmarked() {
+	local -A word=()
+	local idx v keys=0 missing=0 bit w
+	while read -r idx v; do
+		word[$idx]=$v
+	done < <(bpftool -j map dump pinned "$E2E_PIN/$1" | jq -r '
+		def byte: ltrimstr("0x") | explode |
+			map(if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end) |
+			.[0] * 16 + .[1];
+		.[] | (.key | map(byte)) as $k | (.value | map(byte)) as $v |
+		select(($v | add) > 0) |
+		"\($k[0] + $k[1] * 256 + $k[2] * 65536 + $k[3] * 16777216) \($v | join(" "))"')
+	while read -r -a w; do
+		bit=$(filter_bit "${w[@]}")
+		keys=$((keys + 1))
+		v=0
+		if [ -n "${word[$((bit / 64))]:-}" ]; then
+			read -r -a b <<<"${word[$((bit / 64))]}"
+			v=$(((b[(bit % 64) / 8] >> (bit % 8)) & 1))
+		fi
+		[ "$v" = 1 ] || missing=$((missing + 1))
+	done < <(bpftool -j map dump pinned "$E2E_PIN/adm_src" | jq -r '
+		def byte: ltrimstr("0x") | explode |
+			map(if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end) |
+			.[0] * 16 + .[1];
+		.[] | (.key | map(byte)) as $k |
+		[range(0; 6) as $i | $k[4 * $i] + $k[4 * $i + 1] * 256 + $k[4 * $i + 2] * 65536 +
+		 $k[4 * $i + 3] * 16777216] | map(tostring) | join(" ")')
+	echo "$missing $keys"
+}
+
 scenario_storm() {
 	local what="(3) abort storm" out="$E2E_TMP/storm.json" id rc=0
 	local made secs l truth est other truth_src map_src fix_svc fix_src pid_hold pid_close
+	local miss_live miss_next n_keys
 
 	e2e_tcpsrv srv_storm_hold --hold -l "$E2E_SRV4:$P_STORM_HOLD" -l "[$E2E_SRV6]:$P_STORM_HOLD" ||
 		{ tap_fail "$what: servers start" ""; return 0; }
@@ -521,6 +572,28 @@ scenario_storm() {
 	tap_assert "$what: ... and no per-source count is left in adm_src" \
 		"$(src_conc "$id" | head)" -z "$(src_conc "$id")" || :
 	hold_cmd h3 quit || :
+
+	# Every handshake marked its source in both filter arrays (sockops:
+	# next, then adm_src_filter, then the entry); admd rebuilt the filter.
+	read -r miss_live n_keys <<<"$(filter_unmarked adm_src_filter)"
+	read -r miss_next _ <<<"$(filter_unmarked adm_src_filter_next)"
+	tap_assert "$what: each of the $n_keys adm_src keys reads set in adm_src_filter ($miss_live clear) and adm_src_filter_next ($miss_next clear)" \
+		"" "$n_keys" -gt 0 -a "$miss_live:$miss_next" = "0:0" || :
+	admctl status >"$E2E_TMP/status.txt" 2>&1 || :
+	e2e_note "$(grep -A1 '^src filter' "$E2E_TMP/status.txt")"
+	tap_assert "$what: admctl status shows the filter's fill and its last rebuild" \
+		"$(head -12 "$E2E_TMP/status.txt")" \
+		-n "$(grep -E '^src filter: [1-9][0-9]* of 4194304 bits set' "$E2E_TMP/status.txt")" -a \
+		-n "$(grep -E '^  rebuilt [0-9]+ s ago from [0-9]+ adm_src keys' "$E2E_TMP/status.txt")" || :
+	if metrics "$E2E_TMP/filter.metrics"; then
+		tap_assert "$what: /metrics: adm_src_filter_bits_set ($(metric "$E2E_TMP/filter.metrics" adm_src_filter_bits_set)) > 0, a fill ratio, >= 1 rebuild" \
+			"$(grep '^adm_src_filter' "$E2E_TMP/filter.metrics")" \
+			"$(metric "$E2E_TMP/filter.metrics" adm_src_filter_bits_set)" -gt 0 -a \
+			-n "$(metric "$E2E_TMP/filter.metrics" adm_src_filter_fill_ratio)" -a \
+			"$(metric "$E2E_TMP/filter.metrics" adm_src_filter_rebuilds_total)" -ge 1 || :
+	else
+		tap_fail "$what: GET /metrics" ""
+	fi
 }
 
 # ---------------------------------------------------------------- (4) restart

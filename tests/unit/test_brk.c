@@ -237,6 +237,7 @@ struct model {
 	__u64 workers;
 	__u64 svc_ns;
 	__u32 rnd;
+	__u64 live;	/* connections at the end of the previous tick */
 };
 
 /* sqrt without libm (the unit tests link none): Newton from x. */
@@ -258,13 +259,20 @@ static double model_noise(struct model *m, double served)
 	return 1 - amp + 2 * amp * (double)((m->rnd >> 8) & 0xffff) / 65535.0;
 }
 
+/*
+ * Requests admitted under the previous tick's limit finish in this one: a
+ * limit that fell still sees the old queue for one tick (the drain a real
+ * backend shows when a probe starts), though the tick ends at the new one.
+ */
 static void model_tick(struct alim *a, struct model *m, __u64 now)
 {
 	__u64 l = alim_limit(a), busy = l < m->workers ? l : m->workers;
-	double q = (double)l / (double)m->workers;
+	__u64 queued = m->live > l ? m->live : l;
+	double q = (double)queued / (double)m->workers;
 	double served = (double)ALIM_TICK / (double)m->svc_ns * (double)busy;
 	double lat = (double)m->svc_ns * (q > 1 ? q : 1) * model_noise(m, served);
 
+	m->live = l;
 	alim_update(a, now, (__u64)served, (__u64)lat, l);
 }
 
@@ -426,38 +434,45 @@ static void test_alim_bounds_and_idle(void **state)
  * A backend slower for good (service time x5, same workers): the limit
  * falls; latency stuck at twice min_rtt starts a probe (before the
  * periodic one), which re-learns the unloaded latency within 10 s; the
- * limit is back at the workers' count 30 s after the slowdown (it climbs
+ * limit is back near the workers' count 30 s after the slowdown (it climbs
  * one connection per 16 requests, and 5x slower requests come 5x rarer).
+ * Over 20 seeds: every one probes and re-learns; most end within -40%
+ * and +30% of W. Not all: a probe of a service this slow pools 5 requests
+ * an interval, and a min_rtt learned 15% low from so few holds the limit
+ * under W until the next probe (README, known gaps).
  */
 static void test_alim_probe_relearns(void **state)
 {
 	struct alim_params p = { .min = 2, .max = 1000 };
-	struct model m = { .workers = 16, .svc_ns = SVC_NS, .rnd = 3 };
 	struct alim a;
 	__u64 now = T0, lo, hi, probes;
+	unsigned int seed, in_band = 0, seeds = 20;
 
 	(void)state;
-	alim_init(&a, &p, now);
-	model_run(&a, &m, &now, 40 * SEC, 10 * SEC, &lo, &hi);
-	assert_near(lo, hi, 16);
-	probes = a.probes;
-	m.svc_ns = 5 * SVC_NS;
-	model_run(&a, &m, &now, 3 * SEC, 1 * SEC, &lo, &hi);
-	assert_true(hi < 16);
-	model_run(&a, &m, &now, 7 * SEC, 0, &lo, &hi);
-	assert_true(a.probes > probes);		/* the gradient floor started one */
-	assert_true(a.min_rtt_ns >= 4 * SVC_NS);
-	model_run(&a, &m, &now, 20 * SEC, 0, &lo, &hi);
-	model_run(&a, &m, &now, 20 * SEC, 20 * SEC, &lo, &hi);
-	/*
-	 * Back near the workers' count, though lower than before: 5x rarer
-	 * requests make noisier means, and min_rtt follows the lowest (here
-	 * 85 ms for a 100 ms service time): -40%, not -30%.
-	 */
-	print_message("# W=16, service x5: limit %llu..%llu\n", (unsigned long long)lo,
-		      (unsigned long long)hi);
-	assert_true(lo * 10 >= 16 * 6);
-	assert_true(hi * 10 <= 16 * 13 + 10);
+	for (seed = 1; seed <= seeds; seed++) {
+		struct model m = { .workers = 16, .svc_ns = SVC_NS, .rnd = seed };
+
+		alim_init(&a, &p, now);
+		/* Settled at W (test_alim_settles holds it to the band). */
+		model_run(&a, &m, &now, 40 * SEC, 10 * SEC, &lo, &hi);
+		assert_true(lo >= 8 && hi <= 2 * 16 + 1);
+		probes = a.probes;
+		m.svc_ns = 5 * SVC_NS;
+		model_run(&a, &m, &now, 3 * SEC, 1 * SEC, &lo, &hi);
+		assert_true(hi < 16);
+		model_run(&a, &m, &now, 7 * SEC, 0, &lo, &hi);
+		assert_true(a.probes > probes);		/* the gradient floor started one */
+		assert_true(a.min_rtt_ns >= 4 * SVC_NS);
+		model_run(&a, &m, &now, 20 * SEC, 0, &lo, &hi);
+		model_run(&a, &m, &now, 20 * SEC, 20 * SEC, &lo, &hi);
+		print_message("# seed %u, service x5: limit %llu..%llu\n", seed,
+			      (unsigned long long)lo, (unsigned long long)hi);
+		assert_true(lo >= p.min && hi <= 2 * 16 + 1);
+		in_band += lo * 10 >= 16 * 6 && hi * 10 <= 16 * 13 + 10;
+	}
+	print_message("# W=16, service x5: %u of %u seeds end within -40%%..+30%% of W\n",
+		      in_band, seeds);
+	assert_true(in_band * 4 >= seeds * 3);
 }
 
 /*

@@ -160,6 +160,30 @@ static void print_logs(json_t *st)
 	       json_object_get(db, "error") ? str(db, "error") : "");
 }
 
+/* adm_src_filter's fill (maps) and its last rebuild (admd's socket layer). */
+static void print_src_filter(json_t *st)
+{
+	json_t *f = json_object_get(st, "src_filter");
+	json_t *r = json_object_get(json_object_get(st, "sockets"), "src_filter");
+
+	if (!json_is_object(f))
+		return;
+	printf("src filter: %lld of %lld bits set (%.2f%%: a never-verified source's SYN looks up adm_src that often)\n",
+	       num(f, "bits_set"), num(f, "bits"),
+	       100.0 * json_number_value(json_object_get(f, "fill")));
+	if (!json_is_object(r))
+		return;
+	if (!num(r, "rebuilds"))
+		printf("  not rebuilt yet\n");
+	else if (json_is_string(json_object_get(r, "error")))
+		printf("  last rebuild failed: %s\n", str(r, "error"));
+	else
+		printf("  rebuilt %.0f s ago from %lld adm_src keys in %.1f ms (%lld bits before, %lld after); %lld rebuilds\n",
+		       json_number_value(json_object_get(r, "age_s")), num(r, "keys"),
+		       json_number_value(json_object_get(r, "last_rebuild_ms")),
+		       num(r, "bits_before"), num(r, "bits_after"), num(r, "rebuilds"));
+}
+
 static void print_status(json_t *st)
 {
 	json_t *v, *svcs = json_object_get(st, "services");
@@ -170,6 +194,7 @@ static void print_status(json_t *st)
 	       str(st, "pin_root"), num(st, "degrade"),
 	       json_is_true(json_object_get(json_object_get(st, "socket_layer"), "attached")) ?
 	       "attached" : "NOT attached");
+	print_src_filter(st);
 	print_logs(st);
 	printf("interfaces:\n");
 	if (!json_array_size(json_object_get(st, "interfaces")))

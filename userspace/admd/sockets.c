@@ -36,6 +36,7 @@
 #define SK_MAX_PENDING_SRC	4096
 #define SK_BATCH		4096	/* entries per batch lookup */
 #define SK_SECOND_PASS_MS	100
+#define SK_FILTER_REBUILD_MS	60000	/* adm_src_filter forgets deleted keys this often */
 
 struct src_drift {
 	struct adm_fp_key key;
@@ -48,8 +49,8 @@ struct sk_layer {
 	struct bpf_link *iter_link;
 	struct adm_conc *conc;
 	int conc_fd, src_conc_fd, recount_fd, src_recount_fd, meta_fd;
-	int src_filter_fd;		/* adm_src_filter: marked before an adm_src entry is made */
-	int src_summary_fd;		/* adm_src_summary: marked with it */
+	int src_filter_fd, src_filter_next_fd, src_summary_fd;
+	struct adm_src_filter filter;	/* marked before an adm_src entry is made */
 	__s64 pending[ADM_MAX_SERVICES];	/* drift seen in the last quiet pass */
 	struct src_drift *src_pending;
 	int n_src_pending;
@@ -199,6 +200,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->conc_fd = sk->src_conc_fd = sk->recount_fd = -1;
 	sk->src_recount_fd = sk->meta_fd = sk->prev_prog_fd = sk->src_filter_fd = -1;
 	sk->src_summary_fd = -1;
+	sk->src_filter_next_fd = sk->filter.sync_fd = sk->filter.sync_inner_fd = -1;
 	for (int i = 0; i < ADM_MAX_SERVICES; i++)
 		sk->untracked_prev[i] = -1;
 	sk->src_pending = calloc(SK_MAX_PENDING_SRC, sizeof(*sk->src_pending));
@@ -241,10 +243,11 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->src_recount_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_RECOUNT, 0);
 	sk->meta_fd = adm_map_open(cfg->pin_root, ADM_MAP_META, 0);
 	sk->src_filter_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_FILTER, 0);
+	sk->src_filter_next_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_FILTER_NEXT, 0);
 	sk->src_summary_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_SUMMARY, 0);
 	if (sk->conc_fd < 0 || sk->src_conc_fd < 0 || sk->recount_fd < 0 ||
 	    sk->src_recount_fd < 0 || sk->meta_fd < 0 || sk->src_filter_fd < 0 ||
-	    sk->src_summary_fd < 0) {
+	    sk->src_filter_next_fd < 0 || sk->src_summary_fd < 0) {
 		snprintf(err, errlen, "cannot open the socket layer's pinned maps under %s",
 			 cfg->pin_root);
 		goto fail;
@@ -252,6 +255,13 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->conc = adm_conc_mmap(sk->conc_fd);
 	if (!sk->conc)
 		goto fail_errno;
+	rc = adm_src_filter_open(&sk->filter, sk->src_filter_fd, sk->src_filter_next_fd,
+				 sk->src_summary_fd);
+	if (rc) {
+		snprintf(err, errlen, "cannot map %s, %s and %s: %s", ADM_MAP_SRC_FILTER,
+			 ADM_MAP_SRC_FILTER_NEXT, ADM_MAP_SRC_SUMMARY, strerror(-rc));
+		goto fail;
+	}
 	if (attach_cgroup(sk, cfg, err, errlen))
 		goto fail;
 	return sk;
@@ -352,7 +362,7 @@ static void consider_source(struct sk_layer *sk, const struct adm_fp_key *key,
 			src.live = (__u32)(live + fix);
 			if (!src.verified_s)
 				src.verified_s = (__u32)(adm_mono_ns() / 1000000000ULL);
-			adm_src_filter_mark(sk->src_filter_fd, sk->src_summary_fd, key);
+			adm_src_filter_set(&sk->filter, key);
 			bpf_map_update_elem(sk->src_conc_fd, key, &src, BPF_ANY);
 			fixed[key->service] += fix > 0 ? fix : -fix;
 			now[*n].drift = 0;
@@ -534,6 +544,16 @@ untracked:
 	return 0;
 }
 
+int sk_filter_rebuild(struct sk_layer *sk, struct adm_src_filter_pass *p)
+{
+	return adm_src_filter_rebuild(&sk->filter, sk->src_conc_fd, p, NULL, NULL);
+}
+
+__u64 sk_filter_bits(struct sk_layer *sk)
+{
+	return adm_src_filter_count(sk->filter.live);
+}
+
 void sk_stop(struct sk_layer *sk)
 {
 	if (!sk)
@@ -543,10 +563,13 @@ void sk_stop(struct sk_layer *sk)
 		close(sk->conc_fd);
 	if (sk->src_conc_fd >= 0)
 		close(sk->src_conc_fd);
+	adm_src_filter_close(&sk->filter);
 	if (sk->src_filter_fd >= 0)
 		close(sk->src_filter_fd);
 	if (sk->src_summary_fd >= 0)
 		close(sk->src_summary_fd);
+	if (sk->src_filter_next_fd >= 0)
+		close(sk->src_filter_next_fd);
 	if (sk->recount_fd >= 0)
 		close(sk->recount_fd);
 	if (sk->src_recount_fd >= 0)
@@ -582,6 +605,10 @@ static struct {
 	int reconcile_err;		/* last sk_reconcile result */
 	__u64 passes;
 	__u64 last_pass_ns;		/* how long the last pass took */
+	int filter_err;			/* last sk_filter_rebuild result */
+	__u64 filter_rebuilds;
+	__u64 filter_at_ns;		/* when the last rebuild ended */
+	struct adm_src_filter_pass filter;	/* what it did */
 } sl = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void *sl_main(void *arg)
@@ -603,6 +630,23 @@ static void *sl_main(void *arg)
 		sl.reconcile_err = rc;
 		sl.passes++;
 		sl.last_pass_ns = adm_mono_ns() - t0;
+		/* In this thread: the recount's adm_src writes never overlap a rebuild. */
+		if (!sl.filter_rebuilds ||
+		    adm_mono_ns() - sl.filter_at_ns >= SK_FILTER_REBUILD_MS * 1000000ULL) {
+			struct adm_src_filter_pass fp;
+
+			pthread_mutex_unlock(&sl.lock);
+			rc = sk_filter_rebuild(sl.sk, &fp);
+			if (rc)
+				adm_warn("%s rebuild failed (it keeps its bits): %s",
+					 ADM_MAP_SRC_FILTER, strerror(-rc));
+			pthread_mutex_lock(&sl.lock);
+			sl.filter_err = rc;
+			sl.filter_rebuilds++;
+			sl.filter_at_ns = adm_mono_ns();
+			if (!rc)
+				sl.filter = fp;
+		}
 		/* The second pass soon after the first: two agree before live moves. */
 		wait_ms = sl.passes == 1 && sl.period_ms > SK_SECOND_PASS_MS ?
 			  SK_SECOND_PASS_MS : sl.period_ms;
@@ -713,12 +757,23 @@ static void sl_status(struct admd *ad, json_t *out)
 	json_object_set_new(out, "last_recount_ms", json_real((double)sl.last_pass_ns / 1e6));
 	json_object_set_new(out, "reconcile_error", sl.reconcile_err ?
 			    json_string(strerror(-sl.reconcile_err)) : json_null());
+	json_object_set_new(out, "src_filter", json_pack(
+		"{s:I, s:f, s:I, s:I, s:I, s:f, s:o}",
+		"rebuilds", (json_int_t)sl.filter_rebuilds,
+		"last_rebuild_ms", (double)sl.filter.ns / 1e6,
+		"keys", (json_int_t)sl.filter.keys,
+		"bits_before", (json_int_t)sl.filter.bits_before,
+		"bits_after", (json_int_t)sl.filter.bits_after,
+		"age_s", sl.filter_rebuilds ?
+			 (double)(adm_mono_ns() - sl.filter_at_ns) / 1e9 : -1.0,
+		"error", sl.filter_err ? json_string(strerror(-sl.filter_err)) : json_null()));
 	pthread_mutex_unlock(&sl.lock);
 }
 
 static void sl_metrics(struct admd *ad, struct adm_buf *b)
 {
-	__u64 ns;
+	struct adm_src_filter_pass fp;
+	__u64 ns, bits, rebuilds;
 
 	(void)ad;
 	pthread_mutex_lock(&sl.lock);
@@ -727,6 +782,32 @@ static void sl_metrics(struct admd *ad, struct adm_buf *b)
 	adm_buf_family(b, "adm_recount_seconds", "gauge",
 		       "How long the last socket table recount took (its own thread).");
 	adm_buf_printf(b, "adm_recount_seconds %.6f\n", (double)ns / 1e9);
+	if (!sl.sk)
+		return;
+	bits = sk_filter_bits(sl.sk);
+	pthread_mutex_lock(&sl.lock);
+	fp = sl.filter;
+	rebuilds = sl.filter_rebuilds;
+	pthread_mutex_unlock(&sl.lock);
+	adm_buf_family(b, "adm_src_filter_bits_set", "gauge",
+		       "Bits set in adm_src_filter (of adm_src_filter_bits).");
+	adm_buf_printf(b, "adm_src_filter_bits_set %llu\n", (unsigned long long)bits);
+	adm_buf_family(b, "adm_src_filter_bits", "gauge", "Bits in adm_src_filter.");
+	adm_buf_printf(b, "adm_src_filter_bits %llu\n", (unsigned long long)ADM_SRC_FILTER_BITS);
+	adm_buf_family(b, "adm_src_filter_fill_ratio", "gauge",
+		       "Share of bits set: the chance that a never-verified source's SYN "
+		       "still looks up adm_src (the filter's false-positive rate).");
+	adm_buf_printf(b, "adm_src_filter_fill_ratio %.6f\n",
+		       (double)bits / (double)ADM_SRC_FILTER_BITS);
+	adm_buf_family(b, "adm_src_filter_rebuilds_total", "counter",
+		       "Rebuilds of adm_src_filter from the adm_src keys (failed ones included).");
+	adm_buf_printf(b, "adm_src_filter_rebuilds_total %llu\n", (unsigned long long)rebuilds);
+	adm_buf_family(b, "adm_src_filter_rebuild_seconds", "gauge",
+		       "How long the last successful rebuild took.");
+	adm_buf_printf(b, "adm_src_filter_rebuild_seconds %.6f\n", (double)fp.ns / 1e9);
+	adm_buf_family(b, "adm_src_filter_rebuild_keys", "gauge",
+		       "adm_src keys the last successful rebuild read.");
+	adm_buf_printf(b, "adm_src_filter_rebuild_keys %llu\n", (unsigned long long)fp.keys);
 }
 
 /* Undo what this start did to the host: the previous generation, or nothing. */

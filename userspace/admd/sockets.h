@@ -26,6 +26,18 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
  */
 int sk_reconcile(struct sk_layer *sk);
 
+struct adm_src_filter_pass;
+
+/*
+ * Rebuild adm_src_filter from the adm_src keys (adm_src_filter_rebuild):
+ * keys deleted since are forgotten. Not concurrently with sk_reconcile.
+ * 0 or a negative errno.
+ */
+int sk_filter_rebuild(struct sk_layer *sk, struct adm_src_filter_pass *p);
+
+/* Bits set in adm_src_filter now. */
+__u64 sk_filter_bits(struct sk_layer *sk);
+
 /* Release userspace handles; the pinned link keeps sockops attached. */
 void sk_stop(struct sk_layer *sk);
 

@@ -67,16 +67,24 @@ __u64 alim_limit(const struct alim *a)
 }
 
 /*
- * A probe interval. Intervals that end with the live connections at the
- * probe's limit are pooled until they hold ALIM_PROBE_SAMPLES requests:
- * their mean becomes min_rtt. After ALIM_PROBE_TICKS_MAX intervals the
- * probe ends (min_rtt kept if too little was seen).
+ * A probe interval. Intervals that begin and end with the live connections
+ * at the probe's limit are pooled until they hold ALIM_PROBE_SAMPLES
+ * requests: their mean becomes min_rtt. One that began above it served
+ * requests queued under the old limit (its mean reads the queue, not the
+ * unloaded latency): skipped, and up to ALIM_PROBE_DRAIN_MAX such
+ * intervals do not count against the probe's ALIM_PROBE_TICKS_MAX. When
+ * the probe ends min_rtt is kept if too little was seen.
  */
 static void alim_probe_tick(struct alim *a, __u64 now, __u64 samples,
 			    __u64 mean_ns, __u64 live)
 {
-	a->probe_ticks--;
-	if (live <= a->p.min && samples && mean_ns) {
+	int steady = live <= a->p.min && a->last_live <= a->p.min;
+
+	if (!steady && a->probe_drain > 0)
+		a->probe_drain--;
+	else
+		a->probe_ticks--;
+	if (steady && samples && mean_ns) {
 		a->probe_samples += samples;
 		a->probe_sum_ns += (double)samples * (double)mean_ns;
 		if (a->probe_samples >= ALIM_PROBE_SAMPLES) {
@@ -95,8 +103,10 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 
 	if (a->probe_ticks) {
 		alim_probe_tick(a, now, samples, mean_ns, live);
+		a->last_live = live;
 		return alim_limit(a);
 	}
+	a->last_live = live;
 	/* Intervals are pooled until they hold enough requests for a mean. */
 	a->acc_samples += samples;
 	a->acc_sum_ns += (double)samples * (double)mean_ns;
@@ -150,6 +160,7 @@ __u64 alim_update(struct alim *a, __u64 now, __u64 samples, __u64 mean_ns,
 	    a->low_streak >= ALIM_LOW_STREAK) {
 		a->low_streak = 0;
 		a->probe_ticks = ALIM_PROBE_TICKS_MAX;
+		a->probe_drain = ALIM_PROBE_DRAIN_MAX;
 		a->probe_samples = 0;
 		a->probe_sum_ns = 0;
 		a->acc_samples = 0;

@@ -13,7 +13,10 @@
  * gradient floor (latency at least twice min_rtt: overload, or a backend
  * that became slower), by holding the limit at conn_limit_min for up to
  * ALIM_PROBE_TICKS_MAX intervals (as Envoy's adaptive concurrency filter
- * does); an interval mean lower than min_rtt by more than its noise
+ * does), pooling only intervals that began and ended with live at
+ * conn_limit_min (the first one after the drop still serves the queue
+ * admitted under the old limit; up to ALIM_PROBE_DRAIN_MAX more are
+ * allowed for that drain); an interval mean lower than min_rtt by more than its noise
  * (ALIM_NOISE / sqrt(requests)) lowers it to half way up that noise (the
  * lowest of many noisy means sits below the unloaded latency: a min_rtt
  * taken from it reads every interval as a queue, and the limit then
@@ -53,7 +56,8 @@
 #define ALIM_SLOW_START_EXIT	0.9	/* a gradient below this ends slow start */
 #define ALIM_HEADROOM_DIV	16	/* headroom = limit / 16, at least 1 */
 #define ALIM_PROBE_EVERY_NS	(30ULL * 1000000000ULL)
-#define ALIM_PROBE_TICKS_MAX	8	/* intervals a min_rtt probe may last */
+#define ALIM_PROBE_TICKS_MAX	8	/* intervals a min_rtt probe may pool */
+#define ALIM_PROBE_DRAIN_MAX	4	/* more intervals it may wait for the old queue to drain */
 #define ALIM_PROBE_SAMPLES	32	/* requests a probe pools for min_rtt */
 #define ALIM_LOW_STREAK		8	/* updates at the gradient floor that start a probe */
 
@@ -68,12 +72,14 @@ struct alim {
 	__u64 probed_ns;	/* the last min_rtt probe ended */
 	__u64 acc_samples;	/* requests pooled since the last update */
 	double acc_sum_ns;
-	int probe_ticks;	/* > 0: probing, intervals left */
+	int probe_ticks;	/* > 0: probing, pooling intervals left */
+	int probe_drain;	/* drain intervals the probe may still skip */
 	__u64 probe_samples;	/* requests pooled by the current probe */
 	double probe_sum_ns;
 	__u64 probes;
 	int low_streak;		/* consecutive updates at ALIM_GRADIENT_MIN */
 	int queued;		/* a gradient below 1 was seen: slow start is over */
+	__u64 last_live;	/* live at the end of the previous interval */
 	__u64 last_sample_ns;	/* the last interval mean used */
 	double last_gradient;
 	__u64 updates;		/* intervals that had enough samples */

@@ -17,6 +17,7 @@
 #include "mapstatus.h"
 #include "clock.h"
 #include "pins.h"
+#include "srcfilter.h"
 #include "util.h"
 
 #define PORT_TEXT_MAX		32
@@ -110,6 +111,47 @@ fail:
 	free(keys);
 	free(table);
 	return NULL;
+}
+
+/*
+ * {"bits", "bits_set", "fill"} of adm_src_filter, or JSON null if it cannot
+ * be read. A batch read: a read-only fd cannot be mmapped shared.
+ */
+static json_t *src_filter_json(const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = adm_map_open(pin_root, ADM_MAP_SRC_FILTER, 1);
+	__u32 *keys = calloc(ADM_SRC_FILTER_WORDS, sizeof(*keys)), out, count, got = 0;
+	__u64 *w = calloc(ADM_SRC_FILTER_WORDS, sizeof(*w)), set = 0;
+	json_t *o = json_null();
+	void *in = NULL;
+	__u32 in_batch;
+
+	if (fd < 0 || !keys || !w)
+		goto out;
+	while (got < ADM_SRC_FILTER_WORDS) {
+		count = ADM_SRC_FILTER_WORDS - got;
+		if (bpf_map_lookup_batch(fd, in, &out, keys + got, w + got, &count, &opts)) {
+			got += count;
+			if (errno != ENOENT)
+				goto out;
+			break;
+		}
+		got += count;
+		in_batch = out;
+		in = &in_batch;
+	}
+	if (got != ADM_SRC_FILTER_WORDS)
+		goto out;
+	set = adm_src_filter_count(w);
+	o = json_pack("{s:I, s:I, s:f}", "bits", (json_int_t)ADM_SRC_FILTER_BITS,
+		      "bits_set", (json_int_t)set, "fill", (double)set / (double)ADM_SRC_FILTER_BITS);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	free(w);
+	return o;
 }
 
 /* ["80/tcp", "8000-8010/tcp", "53/udp"] of service id. */
@@ -247,6 +289,7 @@ json_t *adm_ms_status(const char *pin_root, int *errp)
 	json_object_set_new(root, "socket_layer",
 			    json_pack("{s:b}", "attached", !stat(path, &st)));
 	json_object_set_new(root, "interfaces", interfaces(pin_root));
+	json_object_set_new(root, "src_filter", src_filter_json(pin_root));
 	json_object_set_new(root, "services", arr);
 out:
 	free(ports);
