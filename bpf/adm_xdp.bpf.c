@@ -135,11 +135,12 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 					   const struct adm_service *svc,
 					   const struct adm_state *st,
 					   struct adm_global *g,
-					   const struct adm_pkt *p, __u64 now,
+					   const struct adm_pkt *p,
+					   const struct adm_fp_key *fp,
+					   int maybe_src, __u64 now,
 					   __u32 *action)
 {
 	struct adm_pending *pend = NULL;
-	struct adm_fp_key fp;
 	struct adm_conc *conc;
 	struct adm_src *src;
 	__u64 epoch = 0;
@@ -156,13 +157,12 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 			return ADM_R_DEGRADED;
 	}
 
-	adm_fingerprint(&fp, id, svc, p);
 	*action = svc->on_rate;
-	if (adm_global_blocked(g, &fp, now))
+	if (adm_global_blocked(g, fp, now))
 		return ADM_R_GLOBAL_BLOCK;
 
 	/* A source that never completed a handshake: no lookup (the flood path). */
-	src = adm_src_maybe(&fp) ? bpf_map_lookup_elem(&adm_src, &fp) : NULL;
+	src = maybe_src ? bpf_map_lookup_elem(&adm_src, fp) : NULL;
 	if (src) {
 		/* A locked add costs as much as the rest of the lookup: only for the cluster. */
 		if (svc->flags & ADM_SVC_HITS)
@@ -176,7 +176,7 @@ static __always_inline __u32 adm_judge_syn(__u32 id,
 		reason = adm_charge_stranger(id, svc, p, g, now);
 		if (reason != ADM_R_NONE)
 			return reason;
-	} else if (!adm_charge_new(id, &fp, svc, now)) {
+	} else if (!adm_charge_new(id, fp, svc, now)) {
 		return ADM_R_RATE_SOURCE;
 	}
 
@@ -210,8 +210,10 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	const struct adm_service *svc;
 	const struct adm_state *st;
 	struct adm_global *g;
+	struct adm_fp_key fp;
 	__u32 reason, action, zero = 0;
 	__u64 now = 0;		/* read from the clock only when needed */
+	int syn, maybe_src = 0;
 	void *part;
 
 	if (!p)
@@ -219,6 +221,18 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 	svc = bpf_map_lookup_elem(&adm_services, &id);
 	if (!svc || !(svc->flags & ADM_SVC_ACTIVE))
 		return XDP_PASS;
+	/*
+	 * A SYN's adm_src_filter word is read first: under a random-source
+	 * flood it is a cache miss per SYN (512 KiB read at random), the
+	 * largest cost of the flood path, and the lookups and the clock read
+	 * below do not depend on it, so they run while it is fetched.
+	 */
+	syn = p->proto == IPPROTO_TCP &&
+	      (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN;
+	if (syn) {
+		adm_fingerprint(&fp, id, svc, p);
+		maybe_src = adm_src_maybe(&fp);
+	}
 	st = bpf_map_lookup_elem(&adm_state, &id);
 
 	g = bpf_map_lookup_elem(&adm_global, &zero);
@@ -230,11 +244,10 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 					  now ? now : adm_now());
 	}
 
-	if (p->proto == IPPROTO_TCP &&
-	    (p->tcp_flags & (ADM_TCP_SYN | ADM_TCP_ACK)) == ADM_TCP_SYN) {
+	if (syn) {
 		if (!now)
 			now = adm_now();
-		reason = adm_judge_syn(id, svc, st, g, p, now, &action);
+		reason = adm_judge_syn(id, svc, st, g, p, &fp, maybe_src, now, &action);
 		if (reason == ADM_R_NONE)
 			action = ADM_A_NONE;
 		else if (action == ADM_A_NONE)
@@ -244,8 +257,6 @@ __noinline int adm_judge(struct xdp_md *ctx, struct adm_pkt *p, __u32 id)
 
 	/* The service's own packet-rate partition (none: no packet rate state). */
 	if (svc->pkt.emission_ns && (part = bpf_map_lookup_elem(&adm_pkt_rate, &id))) {
-		struct adm_fp_key fp;
-
 		if (!now)
 			now = adm_now();
 		adm_fingerprint(&fp, id, svc, p);

@@ -92,6 +92,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_filter_next SEC(".maps");
 
+/* bit adm_src_filter_bit(key) >> 4 -> "one of these 16 adm_src_filter bits may be set" (sockops, admd set; admd's rebuild clears; xdp reads). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ADM_SRC_SUMMARY_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* userspace sets bits with atomic ors */
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} adm_src_summary SEC(".maps");
+
 /*
  * Per-service partitions: adm_rate and adm_pkt_rate are arrays indexed by
  * service id whose slot holds that service's own LRU_HASH (created by

@@ -89,6 +89,7 @@ static inline __u32 adm_port_key(__u32 proto, __u32 port)
 #define ADM_MAP_LAT		"adm_lat"
 #define ADM_MAP_SK_LAT		"adm_sk_lat"
 #define ADM_MAP_SRC_FILTER	"adm_src_filter"
+#define ADM_MAP_SRC_SUMMARY	"adm_src_summary"
 #define ADM_MAP_SRC_FILTER_NEXT	"adm_src_filter_next"
 #define ADM_MAP_REPLY		"adm_reply"
 #define ADM_MAP_RESPONDER	"adm_responder"
@@ -241,8 +242,13 @@ static inline __u64 adm_pending_epoch(__u64 now_ns)
 	return now_ns / ADM_PENDING_NS;
 }
 
-/* Handshakes pending in the current and the previous epoch (the data plane's and admd's reading). */
-static inline __u64 adm_pending_count(const struct adm_pending *p, __u64 epoch)
+/*
+ * Handshakes pending in the current and the previous epoch (the data
+ * plane's and admd's reading). Always inlined: clang otherwise leaves it
+ * a BPF-to-BPF call on the admitted SYN's path.
+ */
+static inline __attribute__((always_inline)) __u64
+adm_pending_count(const struct adm_pending *p, __u64 epoch)
 {
 	__u64 n = 0, w;
 	int i;
@@ -303,7 +309,12 @@ struct adm_src {
  * clears next, waits until every BPF program running meanwhile has
  * returned, sets the bits of every adm_src key in next, then stores next
  * into adm_src_filter word by word with a compare-and-swap (a concurrent
- * set makes it retry). A key with an entry never reads clear; the bits
+ * set makes it retry), derives adm_src_summary from it the same way,
+ * waits for running programs again and ORs next into the filter and the
+ * filter's groups into the summary: a writer whose or found its bit
+ * already set (and was then overwritten by a swap) is repaired there, so
+ * a key established during a rebuild may read clear only until that
+ * rebuild ends; a key with an entry otherwise never reads clear. The bits
  * set are those of the entries present at the last rebuild plus those
  * verified since, so false positives stay near 1 - e^(-n / 2^22) for n
  * entries (6% at 262144) instead of growing with every key ever verified.
@@ -324,6 +335,21 @@ static inline __u32 adm_src_filter_bit(const struct adm_fp_key *k)
 	}
 	return h >> 10;		/* 22 bits */
 }
+
+/*
+ * adm_src_summary: ARRAY[ADM_SRC_SUMMARY_WORDS] of __u64, one bit per 16
+ * adm_src_filter bits (bit adm_src_filter_bit(k) >> 4), set with them
+ * (sockops, userspace/lib/srcfilter.c; admd's loader ORs in the groups of
+ * a filter pinned before the summary existed) and derived again from the
+ * filter by admd's rebuild. A clear bit means all 16 filter bits are
+ * clear. At 32 KiB it stays in the cache, where the 512 KiB filter, read
+ * at one random word per spoofed source, costs a cache miss per SYN: the
+ * largest cost of the flood path. Set bits: 1 - e^(-n / 2^18) of them
+ * with n keys present (0.1% at 262, 4% at 10,000, 63% at 262144), so a
+ * flood meets the filter itself only that often.
+ */
+#define ADM_SRC_SUMMARY_SHIFT	4
+#define ADM_SRC_SUMMARY_WORDS	(ADM_SRC_FILTER_WORDS >> ADM_SRC_SUMMARY_SHIFT)	/* 2^18 bits, 32 KiB */
 
 /*
  * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that

@@ -308,6 +308,7 @@ int h_reset(struct h_ctx *h)
 				break;
 			}
 			if (map == h->skel->maps.adm_src_filter ||
+			    map == h->skel->maps.adm_src_summary ||
 			    map == h->skel->maps.adm_src_filter_next) {
 				err = zero_mmapable(map);
 				break;
@@ -428,7 +429,8 @@ int h_set_src_conc(struct h_ctx *h, const struct adm_fp_key *k, __u64 live)
 	bpf_map_lookup_elem(h->fd_src, k, &src);
 	src.live = (__u32)live;
 	if (adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER),
-				h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT), k))
+				h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+				h_map_fd(h, ADM_MAP_SRC_SUMMARY), k))
 		return -EIO;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }
@@ -440,7 +442,8 @@ int h_set_verified(struct h_ctx *h, const struct adm_fp_key *k, __u64 when_ns)
 	bpf_map_lookup_elem(h->fd_src, k, &src);
 	src.verified_s = when_ns / H_NS_PER_SEC;
 	if (adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER),
-				h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT), k))
+				h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+				h_map_fd(h, ADM_MAP_SRC_SUMMARY), k))
 		return -EIO;
 	return bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0;
 }

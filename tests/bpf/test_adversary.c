@@ -337,6 +337,70 @@ static bool test_service_isolation(struct h_ctx *h)
 }
 
 /*
+ * adm_src_summary: XDP reads a key's adm_src_filter word only when the
+ * key's summary bit is set. A filter bit without its summary bit (a
+ * filter pinned before the summary existed) hides the entry until
+ * adm_src_summary_rebuild (admd's loader) summarizes the filter; the
+ * rebuild sets the bit of each non-empty group of 16 filter bits and no
+ * other.
+ */
+static bool test_src_summary(struct h_ctx *h)
+{
+	const struct adm_service svc = {
+		.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
+		.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,
+		.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,
+		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
+		.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),
+	};
+	const char *addr = "10.77.3.4";
+	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };	/* far over its rate */
+	int ffd = h_map_fd(h, ADM_MAP_SRC_FILTER), sfd = h_map_fd(h, ADM_MAP_SRC_SUMMARY);
+	__u64 word = 0, sword = 0, other = 1ULL << 40, set_words = 0;
+	__u32 bit, fw, sbit, sw, i;
+	struct adm_fp_key k;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, &k), "key") ||
+	    !ASSERT_OK(bpf_map_update_elem(h->fd_src, &k, &src, BPF_ANY) ? -errno : 0,
+		       "write an adm_src entry"))
+		return false;
+	bit = adm_src_filter_bit(&k);
+	fw = bit / 64;
+	sbit = bit >> ADM_SRC_SUMMARY_SHIFT;
+	sw = sbit / 64;
+	/* The filter bit alone, as a filter pinned before the summary; and a bit far from it. */
+	word = 1ULL << (bit % 64);
+	ok &= ASSERT_OK(bpf_map_update_elem(ffd, &fw, &word, BPF_ANY) ? -errno : 0,
+			"set the key's filter bit only");
+	i = (fw + ADM_SRC_FILTER_WORDS / 2) % ADM_SRC_FILTER_WORDS;
+	ok &= ASSERT_OK(bpf_map_update_elem(ffd, &i, &other, BPF_ANY) ? -errno : 0,
+			"set one filter bit of another group");
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_PASS,
+			    "summary bit clear: the filter is not read, judged as a stranger, admitted");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
+	ok &= ASSERT_OK(adm_src_summary_rebuild(ffd, sfd), "summarize the filter");
+	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
+			    "after the rebuild: its adm_src entry is read, over its rate, dropped");
+	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");
+	bpf_map_lookup_elem(sfd, &sw, &sword);
+	ok &= ASSERT_EQ(sword >> (sbit % 64) & 1, 1, "the key's summary bit is set");
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++) {
+		__u64 v = 0;
+
+		bpf_map_lookup_elem(sfd, &i, &v);
+		set_words += __builtin_popcountll(v);
+	}
+	ok &= ASSERT_EQ(set_words, 2, "two summary bits set: one per non-empty group of 16");
+	ok &= ASSERT_OK(adm_src_summary_rebuild(ffd, sfd), "summarize again (idempotent)");
+	bpf_map_lookup_elem(sfd, &sw, &word);
+	ok &= ASSERT_EQ(word, sword, "the summary word is unchanged");
+	return ok;
+}
+
+/*
  * adm_src_filter: XDP looks a source up in adm_src only when its bit is
  * set, so writers set it before the entry. An entry without its bit is
  * not seen (the source is judged as a stranger); with it, it is.
@@ -365,7 +429,8 @@ static bool test_src_filter(struct h_ctx *h)
 			    "unmarked: judged as a stranger (new-source budget), admitted");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 0, "no rate_source refusal");
 	ok &= ASSERT_OK(adm_src_filter_mark(h_map_fd(h, ADM_MAP_SRC_FILTER),
-					    h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT), &k), "mark the key");
+					    h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					    h_map_fd(h, ADM_MAP_SRC_SUMMARY), &k), "mark the key");
 	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_DROP,
 			    "marked: its adm_src entry is read, over its rate, dropped");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 1, "one rate_source refusal");
@@ -396,6 +461,28 @@ static bool sf_bit(const __u64 *w, const struct adm_fp_key *k)
 	__u32 bit = adm_src_filter_bit(k);
 
 	return __atomic_load_n(&w[bit / 64], __ATOMIC_SEQ_CST) >> (bit % 64) & 1;
+}
+
+/* What XDP sees of k: its summary bit and its filter bit both set. */
+static bool sf_seen(const struct adm_src_filter *f, const struct adm_fp_key *k)
+{
+	__u32 sbit = adm_src_filter_bit(k) >> ADM_SRC_SUMMARY_SHIFT;
+
+	return sf_bit(f->live, k) &&
+	       (__atomic_load_n(&f->sum[sbit / 64], __ATOMIC_SEQ_CST) >> (sbit % 64) & 1);
+}
+
+/* The summary words derived from the filter words w (one bit per 16). */
+static __u64 *sf_summary_of(const __u64 *w)
+{
+	__u64 *s = calloc(ADM_SRC_SUMMARY_WORDS, sizeof(*s));
+	__u32 bit;
+
+	for (bit = 0; s && bit < ADM_SRC_FILTER_WORDS * 64; bit++)
+		if (w[bit / 64] >> (bit % 64) & 1)
+			s[(bit >> ADM_SRC_SUMMARY_SHIFT) / 64] |=
+				1ULL << ((bit >> ADM_SRC_SUMMARY_SHIFT) % 64);
+	return s;
 }
 
 /* Distinct keys of service SVC_ID: an IPv4-mapped address per n. */
@@ -440,7 +527,7 @@ static bool test_src_filter_forget(struct h_ctx *h)
 	bool *present = calloc(SF_BULK + 2, sizeof(*present));
 	struct adm_src_filter_pass p = {};
 	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
-	__u64 over = h_now_ns() + HOUR_NS, *want = NULL;
+	__u64 over = h_now_ns() + HOUR_NS, *want = NULL, *sum_want = NULL;
 	__u32 bk, bg;
 	bool ok = true;
 	int i, n_present = 0;
@@ -451,7 +538,8 @@ static bool test_src_filter_forget(struct h_ctx *h)
 	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.4.1", &kept), "key") ||
 	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, "10.77.4.2", &gone), "key") ||
 	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
-					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT)), "map the filter"))
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
 		goto out;
 	bk = adm_src_filter_bit(&kept);
 	bg = adm_src_filter_bit(&gone);
@@ -491,7 +579,12 @@ static bool test_src_filter_forget(struct h_ctx *h)
 	ok &= ASSERT_MEMEQ(f.next, ADM_SRC_FILTER_WORDS * sizeof(__u64), want,
 			   ADM_SRC_FILTER_WORDS * sizeof(__u64), "adm_src_filter_next: the same");
 	ok &= ASSERT_TRUE(!sf_bit(f.live, &gone), "the deleted key reads clear");
-	ok &= ASSERT_TRUE(sf_bit(f.live, &kept), "the kept key reads set");
+	ok &= ASSERT_TRUE(sf_seen(&f, &kept), "the kept key reads set (filter and summary)");
+	sum_want = sf_summary_of(want);
+	ok &= ASSERT_TRUE(sum_want != NULL, "memory") &&
+	      ASSERT_MEMEQ(f.sum, ADM_SRC_SUMMARY_WORDS * sizeof(__u64), sum_want,
+			   ADM_SRC_SUMMARY_WORDS * sizeof(__u64),
+			   "adm_src_summary: exactly the groups of the keys present");
 	ok &= ASSERT_ACTION(run_from(h, 4, "10.77.4.1", PKT_TCP_SYN, SVC_PORT), XDP_DROP,
 			    "10.77.4.1: its entry still read, over its rate, dropped");
 	ok &= ASSERT_EQ(stat_packets(h, ADM_V_DROP, ADM_R_RATE_SOURCE), 2, "two rate_source refusals");
@@ -501,8 +594,14 @@ static bool test_src_filter_forget(struct h_ctx *h)
 			bpf_map_delete_elem(src_fd, &keys[i]);
 	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, src_fd, &p, NULL, NULL), "rebuild an empty adm_src");
 	ok &= ASSERT_EQ(p.bits_after, 0, "no entry, no bit");
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++)
+		if (f.sum[i]) {
+			ok &= ASSERT_EQ(f.sum[i], 0, "no entry, no summary bit");
+			break;
+		}
 out:
 	adm_src_filter_close(&f);
+	free(sum_want);
 	free(want);
 	free(keys);
 	free(present);
@@ -550,7 +649,7 @@ static void sf_race_step(void *arg, enum adm_src_filter_step s, __u32 word)
 		r->n++;
 	}
 	for (i = 0; i < r->n; i++)
-		r->missing += !sf_bit(r->f->live, &r->keys[i]);
+		r->missing += !sf_seen(r->f, &r->keys[i]);
 	r->dropped += run_from(r->h, 4, r->probe, PKT_TCP_SYN, SVC_PORT) == XDP_DROP;
 }
 
@@ -571,7 +670,8 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	if (!ASSERT_OK(h_reset(h), "reset maps") ||
 	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
 	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
-					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT)), "map the filter"))
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
 		goto out;
 	for (i = 0; ok && i < SF_RACE_KEYS; i++) {
 		sf_key(1000000 + i, &r.keys[i]);
@@ -609,14 +709,14 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	ok &= ASSERT_EQ(r.missing, 0, "no key with an entry read clear at any stage");
 	ok &= ASSERT_EQ(r.dropped, r.steps, "the probe's entry was read at every stage");
 	ok &= ASSERT_EQ(r.late_done, 1, "a key was established inside the copy of its word");
-	ok &= ASSERT_TRUE(sf_bit(f.live, &r.late) && sf_bit(f.next, &r.late),
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.late) && sf_bit(f.next, &r.late),
 			  "... and reads set after the rebuild (the swap retried)");
 	for (i = 0; i < r.n; i++)
 		shared |= adm_src_filter_bit(&r.keys[i]) == stale_bit;
 	if (!shared)
 		ok &= ASSERT_TRUE(!sf_bit(f.live, &stale), "the deleted key in that word reads clear");
 	for (i = 0; i < r.n; i++) {
-		if (!sf_bit(f.live, &r.keys[i]) || !sf_bit(f.next, &r.keys[i])) {
+		if (!sf_seen(&f, &r.keys[i]) || !sf_bit(f.next, &r.keys[i])) {
 			ok &= ASSERT_TRUE(false, "after the rebuild every key reads set in both arrays");
 			break;
 		}
@@ -624,7 +724,74 @@ static bool test_src_filter_rebuild_race(struct h_ctx *h)
 	/* Established after the last batch read: the next rebuild still keeps it. */
 	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, &p, NULL, NULL), "rebuild again");
 	ok &= ASSERT_EQ(p.keys, r.n + 1, "the second rebuild read every key (and late)");
-	ok &= ASSERT_TRUE(sf_bit(f.live, &r.keys[r.n - 1]), "the key established last reads set");
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.keys[r.n - 1]), "the key established last reads set");
+out:
+	adm_src_filter_close(&f);
+	return ok;
+}
+
+/* The no-op or case: the key established inside the swap of its word, whose bit a deleted key had set. */
+struct sf_noop {
+	struct adm_src_filter *f;
+	int src_fd, errors, done;
+	__u32 word;
+	struct adm_fp_key twin;
+	bool clear_after_copy;		/* the twin read clear between the swaps and the repair */
+};
+
+static void sf_noop_step(void *arg, enum adm_src_filter_step s, __u32 word)
+{
+	struct sf_noop *r = arg;
+
+	if (s == ADM_SF_COPY_WORD && word == r->word && !r->done) {
+		r->done = 1;
+		if (sf_establish(r->f, r->src_fd, &r->twin, 0))
+			r->errors++;
+	} else if (s == ADM_SF_SUMMARIZED) {
+		r->clear_after_copy = !sf_seen(r->f, &r->twin);
+	}
+}
+
+/*
+ * A deleted key's bit is still set in adm_src_filter; a second key with
+ * the same bit is established after the copy read next's word and before
+ * its swap: its or on the live word changes nothing, so the swap succeeds
+ * and clears the bit under an entry. The rebuild's repair (after its
+ * second wait for running programs) must set it again before it returns.
+ */
+static bool test_src_filter_repair(struct h_ctx *h)
+{
+	const struct adm_service svc = SF_SVC;
+	struct adm_src_filter f = { .sync_fd = -1, .sync_inner_fd = -1 };
+	struct sf_noop r = { .f = &f, .src_fd = h->fd_src };
+	struct adm_fp_key dead;
+	__u32 n, bit;
+	bool ok = true;
+
+	if (!ASSERT_OK(h_reset(h), "reset maps") ||
+	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
+	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
+		goto out;
+	sf_key(7000000, &dead);
+	bit = adm_src_filter_bit(&dead);
+	for (n = 7000001; n < 7000001 + (64U << 20); n++) {
+		sf_key(n, &r.twin);
+		if (adm_src_filter_bit(&r.twin) == bit)
+			break;
+	}
+	if (!ASSERT_EQ(adm_src_filter_bit(&r.twin), bit, "a second key with the same bit"))
+		goto out;
+	r.word = bit / 64;
+	ok &= ASSERT_OK(sf_establish(&f, h->fd_src, &dead, 0), "establish the first key") &&
+	      ASSERT_OK(bpf_map_delete_elem(h->fd_src, &dead) ? -errno : 0, "delete its entry");
+	ok &= ASSERT_OK(adm_src_filter_rebuild(&f, h->fd_src, NULL, sf_noop_step, &r), "rebuild");
+	ok &= ASSERT_EQ(r.done, 1, "the twin was established inside the swap of its word");
+	ok &= ASSERT_EQ(r.errors, 0, "... without error");
+	tap_diag("repair: the twin read %s between the swaps and the repair",
+		 r.clear_after_copy ? "clear (the no-op or)" : "set");
+	ok &= ASSERT_TRUE(sf_seen(&f, &r.twin), "after the rebuild the twin reads set (filter and summary)");
 out:
 	adm_src_filter_close(&f);
 	return ok;
@@ -679,7 +846,7 @@ static void *sf_checker(void *arg)
 			if (SF_DOOMED(i))
 				continue;
 			s->checks++;
-			s->missing += !sf_bit(s->f->live, &s->keys[i]);
+			s->missing += !sf_seen(s->f, &s->keys[i]);
 		}
 	}
 	return NULL;
@@ -701,7 +868,8 @@ static bool test_src_filter_stress(struct h_ctx *h)
 	if (!ASSERT_TRUE(s.keys && s.state && present, "memory") ||
 	    !ASSERT_OK(h_reset(h), "reset maps") ||
 	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
-					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT)), "map the filter"))
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
 		goto out;
 	if (!ASSERT_OK(-pthread_create(&w, NULL, sf_writer, &s), "start the writer"))
 		goto out;
@@ -766,7 +934,8 @@ static bool test_src_filter_full(struct h_ctx *h)
 	if (!ASSERT_TRUE(keys && vals && present, "memory") ||
 	    !ASSERT_OK(h_reset(h), "reset maps") ||
 	    !ASSERT_OK(adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
-					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT)), "map the filter"))
+					   h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					   h_map_fd(h, ADM_MAP_SRC_SUMMARY)), "map the filter"))
 		goto out;
 	for (i = 0; i < n; i++) {
 		sf_key(3000000 + i, &keys[i]);
@@ -1236,7 +1405,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(16);
+	tap_plan(18);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
@@ -1255,11 +1424,16 @@ int main(void)
 		   "service's rate state");
 	tap_result(test_src_filter(&h),
 		   "src_filter: adm_src is read only for keys whose adm_src_filter bit is set");
+	tap_result(test_src_summary(&h),
+		   "src_summary: the filter is read only under a set adm_src_summary bit; "
+		   "a pre-summary filter is summarized by adm_src_summary_rebuild");
 	tap_result(test_src_filter_forget(&h),
 		   "src_filter: after a rebuild exactly the bits of adm_src's keys are set, "
 		   "a deleted key reads clear");
 	tap_result(test_src_filter_rebuild_race(&h),
 		   "src_filter: keys established at every stage of a rebuild never read clear");
+	tap_result(test_src_filter_repair(&h),
+		   "src_filter: a key whose or changed nothing inside a swap is repaired before the rebuild returns");
 	tap_result(test_src_filter_stress(&h),
 		   "src_filter: rebuilds under concurrent establish/delete never clear a present key");
 	tap_result(test_src_filter_full(&h),

@@ -27,6 +27,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pins.h"
+#include "srcfilter.h"
 
 #define PIN_MODE	0600
 #define LD_DETACH_WAIT_TRIES	200	/* x LD_DETACH_WAIT_US: 1 s at most */
@@ -111,6 +112,14 @@ struct adm_xdp_bpf *ld_load(const struct adm_config *cfg, char *err, size_t errl
 		snprintf(err, errlen,
 			 "cannot load adm_xdp into the kernel: %s (run with -v for the verifier log)",
 			 strerror(-rc));
+		goto fail;
+	}
+	/* A filter pinned before adm_src_summary existed: summarize it before any attach. */
+	rc = adm_src_summary_rebuild(bpf_map__fd(skel->maps.adm_src_filter),
+				     bpf_map__fd(skel->maps.adm_src_summary));
+	if (rc) {
+		snprintf(err, errlen, "cannot summarize %s into %s: %s", ADM_MAP_SRC_FILTER,
+			 ADM_MAP_SRC_SUMMARY, strerror(-rc));
 		goto fail;
 	}
 	restrict_pins(skel->obj, cfg->pin_root);

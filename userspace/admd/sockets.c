@@ -49,7 +49,7 @@ struct sk_layer {
 	struct bpf_link *iter_link;
 	struct adm_conc *conc;
 	int conc_fd, src_conc_fd, recount_fd, src_recount_fd, meta_fd;
-	int src_filter_fd, src_filter_next_fd;
+	int src_filter_fd, src_filter_next_fd, src_summary_fd;
 	struct adm_src_filter filter;	/* marked before an adm_src entry is made */
 	__s64 pending[ADM_MAX_SERVICES];	/* drift seen in the last quiet pass */
 	struct src_drift *src_pending;
@@ -199,6 +199,7 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 		return NULL;
 	sk->conc_fd = sk->src_conc_fd = sk->recount_fd = -1;
 	sk->src_recount_fd = sk->meta_fd = sk->prev_prog_fd = sk->src_filter_fd = -1;
+	sk->src_summary_fd = -1;
 	sk->src_filter_next_fd = sk->filter.sync_fd = sk->filter.sync_inner_fd = -1;
 	for (int i = 0; i < ADM_MAX_SERVICES; i++)
 		sk->untracked_prev[i] = -1;
@@ -243,9 +244,10 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->meta_fd = adm_map_open(cfg->pin_root, ADM_MAP_META, 0);
 	sk->src_filter_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_FILTER, 0);
 	sk->src_filter_next_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_FILTER_NEXT, 0);
+	sk->src_summary_fd = adm_map_open(cfg->pin_root, ADM_MAP_SRC_SUMMARY, 0);
 	if (sk->conc_fd < 0 || sk->src_conc_fd < 0 || sk->recount_fd < 0 ||
 	    sk->src_recount_fd < 0 || sk->meta_fd < 0 || sk->src_filter_fd < 0 ||
-	    sk->src_filter_next_fd < 0) {
+	    sk->src_filter_next_fd < 0 || sk->src_summary_fd < 0) {
 		snprintf(err, errlen, "cannot open the socket layer's pinned maps under %s",
 			 cfg->pin_root);
 		goto fail;
@@ -253,10 +255,11 @@ struct sk_layer *sk_start(const struct adm_config *cfg, char *err, size_t errlen
 	sk->conc = adm_conc_mmap(sk->conc_fd);
 	if (!sk->conc)
 		goto fail_errno;
-	rc = adm_src_filter_open(&sk->filter, sk->src_filter_fd, sk->src_filter_next_fd);
+	rc = adm_src_filter_open(&sk->filter, sk->src_filter_fd, sk->src_filter_next_fd,
+				 sk->src_summary_fd);
 	if (rc) {
-		snprintf(err, errlen, "cannot map %s and %s: %s", ADM_MAP_SRC_FILTER,
-			 ADM_MAP_SRC_FILTER_NEXT, strerror(-rc));
+		snprintf(err, errlen, "cannot map %s, %s and %s: %s", ADM_MAP_SRC_FILTER,
+			 ADM_MAP_SRC_FILTER_NEXT, ADM_MAP_SRC_SUMMARY, strerror(-rc));
 		goto fail;
 	}
 	if (attach_cgroup(sk, cfg, err, errlen))
@@ -563,6 +566,8 @@ void sk_stop(struct sk_layer *sk)
 	adm_src_filter_close(&sk->filter);
 	if (sk->src_filter_fd >= 0)
 		close(sk->src_filter_fd);
+	if (sk->src_summary_fd >= 0)
+		close(sk->src_summary_fd);
 	if (sk->src_filter_next_fd >= 0)
 		close(sk->src_filter_next_fd);
 	if (sk->recount_fd >= 0)

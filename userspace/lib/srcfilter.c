@@ -9,9 +9,12 @@
 #include "srcfilter.h"
 
 #define FILTER_BYTES	(ADM_SRC_FILTER_WORDS * sizeof(__u64))
+#define SUMMARY_BYTES	(ADM_SRC_SUMMARY_WORDS * sizeof(__u64))
+#define SUM_GROUPS	(64 >> ADM_SRC_SUMMARY_SHIFT)	/* summary bits per filter word */
+#define SUM_FWORDS	(64 / SUM_GROUPS)		/* filter words per summary word */
 #define SF_BATCH	4096	/* adm_src entries per bpf_map_lookup_batch */
 
-int adm_src_filter_open(struct adm_src_filter *f, int live_fd, int next_fd)
+int adm_src_filter_open(struct adm_src_filter *f, int live_fd, int next_fd, int sum_fd)
 {
 	int err;
 
@@ -30,6 +33,13 @@ int adm_src_filter_open(struct adm_src_filter *f, int live_fd, int next_fd)
 		adm_src_filter_close(f);
 		return err;
 	}
+	f->sum = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, sum_fd, 0);
+	if (f->sum == MAP_FAILED) {
+		err = -errno;
+		f->sum = NULL;
+		adm_src_filter_close(f);
+		return err;
+	}
 	return 0;
 }
 
@@ -39,11 +49,13 @@ void adm_src_filter_close(struct adm_src_filter *f)
 		munmap(f->live, FILTER_BYTES);
 	if (f->next)
 		munmap(f->next, FILTER_BYTES);
+	if (f->sum)
+		munmap(f->sum, SUMMARY_BYTES);
 	if (f->sync_fd >= 0)
 		close(f->sync_fd);
 	if (f->sync_inner_fd >= 0)
 		close(f->sync_inner_fd);
-	f->live = f->next = NULL;
+	f->live = f->next = f->sum = NULL;
 	f->sync_fd = f->sync_inner_fd = -1;
 }
 
@@ -52,15 +64,18 @@ void adm_src_filter_set(const struct adm_src_filter *f, const struct adm_fp_key 
 	__u32 bit = adm_src_filter_bit(key);
 	__u64 m = 1ULL << (bit % 64);
 
+	__u32 sbit = bit >> ADM_SRC_SUMMARY_SHIFT;
+
 	/* next first: the rebuild's copy into live must never miss a bit live has. */
 	__atomic_fetch_or(&f->next[bit / 64], m, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&f->live[bit / 64], m, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&f->sum[sbit / 64], 1ULL << (sbit % 64), __ATOMIC_SEQ_CST);
 }
 
-int adm_src_filter_mark(int live_fd, int next_fd, const struct adm_fp_key *key)
+int adm_src_filter_mark(int live_fd, int next_fd, int sum_fd, const struct adm_fp_key *key)
 {
 	struct adm_src_filter f;
-	int err = adm_src_filter_open(&f, live_fd, next_fd);
+	int err = adm_src_filter_open(&f, live_fd, next_fd, sum_fd);
 
 	if (err)
 		return err;
@@ -77,6 +92,48 @@ __u64 adm_src_filter_count(const __u64 *words)
 	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
 		n += (__u64)__builtin_popcountll(__atomic_load_n(&words[i], __ATOMIC_RELAXED));
 	return n;
+}
+
+/* The summary word `sw` derived from the live filter (its SUM_FWORDS words). */
+static __u64 sf_summary_word(const __u64 *live, size_t sw)
+{
+	const __u64 group = (1ULL << (1 << ADM_SRC_SUMMARY_SHIFT)) - 1;
+	__u64 s = 0, v;
+	size_t i, g;
+
+	for (i = 0; i < SUM_FWORDS; i++) {
+		v = __atomic_load_n(&live[sw * SUM_FWORDS + i], __ATOMIC_SEQ_CST);
+		for (g = 0; v && g < SUM_GROUPS; g++)
+			if (v >> (g << ADM_SRC_SUMMARY_SHIFT) & group)
+				s |= 1ULL << (i * SUM_GROUPS + g);
+	}
+	return s;
+}
+
+int adm_src_summary_rebuild(int live_fd, int sum_fd)
+{
+	__u64 *live, *sum;
+	size_t sw;
+	int err;
+
+	live = mmap(NULL, FILTER_BYTES, PROT_READ, MAP_SHARED, live_fd, 0);
+	if (live == MAP_FAILED)
+		return -errno;
+	sum = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, sum_fd, 0);
+	if (sum == MAP_FAILED) {
+		err = -errno;
+		munmap(live, FILTER_BYTES);
+		return err;
+	}
+	for (sw = 0; sw < ADM_SRC_SUMMARY_WORDS; sw++) {
+		__u64 s = sf_summary_word(live, sw);
+
+		if (s & ~__atomic_load_n(&sum[sw], __ATOMIC_RELAXED))
+			__atomic_fetch_or(&sum[sw], s, __ATOMIC_SEQ_CST);
+	}
+	munmap(sum, SUMMARY_BYTES);
+	munmap(live, FILTER_BYTES);
+	return 0;
 }
 
 int adm_bpf_sync(int *sync_fd, int *inner_fd)
@@ -200,6 +257,50 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 	}
 	if (step)
 		step(arg, ADM_SF_COPIED, 0);
+	/*
+	 * The summary from live, the same way: its word read before live's,
+	 * a writer sets live before the summary, so a swap that succeeds
+	 * drops no group whose live bit was set after live was read.
+	 */
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++) {
+		__u64 a = __atomic_load_n(&f->sum[i], __ATOMIC_SEQ_CST), b;
+
+		do {
+			b = sf_summary_word(f->live, i);
+			if (a == b)
+				break;
+		} while (!__atomic_compare_exchange_n(&f->sum[i], &a, b, 0, __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST));
+	}
+	if (step)
+		step(arg, ADM_SF_SUMMARIZED, 0);
+	/*
+	 * A swap cannot see an or that changed nothing: a writer whose bit
+	 * was already set (by another key) when it ored, and that the swap
+	 * then cleared, went on to create its entry with its bit clear. Once
+	 * every program running during the swaps has returned, its bit is in
+	 * next (set first, never cleared after the first wait): or next into
+	 * live and live's groups into the summary. Ors only from here on.
+	 */
+	t1 = adm_mono_ns();
+	err = adm_bpf_sync(&f->sync_fd, &f->sync_inner_fd);
+	pass.sync_ns += adm_mono_ns() - t1;
+	if (err)
+		return err;
+	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++) {
+		__u64 b = __atomic_load_n(&f->next[i], __ATOMIC_SEQ_CST);
+
+		if (b & ~__atomic_load_n(&f->live[i], __ATOMIC_SEQ_CST))
+			__atomic_fetch_or(&f->live[i], b, __ATOMIC_SEQ_CST);
+	}
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++) {
+		__u64 b = sf_summary_word(f->live, i);
+
+		if (b & ~__atomic_load_n(&f->sum[i], __ATOMIC_SEQ_CST))
+			__atomic_fetch_or(&f->sum[i], b, __ATOMIC_SEQ_CST);
+	}
+	if (step)
+		step(arg, ADM_SF_REPAIRED, 0);
 	pass.bits_after = adm_src_filter_count(f->live);
 	pass.ns = adm_mono_ns() - t0;
 	if (p)
