@@ -122,8 +122,12 @@ static const struct bad_case bad_cases[] = {
 	  "allowed: an absolute path shorter than 4096 characters" },
 	{ "[adm]: unknown key", ADM("node = a"),
 	  NAME ":2: [adm] node = 'a': unknown key; allowed: interfaces, mode, "
-	  "pin_root, xdp_mode, cgroup, reconcile_ms, control_socket, pin_group, "
-	  "pressure_socket, pressure_group" },
+	  "pin_root, xdp_mode, cgroup, reconcile_ms, src_filter_rebuild_s, "
+	  "control_socket, pin_group, pressure_socket, pressure_group" },
+	{ "src_filter_rebuild_s: below min", ADM("src_filter_rebuild_s = 0"),
+	  NAME ":2: [adm] src_filter_rebuild_s = '0': out of range; allowed: 1..3600" },
+	{ "src_filter_rebuild_s: above max", ADM("src_filter_rebuild_s = 3601"),
+	  NAME ":2: [adm] src_filter_rebuild_s = '3601': out of range; allowed: 1..3600" },
 	{ "pressure_socket without pressure_group", ADM("pressure_socket = /run/adm/p.sock"),
 	  NAME ":2: [adm] pressure_socket: given without pressure_group; allowed: "
 	  "pressure_socket = PATH together with pressure_group = GROUP (the group "
@@ -741,6 +745,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->pin_root, ADM_DEFAULT_PIN_ROOT);
 	assert_string_equal(cfg->cgroup, "");
 	assert_int_equal(cfg->reconcile_ms, 1000);
+	assert_int_equal(cfg->src_filter_rebuild_s, 60);
 	assert_string_equal(cfg->metrics_listen, ADM_DEFAULT_METRICS);
 	assert_int_equal(cfg->n_svcs, 0);
 	assert_string_equal(cfg->path, "");
@@ -958,6 +963,7 @@ static const char full_config[] =
 	"xdp_mode = generic\n"
 	"cgroup = /sys/fs/cgroup/unified\n"
 	"reconcile_ms = 250\n"
+	"src_filter_rebuild_s = 5\n"
 	"\n"
 	"[service web]\n"					/* line 10 */
 	"ports = 80, 443/tcp, 8000-8002\n"
@@ -1012,11 +1018,12 @@ static void test_full(void **state)
 	assert_int_equal(cfg->xdp_mode, ADM_XDP_GENERIC);
 	assert_string_equal(cfg->cgroup, "/sys/fs/cgroup/unified");
 	assert_int_equal(cfg->reconcile_ms, 250);
+	assert_int_equal(cfg->src_filter_rebuild_s, 5);
 	assert_int_equal(cfg->n_svcs, 2);
 
 	assert_string_equal(web->name, "web");
 	assert_int_equal(web->id, 1);
-	assert_int_equal(web->line, 10);
+	assert_int_equal(web->line, 11);
 	assert_int_equal(web->n_ports, 5);
 	assert_port(web, 0, IPPROTO_TCP, 80);
 	assert_port(web, 1, IPPROTO_TCP, 443);
@@ -1052,7 +1059,7 @@ static void test_full(void **state)
 
 	assert_string_equal(dns->name, "dns");
 	assert_int_equal(dns->id, 2);
-	assert_int_equal(dns->line, 35);
+	assert_int_equal(dns->line, 36);
 	assert_int_equal(dns->n_ports, 4);
 	assert_port(dns, 0, IPPROTO_UDP, 53);
 	assert_port(dns, 1, IPPROTO_TCP, 53);

@@ -36,7 +36,6 @@
 #define SK_MAX_PENDING_SRC	4096
 #define SK_BATCH		4096	/* entries per batch lookup */
 #define SK_SECOND_PASS_MS	100
-#define SK_FILTER_REBUILD_MS	60000	/* adm_src_filter forgets deleted keys this often */
 
 struct src_drift {
 	struct adm_fp_key key;
@@ -601,6 +600,7 @@ static struct {
 	pthread_cond_t cond;
 	int stop;
 	__u64 period_ms;
+	__u64 filter_period_ns;		/* [adm] src_filter_rebuild_s */
 	char pin_root[PATH_MAX];
 	int reconcile_err;		/* last sk_reconcile result */
 	__u64 passes;
@@ -632,7 +632,7 @@ static void *sl_main(void *arg)
 		sl.last_pass_ns = adm_mono_ns() - t0;
 		/* In this thread: the recount's adm_src writes never overlap a rebuild. */
 		if (!sl.filter_rebuilds ||
-		    adm_mono_ns() - sl.filter_at_ns >= SK_FILTER_REBUILD_MS * 1000000ULL) {
+		    adm_mono_ns() - sl.filter_at_ns >= sl.filter_period_ns) {
 			struct adm_src_filter_pass fp;
 
 			pthread_mutex_unlock(&sl.lock);
@@ -671,6 +671,7 @@ static int sl_start(struct admd *ad, char *err, size_t errlen)
 	if (!sl.sk)
 		return -1;
 	sl.period_ms = ad->cfg->reconcile_ms;
+	sl.filter_period_ns = ad->cfg->src_filter_rebuild_s * 1000000000ULL;
 	snprintf(sl.pin_root, sizeof(sl.pin_root), "%s", ad->cfg->pin_root);
 	/* The first recount at once: connections that predate admd are seen now. */
 	if (pthread_create(&sl.thread, NULL, sl_main, NULL)) {
@@ -707,6 +708,7 @@ static int sl_reload_apply(struct admd *ad, const struct adm_config *next,
 
 	pthread_mutex_lock(&sl.lock);
 	sl.period_ms = next->reconcile_ms;
+	sl.filter_period_ns = next->src_filter_rebuild_s * 1000000000ULL;
 	pthread_mutex_unlock(&sl.lock);
 	if (cgroup_of(next, cg, sizeof(cg), err, errlen))
 		return -1;

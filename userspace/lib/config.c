@@ -55,6 +55,9 @@
 #define CFG_RECONCILE_MS	1000	/* socket table recount period */
 #define CFG_RECONCILE_MS_MIN	10
 #define CFG_RECONCILE_MS_MAX	60000
+#define CFG_FILTER_REBUILD_S	60	/* adm_src_filter forgets deleted keys this often */
+#define CFG_FILTER_REBUILD_S_MIN 1
+#define CFG_FILTER_REBUILD_S_MAX 3600
 #define CFG_MAX_SVCS		(ADM_MAX_SERVICES - 1)	/* id 0 = no service */
 #define CFG_RS_PORT		6379	/* [redis] port */
 #define CFG_RS_CLUSTER		"adm"	/* [redis] cluster */
@@ -977,6 +980,8 @@ static const struct cfg_key adm_keys[] = {
 	{ .name = "cgroup", .parse = parse_path, ADM_FIELD(cgroup) },
 	{ .name = "reconcile_ms", .parse = parse_num, ADM_FIELD(reconcile_ms),
 	  .min = CFG_RECONCILE_MS_MIN, .max = CFG_RECONCILE_MS_MAX },
+	{ .name = "src_filter_rebuild_s", .parse = parse_num, ADM_FIELD(src_filter_rebuild_s),
+	  .min = CFG_FILTER_REBUILD_S_MIN, .max = CFG_FILTER_REBUILD_S_MAX },
 	{ .name = "control_socket", .parse = parse_path,
 	  ADM_FIELD(control_socket) },
 	{ .name = "pin_group", .parse = parse_group, ADM_FIELD(pin_group) },
@@ -988,7 +993,7 @@ static const struct cfg_key adm_keys[] = {
 
 /* [adm] keys the end-of-section check refers to by index. */
 enum {
-	AK_PRESSURE_SOCKET = 8,
+	AK_PRESSURE_SOCKET = 9,
 	AK_PRESSURE_GROUP,
 };
 _Static_assert(AK_PRESSURE_GROUP + 1 == ADM_ARRAY_SIZE(adm_keys), "AK_* out of step with adm_keys");
@@ -1993,6 +1998,7 @@ void adm_config_defaults(struct adm_config *cfg)
 	cfg->xdp_mode = ADM_XDP_AUTO;
 	cfg->shadow = 0;
 	cfg->reconcile_ms = CFG_RECONCILE_MS;
+	cfg->src_filter_rebuild_s = CFG_FILTER_REBUILD_S;
 	strcpy(cfg->metrics_listen, ADM_DEFAULT_METRICS);
 	cfg->mariadb.port = CFG_DB_PORT;
 	cfg->mariadb.batch_rows = CFG_DB_BATCH_ROWS;

@@ -210,6 +210,7 @@ struct adm_config {
 	char pin_root[PATH_MAX];
 	char cgroup[PATH_MAX];		/* "" = the cgroup v2 mount in /proc/mounts */
 	__u32 reconcile_ms;		/* socket table recount period, default 1000 */
+	__u32 src_filter_rebuild_s;	/* adm_src_filter rebuild period, default 60 */
 	char metrics_listen[64];	/* [metrics] listen, "" = off */
 	char control_socket[ADM_CTL_PATH_MAX];	/* "" = /run/adm/<basename of pin_root>.sock */
 	char pin_group[ADM_GROUP_NAME_MAX];	/* "" = pins root-only (0600) */
