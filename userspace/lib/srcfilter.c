@@ -14,29 +14,24 @@
 #define SUM_FWORDS	(64 / SUM_GROUPS)		/* filter words per summary word */
 #define SF_BATCH	4096	/* adm_src entries per bpf_map_lookup_batch */
 
+/* A shared mapping of an mmapable array map, or NULL (errno set). */
+static __u64 *sf_mmap(int fd, size_t bytes, int prot)
+{
+	void *p = mmap(NULL, bytes, prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int adm_src_filter_open(struct adm_src_filter *f, int live_fd, int next_fd, int sum_fd)
 {
 	int err;
 
 	memset(f, 0, sizeof(*f));
 	f->sync_fd = f->sync_inner_fd = -1;
-	f->live = mmap(NULL, FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, live_fd, 0);
-	if (f->live == MAP_FAILED) {
+	if (!(f->live = sf_mmap(live_fd, FILTER_BYTES, PROT_READ | PROT_WRITE)) ||
+	    !(f->next = sf_mmap(next_fd, FILTER_BYTES, PROT_READ | PROT_WRITE)) ||
+	    !(f->sum = sf_mmap(sum_fd, SUMMARY_BYTES, PROT_READ | PROT_WRITE))) {
 		err = -errno;
-		f->live = NULL;
-		return err;
-	}
-	f->next = mmap(NULL, FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, next_fd, 0);
-	if (f->next == MAP_FAILED) {
-		err = -errno;
-		f->next = NULL;
-		adm_src_filter_close(f);
-		return err;
-	}
-	f->sum = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, sum_fd, 0);
-	if (f->sum == MAP_FAILED) {
-		err = -errno;
-		f->sum = NULL;
 		adm_src_filter_close(f);
 		return err;
 	}
@@ -62,9 +57,8 @@ void adm_src_filter_close(struct adm_src_filter *f)
 void adm_src_filter_set(const struct adm_src_filter *f, const struct adm_fp_key *key)
 {
 	__u32 bit = adm_src_filter_bit(key);
-	__u64 m = 1ULL << (bit % 64);
-
 	__u32 sbit = bit >> ADM_SRC_SUMMARY_SHIFT;
+	__u64 m = 1ULL << (bit % 64);
 
 	/* next first: the rebuild's copy into live must never miss a bit live has. */
 	__atomic_fetch_or(&f->next[bit / 64], m, __ATOMIC_SEQ_CST);
@@ -116,11 +110,11 @@ int adm_src_summary_rebuild(int live_fd, int sum_fd)
 	size_t sw;
 	int err;
 
-	live = mmap(NULL, FILTER_BYTES, PROT_READ, MAP_SHARED, live_fd, 0);
-	if (live == MAP_FAILED)
+	live = sf_mmap(live_fd, FILTER_BYTES, PROT_READ);
+	if (!live)
 		return -errno;
-	sum = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, sum_fd, 0);
-	if (sum == MAP_FAILED) {
+	sum = sf_mmap(sum_fd, SUMMARY_BYTES, PROT_READ | PROT_WRITE);
+	if (!sum) {
 		err = -errno;
 		munmap(live, FILTER_BYTES);
 		return err;
