@@ -487,6 +487,8 @@ e2e_cleanup() {
 	[ -e "$E2E_PIN" ] && rm -rf "$E2E_PIN"
 	# admd's default log spool for this pin root ([mariadb] spool_dir unset)
 	rm -rf "/var/lib/adm/spool/$(basename "$E2E_PIN")"
+	# ... and its default control socket, left by an admd killed with -9
+	[ -n "$E2E_PIN" ] && rm -f "/run/adm/$(basename "$E2E_PIN").sock"
 	[ -n "$E2E_CGROUP" ] && [ -d "$E2E_CGROUP" ] && _e2e_cgroup_rm "$E2E_CGROUP"
 	[ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] && rm -rf "$E2E_TMP"
 	exit "$rc"
