@@ -63,6 +63,17 @@ static __always_inline void adm_event_lost(void)
 }
 
 /*
+ * The submit flag of a reserved sampled decision (ADM_EVENTS_WAKE_BYTES):
+ * no wakeup, admd drains on its timer, unless the ring's unread bytes
+ * reach the threshold. They count every reserved record, this one too.
+ */
+static __always_inline __u64 adm_event_wakeup(void)
+{
+	return bpf_ringbuf_query(&adm_events, BPF_RB_AVAIL_DATA) >= ADM_EVENTS_WAKE_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/*
  * First refusal per (service, source address) per second becomes an
  * event carrying how many refusals it stands for.
  */
@@ -118,7 +129,7 @@ static __always_inline void adm_sample(__u32 svc, __u32 verdict, __u32 reason,
 	ev->dport = p->dport;
 	ev->count = count ? count : 1;
 	__builtin_memcpy(ev->addr, p->saddr, sizeof(ev->addr));
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, adm_event_wakeup());
 }
 
 /*

@@ -48,6 +48,17 @@
 #define ADM_RINGBUF_BYTES	(1 << 20)
 #endif
 
+/*
+ * Wakeups of the ring buffer's reader. A sampled decision is submitted
+ * without waking admd (a wakeup is an interrupt-work IPI, a VM exit on a
+ * virtualized host, and a turn of admd's loop per record) unless the
+ * ring's unread bytes reach ADM_EVENTS_WAKE_BYTES: admd drains the ring
+ * at least every ADM_EVENTS_DRAIN_MS instead.
+ * Records of the socket layer (reaping) wake it as they come.
+ */
+#define ADM_EVENTS_WAKE_BYTES	(ADM_RINGBUF_BYTES / 8)
+#define ADM_EVENTS_DRAIN_MS	50
+
 /* adm_ports is an ARRAY indexed by (proto slot << 16 | host-order port). */
 #define ADM_PORT_SLOT_TCP	0
 #define ADM_PORT_SLOT_UDP	1

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -1245,6 +1247,71 @@ out:
 	return ok;
 }
 
+/*
+ * Wakeups of the ring buffer's reader (ADM_EVENTS_WAKE_BYTES): a sampled
+ * decision does not wake an epoll waiting on adm_events (admd drains on a
+ * timer) until the unread bytes reach the threshold; the record that
+ * takes them there wakes it. Records are kept unread, refusals of
+ * distinct sources on one CPU, ADM_EVENTS_PER_SEC a second.
+ */
+static bool test_event_wakeup(struct h_ctx *h)
+{
+	const struct fixture fx = {
+		.svc = SERVICE(), .state = { .breaker = ADM_BRK_OPEN },
+	};
+	const __u64 rec = (sizeof(struct adm_event) + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
+	const int wake_at = (ADM_EVENTS_WAKE_BYTES + rec - 1) / rec;	/* the record that wakes */
+	struct epoll_event ev = { .events = EPOLLIN };
+	static struct h_result r;
+	cpu_set_t saved, one;
+	__u8 f[PKT_MAX_LEN];
+	char src[INET_ADDRSTRLEN], what[128];
+	int i, len, ep = -1, woke_at = 0, sent = 0, drained;
+	bool ok = false;
+
+	if (!setup_fixture(h, &fx) || !ASSERT_GE(h_events_poll(h), 0, "drain ring buffer"))
+		return false;
+	h_events_clear(h);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved) ? -errno : 0, "get affinity") ||
+	    !ASSERT_OK(sched_setaffinity(0, sizeof(one), &one) ? -errno : 0, "pin to one CPU"))
+		return false;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!ASSERT_OK(ep < 0 ? -errno : 0, "epoll_create1") ||
+	    !ASSERT_OK(epoll_ctl(ep, EPOLL_CTL_ADD, h->fd_events, &ev) ? -errno : 0,
+		       "watch adm_events"))
+		goto out;
+	/* Budgets renew each second: ADM_EVENTS_PER_SEC records a second, kept unread. */
+	for (i = 0; !woke_at && i < wake_at + 2 * ADM_EVENTS_PER_SEC; i++) {
+		struct pkt_spec syn = SYN4(.src = src);
+
+		if (i % ADM_EVENTS_PER_SEC == 0)
+			wait_new_second();
+		snprintf(src, sizeof(src), "10.77.%d.%d", 100 + i / 200, 1 + i % 200);
+		len = pkt_build(&syn, f, sizeof(f), NULL, NULL, 0);
+		snprintf(what, sizeof(what), "SYN %d from %s rejected", i + 1, src);
+		if (!ASSERT_TRUE(len > 0, what) ||
+		    !ASSERT_OK(h_run(h, h->xdp_fd, f, len, 1, &r), what) ||
+		    !ASSERT_ACTION(r.action, XDP_TX, what))
+			goto out;
+		sent++;
+		if (epoll_wait(ep, &ev, 1, 0) > 0)
+			woke_at = sent;
+	}
+	drained = h_events_poll(h);
+	snprintf(what, sizeof(what), "the first wakeup came with record %d (%d bytes a record, threshold %d)",
+		 wake_at, (int)rec, ADM_EVENTS_WAKE_BYTES);
+	ok = ASSERT_EQ(woke_at, wake_at, what);
+	ok &= ASSERT_EQ(drained, sent, "every record was in the ring, none lost");
+out:
+	if (ep >= 0)
+		close(ep);
+	sched_setaffinity(0, sizeof(saved), &saved);
+	h_events_clear(h);
+	return ok;
+}
+
 /* One SYN of `spec`: its XDP action, and the adm_stats delta of (verdict, reason). */
 static bool reply_step(struct h_ctx *h, const struct pkt_spec *spec, __u32 action,
 		       __u32 verdict, __u32 reason, const char *what)
@@ -1438,6 +1505,8 @@ int main(void)
 	}
 	tap_result(test_event_budget(&h, before, after),
 		   "events: at most ADM_EVENTS_PER_SEC records per CPU per second");
+	tap_result(test_event_wakeup(&h),
+		   "events: a sampled decision wakes admd only once ADM_EVENTS_WAKE_BYTES are unread");
 	tap_result(test_reply_steer(&h),
 		   "reply: SYN passed and its flow recorded; reject while the responder is down or full");
 	tap_result(test_cidr_expiry_sweep(&h),

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "admd.h"
 #include "events.h"
+#include "loop.h"
 #include "log.h"
 #include "pins.h"
 #include "util.h"
@@ -28,6 +29,7 @@ struct ev_drain {
 	struct ring_buffer *rb;
 	int map_fd;
 	int epfd;		/* the ring buffer's own epoll fd, watched by the loop */
+	struct loop_timer *drain_timer;	/* every ADM_EVENTS_DRAIN_MS: XDP rarely wakes us */
 	__u64 total;
 	__u64 short_records;
 };
@@ -47,16 +49,24 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void on_ready(void *ctx, int fd, __u32 events)
+static void ev_consume(struct ev_drain *ev)
 {
-	struct ev_drain *ev = ctx;
-	int n;
+	int n = ring_buffer__consume(ev->rb);
 
-	(void)fd;
-	(void)events;
-	n = ring_buffer__consume(ev->rb);
 	if (n < 0 && n != -EINTR)
 		adm_warn("ring buffer: %s", strerror(-n));
+}
+
+static void on_ready(void *ctx, int fd, __u32 events)
+{
+	(void)fd;
+	(void)events;
+	ev_consume(ctx);
+}
+
+static void on_drain_tick(void *ctx)
+{
+	ev_consume(ctx);
 }
 
 static int ev_start(struct admd *ad, char *err, size_t errlen)
@@ -87,6 +97,13 @@ static int ev_start(struct admd *ad, char *err, size_t errlen)
 	if (rc) {
 		snprintf(err, errlen, "events: cannot watch the ring buffer: %s",
 			 strerror(-rc));
+		goto fail;
+	}
+	ev->drain_timer = loop_add_timer(ad->loop, ADM_EVENTS_DRAIN_MS, on_drain_tick, ev);
+	if (!ev->drain_timer) {
+		snprintf(err, errlen, "events: cannot start the drain timer: %s",
+			 strerror(errno));
+		loop_del_fd(ad->loop, ev->epfd);
 		goto fail;
 	}
 	drain = ev;
@@ -122,6 +139,7 @@ static void ev_stop(struct admd *ad, int aborted)
 		return;
 	/* What the kernel already queued is not lost: take it before leaving. */
 	ring_buffer__consume(drain->rb);
+	loop_del_timer(ad->loop, drain->drain_timer);
 	loop_del_fd(ad->loop, drain->epfd);
 	ring_buffer__free(drain->rb);
 	close(drain->map_fd);
