@@ -3,7 +3,7 @@
  * adm_src_filter (include/adm/adm.h): a bit per hashed (service, address)
  * key that has an adm_src entry, so a SYN from a source that never
  * completed a handshake costs no hash lookup in adm_src; adm_src_summary
- * a bit per 16 of them, so it mostly costs no filter read either.
+ * a bit per 4 of them, so it mostly costs no filter read either.
  * admd rebuilds both from the adm_src keys (userspace/lib/srcfilter.c).
  */
 #ifndef ADM_SRCFILTER_H

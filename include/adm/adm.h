@@ -348,19 +348,22 @@ static inline __u32 adm_src_filter_bit(const struct adm_fp_key *k)
 }
 
 /*
- * adm_src_summary: ARRAY[ADM_SRC_SUMMARY_WORDS] of __u64, one bit per 16
- * adm_src_filter bits (bit adm_src_filter_bit(k) >> 4), set with them
- * (sockops, userspace/lib/srcfilter.c; admd's loader ORs in the groups of
- * a filter pinned before the summary existed) and derived again from the
- * filter by admd's rebuild. A clear bit means all 16 filter bits are
- * clear. At 32 KiB it stays in the cache, where the 512 KiB filter, read
- * at one random word per spoofed source, costs a cache miss per SYN: the
- * largest cost of the flood path. Set bits: 1 - e^(-n / 2^18) of them
- * with n keys present (0.1% at 262, 4% at 10,000, 63% at 262144), so a
- * flood meets the filter itself only that often.
+ * adm_src_summary: ARRAY[ADM_SRC_SUMMARY_WORDS] of __u64, one bit per 4
+ * adm_src_filter bits (bit adm_src_filter_bit(k) >> ADM_SRC_SUMMARY_SHIFT),
+ * set with them (sockops, userspace/lib/srcfilter.c; admd's loader ORs in
+ * the groups of a filter pinned before the summary existed, and replaces
+ * a summary pinned at another size) and derived again from the filter by
+ * admd's rebuild. A clear bit means the group's filter bits are all
+ * clear. The 512 KiB filter, read at one random word per spoofed source,
+ * costs a cache miss per SYN: the largest cost of the flood path. The
+ * summary (128 KiB, in the core's L2) is read first. Set bits:
+ * 1 - e^(-n / 2^20) of them with n keys present (1% at 10,000, 22% at
+ * 262144), so a flood meets the filter itself only that often. (At
+ * 32 KiB, one bit per 16, it was 63% at 262144: with adm_src full the
+ * flood path cost 6-9x an empty drop again, against 3.3-4.4x now.)
  */
-#define ADM_SRC_SUMMARY_SHIFT	4
-#define ADM_SRC_SUMMARY_WORDS	(ADM_SRC_FILTER_WORDS >> ADM_SRC_SUMMARY_SHIFT)	/* 2^18 bits, 32 KiB */
+#define ADM_SRC_SUMMARY_SHIFT	2
+#define ADM_SRC_SUMMARY_WORDS	(ADM_SRC_FILTER_WORDS >> ADM_SRC_SUMMARY_SHIFT)	/* 2^20 bits, 128 KiB */
 
 /*
  * adm_rate[(service, fingerprint, sig 0)]: the SYN rate of a source that

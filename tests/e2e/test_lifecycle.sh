@@ -14,7 +14,9 @@
 #   (f) a service id handed to a new service starts clean (stats, breaker);
 #   (g) connections that predate admd count against conn_limit at once;
 #   (h) drift of the live counter injected under constant churn is
-#       corrected without a quiet moment.
+#       corrected without a quiet moment;
+#   (i) an adm_src_summary pinned at its old size (32 KiB) does not stop a
+#       start: it is derived data, replaced at the new size.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -315,6 +317,31 @@ scenario_drift_under_churn() {
 		"corrected $c1; $(admctl status --json)" "$(held_live)" = 0 -a "$c1" -ge $((injected - rounds * CHURN_CONC)) || :
 }
 
+# ---------------------------------------------------------------- (i)
+scenario_summary_upgrade() {
+	local want=$((65536 >> 2)) entries
+	conf
+	e2e_quiet nsenter "${E2E_SRV_MNT[@]}" -- mkdir -p "$E2E_PIN"
+	# What admd before the 128 KiB summary pinned: 4096 words, mmapable.
+	e2e_quiet nsenter "${E2E_SRV_MNT[@]}" -- bpftool map create "$E2E_PIN/adm_src_summary" \
+		type array key 4 value 8 entries 4096 name adm_src_summary flags 1024 ||
+		{ tap_fail "(i) pin an old-size adm_src_summary" "bpftool map create failed"; return 0; }
+	if ! e2e_admd_start "$CONF"; then
+		tap_fail "(i) admd starts over an adm_src_summary of 4096 words" "$(cat "$E2E_ADMD_LOG")"
+		return 0
+	fi
+	entries=$(nsenter "${E2E_SRV_MNT[@]}" -- bpftool -j map show pinned "$E2E_PIN/adm_src_summary" |
+		jq -r '.max_entries')
+	tap_assert "(i) admd starts over an adm_src_summary of 4096 words; the pin now has $want (ADM_SRC_SUMMARY_WORDS)" \
+		"entries: $entries; $(grep -i summary "$E2E_ADMD_LOG")" "$entries" = "$want" || :
+	tap_assert "(i) the log says it replaced the old summary" "$(cat "$E2E_ADMD_LOG")" \
+		"$(grep -c 'adm_src_summary: 4096 entries pinned, this admd uses 16384: replaced' "$E2E_ADMD_LOG")" -ge 1 || :
+	tap_check "(i) and enforces (fast RSTs over the rate)" refused_fast 10.77.0.11 || :
+	e2e_admd_stop
+	e2e_quiet e2e_admd_cleanup || :
+}
+
+scenario_summary_upgrade
 scenario_failed_start
 scenario_previous_generation
 scenario_hup_during_start

@@ -171,6 +171,10 @@ static void print_src_filter(json_t *st)
 	printf("src filter: %lld of %lld bits set (%.2f%%: a never-verified source's SYN looks up adm_src that often)\n",
 	       num(f, "bits_set"), num(f, "bits"),
 	       100.0 * json_number_value(json_object_get(f, "fill")));
+	if (json_object_get(f, "summary_bits"))
+		printf("  summary: %lld of %lld bits set (%.2f%%: such a SYN reads the filter that often)\n",
+		       num(f, "summary_bits_set"), num(f, "summary_bits"),
+		       100.0 * json_number_value(json_object_get(f, "summary_fill")));
 	if (!json_is_object(r))
 		return;
 	if (!num(r, "rebuilds"))

@@ -33,6 +33,35 @@
 #define LD_DETACH_WAIT_TRIES	200	/* x LD_DETACH_WAIT_US: 1 s at most */
 #define LD_DETACH_WAIT_US	5000
 
+/*
+ * adm_src_summary holds nothing of its own: ld_load derives it from
+ * adm_src_filter. One pinned at another size (32 KiB before the summary
+ * became 128 KiB) is unpinned here, so the load creates and fills a new
+ * one. Programs still attached keep the old map until they are replaced;
+ * a source verified meanwhile is marked in the filter but not in the new
+ * summary until the first rebuild (at start) repairs it.
+ */
+static bool replace_derived(struct bpf_map *map, const char *root,
+			    const struct bpf_map_info *info)
+{
+	char path[PATH_MAX];
+
+	if (strcmp(bpf_map__name(map), ADM_MAP_SRC_SUMMARY) ||
+	    info->type != bpf_map__type(map) || info->key_size != bpf_map__key_size(map) ||
+	    info->value_size != bpf_map__value_size(map) ||
+	    info->max_entries == bpf_map__max_entries(map) ||
+	    adm_pin_path(path, sizeof(path), root, ADM_MAP_SRC_SUMMARY))
+		return false;
+	if (unlink(path)) {
+		adm_warn("cannot replace %s (%u entries, this admd: %u): %s", path,
+			 info->max_entries, bpf_map__max_entries(map), strerror(errno));
+		return false;
+	}
+	adm_info("%s: %u entries pinned, this admd uses %u: replaced, derived again from %s",
+		 path, info->max_entries, bpf_map__max_entries(map), ADM_MAP_SRC_FILTER);
+	return true;
+}
+
 /* A pinned map that exists must match what this build would create. */
 static int check_pinned_layout(struct bpf_object *obj, const char *root,
 			       char *err, size_t errlen)
@@ -59,6 +88,8 @@ static int check_pinned_layout(struct bpf_object *obj, const char *root,
 				 root, bpf_map__name(map), strerror(errno));
 			return -1;
 		}
+		if (replace_derived(map, root, &info))
+			continue;
 		if (info.type != bpf_map__type(map) ||
 		    info.key_size != bpf_map__key_size(map) ||
 		    info.value_size != bpf_map__value_size(map) ||

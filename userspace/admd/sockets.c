@@ -553,6 +553,16 @@ __u64 sk_filter_bits(struct sk_layer *sk)
 	return adm_src_filter_count(sk->filter.live);
 }
 
+__u64 sk_summary_bits(struct sk_layer *sk)
+{
+	__u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++)
+		n += (__u64)__builtin_popcountll(__atomic_load_n(&sk->filter.sum[i], __ATOMIC_RELAXED));
+	return n;
+}
+
 void sk_stop(struct sk_layer *sk)
 {
 	if (!sk)
@@ -775,7 +785,7 @@ static void sl_status(struct admd *ad, json_t *out)
 static void sl_metrics(struct admd *ad, struct adm_buf *b)
 {
 	struct adm_src_filter_pass fp;
-	__u64 ns, bits, rebuilds;
+	__u64 ns, bits, sbits, rebuilds;
 
 	(void)ad;
 	pthread_mutex_lock(&sl.lock);
@@ -787,6 +797,7 @@ static void sl_metrics(struct admd *ad, struct adm_buf *b)
 	if (!sl.sk)
 		return;
 	bits = sk_filter_bits(sl.sk);
+	sbits = sk_summary_bits(sl.sk);
 	pthread_mutex_lock(&sl.lock);
 	fp = sl.filter;
 	rebuilds = sl.filter_rebuilds;
@@ -801,6 +812,11 @@ static void sl_metrics(struct admd *ad, struct adm_buf *b)
 		       "still looks up adm_src (the filter's false-positive rate).");
 	adm_buf_printf(b, "adm_src_filter_fill_ratio %.6f\n",
 		       (double)bits / (double)ADM_SRC_FILTER_BITS);
+	adm_buf_family(b, "adm_src_summary_fill_ratio", "gauge",
+		       "Share of adm_src_summary bits set: the chance that a never-verified "
+		       "source's SYN reads adm_src_filter (a cache miss under a flood).");
+	adm_buf_printf(b, "adm_src_summary_fill_ratio %.6f\n",
+		       (double)sbits / (double)(ADM_SRC_SUMMARY_WORDS * 64ULL));
 	adm_buf_family(b, "adm_src_filter_rebuilds_total", "counter",
 		       "Rebuilds of adm_src_filter from the adm_src keys (failed ones included).");
 	adm_buf_printf(b, "adm_src_filter_rebuilds_total %llu\n", (unsigned long long)rebuilds);

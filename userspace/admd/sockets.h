@@ -37,6 +37,8 @@ int sk_filter_rebuild(struct sk_layer *sk, struct adm_src_filter_pass *p);
 
 /* Bits set in adm_src_filter now. */
 __u64 sk_filter_bits(struct sk_layer *sk);
+/* Bits set in adm_src_summary now. */
+__u64 sk_summary_bits(struct sk_layer *sk);
 
 /* Release userspace handles; the pinned link keeps sockops attached. */
 void sk_stop(struct sk_layer *sk);

@@ -114,23 +114,20 @@ fail:
 }
 
 /*
- * {"bits", "bits_set", "fill"} of adm_src_filter, or JSON null if it cannot
- * be read. A batch read: a read-only fd cannot be mmapped shared.
+ * The n words of the pinned ARRAY map `name` into w, by batch reads (a
+ * read-only fd cannot be mmapped shared). 0 or -1.
  */
-static json_t *src_filter_json(const char *pin_root)
+static int read_words(const char *pin_root, const char *name, __u64 *w, __u32 n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fd = adm_map_open(pin_root, ADM_MAP_SRC_FILTER, 1);
-	__u32 *keys = calloc(ADM_SRC_FILTER_WORDS, sizeof(*keys)), out, count, got = 0;
-	__u64 *w = calloc(ADM_SRC_FILTER_WORDS, sizeof(*w)), set = 0;
-	json_t *o = json_null();
+	int fd = adm_map_open(pin_root, name, 1), rc = -1;
+	__u32 *keys = calloc(n, sizeof(*keys)), out, count, got = 0, in_batch;
 	void *in = NULL;
-	__u32 in_batch;
 
-	if (fd < 0 || !keys || !w)
+	if (fd < 0 || !keys)
 		goto out;
-	while (got < ADM_SRC_FILTER_WORDS) {
-		count = ADM_SRC_FILTER_WORDS - got;
+	while (got < n) {
+		count = n - got;
 		if (bpf_map_lookup_batch(fd, in, &out, keys + got, w + got, &count, &opts)) {
 			got += count;
 			if (errno != ENOENT)
@@ -141,15 +138,47 @@ static json_t *src_filter_json(const char *pin_root)
 		in_batch = out;
 		in = &in_batch;
 	}
-	if (got != ADM_SRC_FILTER_WORDS)
-		goto out;
-	set = adm_src_filter_count(w);
-	o = json_pack("{s:I, s:I, s:f}", "bits", (json_int_t)ADM_SRC_FILTER_BITS,
-		      "bits_set", (json_int_t)set, "fill", (double)set / (double)ADM_SRC_FILTER_BITS);
+	rc = got == n ? 0 : -1;
 out:
 	if (fd >= 0)
 		close(fd);
 	free(keys);
+	return rc;
+}
+
+static __u64 popcount_words(const __u64 *w, __u32 n)
+{
+	__u64 set = 0;
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		set += (__u64)__builtin_popcountll(w[i]);
+	return set;
+}
+
+/*
+ * {"bits", "bits_set", "fill"} of adm_src_filter, with "summary_bits",
+ * "summary_bits_set", "summary_fill" of adm_src_summary when it can be
+ * read, or JSON null if the filter cannot be.
+ */
+static json_t *src_filter_json(const char *pin_root)
+{
+	__u64 *w = calloc(ADM_SRC_FILTER_WORDS, sizeof(*w)), set;
+	const __u64 sbits = ADM_SRC_SUMMARY_WORDS * 64ULL;
+	json_t *o = json_null();
+
+	if (!w || read_words(pin_root, ADM_MAP_SRC_FILTER, w, ADM_SRC_FILTER_WORDS))
+		goto out;
+	set = popcount_words(w, ADM_SRC_FILTER_WORDS);
+	o = json_pack("{s:I, s:I, s:f}", "bits", (json_int_t)ADM_SRC_FILTER_BITS,
+		      "bits_set", (json_int_t)set, "fill", (double)set / (double)ADM_SRC_FILTER_BITS);
+	if (!read_words(pin_root, ADM_MAP_SRC_SUMMARY, w, ADM_SRC_SUMMARY_WORDS)) {
+		set = popcount_words(w, ADM_SRC_SUMMARY_WORDS);
+		json_object_set_new(o, "summary_bits", json_integer((json_int_t)sbits));
+		json_object_set_new(o, "summary_bits_set", json_integer((json_int_t)set));
+		json_object_set_new(o, "summary_fill", json_real((double)set / (double)sbits));
+	}
+out:
 	free(w);
 	return o;
 }
