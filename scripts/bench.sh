@@ -24,6 +24,9 @@ echo
 echo "== overload: a capacity-limited backend, no protection vs nftables vs nginx vs adm"
 bash tests/bench/overload.sh "$out/overload.json"
 bash tests/bench/flood.sh "$out/flood.json"
+echo
+echo "== flood with adm_src full: 262144 verified sources, the flood path's filter reads"
+FLOOD_FILL=262144 QUICK=1 PEERS="xdp_floor adm" bash tests/bench/flood.sh "$out/flood_full.json"
 
 echo
 echo "== adaptive: conn_limit = auto beside static limits, steady and with a backend slowing x5"
@@ -45,4 +48,4 @@ bash tests/bench/logs.sh "$out/logs.json"
 bash tests/bench/logs_dataplane.sh "$out/logs_dataplane.json"
 
 echo
-echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/scrape.json $out/cluster.json $out/logs.json $out/logs_dataplane.json $out/adaptive.json $out/latency_cost.json $out/reply_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"
+echo "results: $out/micro.json $out/conn_overhead.json $out/overload.json $out/flood.json $out/flood_full.json $out/scrape.json $out/cluster.json $out/logs.json $out/logs_dataplane.json $out/adaptive.json $out/latency_cost.json $out/reply_cost.json ($(date -u +%F), $(uname -r), $(nproc) CPUs)"

@@ -62,6 +62,10 @@
 # Not a test: numbers, comparable only within one run (2 cores, noisy).
 #   QUICK=1   one round of 3 s floods (about 35 s in all; full: ~100 s)
 #   PEERS="none adm"   a subset, in that order; ROUNDS=N, FLOOD_SECONDS=N
+#   FLOOD_FILL=N   adm: N more verified sources in adm_src (fillmap, in
+#             10.0.0.0/14, outside the flood's /17) and the stranger filter
+#             rebuilt over them before the warm-up: the flood path with that
+#             many bits set in adm_src_summary and adm_src_filter
 # shellcheck source=scripts/lib/netns.sh
 . "$(dirname "$0")/../../scripts/lib/netns.sh"
 E2E_NAME=flood
@@ -69,6 +73,8 @@ E2E_NAME=flood
 OUT=${1:-$BUILD/bench/flood.json}
 QUICK=${QUICK:-0}
 SYNFLOOD="$BUILD/tests/e2e/tools/synflood"
+FILLMAP="$BUILD/tests/bench/fillmap"
+FLOOD_FILL=${FLOOD_FILL:-0}
 PORT=8080
 FLOOD_NET=10.77.128.0/17
 if [ "$QUICK" = 1 ]; then
@@ -110,6 +116,7 @@ skip_peer() {
 has_peer() { case " $PEERS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 e2e_init "$ADMD" "$ADMCTL" "$SYNFLOOD"
+[ "$FLOOD_FILL" = 0 ] || [ -x "$FILLMAP" ] || e2e_missing_bins "$FILLMAP"
 for p in nft_verify nft_meter; do
 	has_peer "$p" && ! command -v nft >/dev/null 2>&1 &&
 		skip_peer "$p" "nft is not installed (scripts/deps.sh installs it)"
@@ -156,12 +163,14 @@ if has_peer xdp_floor; then
 	fi
 fi
 
-cat >"$E2E_TMP/adm.conf" <<EOF
+cat >"$E2E_TMP/adm.conf.in" <<EOF
 [adm]
 interfaces = $E2E_SRV_IF
 pin_root = $E2E_PIN
 cgroup = $E2E_CGROUP
 xdp_mode = native
+
+src_filter_rebuild_s = REBUILD_S
 
 [metrics]
 listen = off
@@ -295,6 +304,12 @@ proc_ticks() {
 	[ -n "$1" ] && awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# proc_wakeups PID: voluntary context switches of the process's main
+# thread (admd: its event loop, one per wakeup), 0 if gone.
+proc_wakeups() {
+	[ -n "$1" ] && awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
 # xdp_prog_stats: {id, run_cnt, run_time_ns} of the XDP program on the
 # server's veth (kernel.bpf_stats_enabled=1 during the flood), or null.
 xdp_prog_stats() {
@@ -315,11 +330,37 @@ peer_up() {
 	xdp_floor)
 		e2e_quiet ip -n "$E2E_NS_SRV" link set dev "$E2E_SRV_IF" xdp \
 			obj "$E2E_TMP/floor.o" sec xdp || return 1 ;;
-	adm) e2e_admd_start "$E2E_TMP/adm.conf" || return 1 ;;
+	adm)
+		if [ "$FLOOD_FILL" = 0 ]; then
+			sed 's/REBUILD_S/60/' "$E2E_TMP/adm.conf.in" >"$E2E_TMP/adm.conf"
+			e2e_admd_start "$E2E_TMP/adm.conf" || return 1
+		else
+			sed 's/REBUILD_S/1/' "$E2E_TMP/adm.conf.in" >"$E2E_TMP/adm.conf"
+			e2e_admd_start "$E2E_TMP/adm.conf" && adm_fill || return 1
+		fi ;;
 	nft_*) e2e_quiet in_srv nft -f "$E2E_TMP/$1.nft" || return 1 ;;
 	esac
 	e2e_tcpsrv "srv-$RUN" -l "$E2E_SRV4:$PORT" || return 1
 	SRV_PID=$E2E_BG_PID
+}
+
+# adm_fill: FLOOD_FILL sources into adm_src, a rebuild of the filter over
+# them (every second until then), then a reload to the default period, so
+# no rebuild runs during the flood.
+adm_fill() {
+	local id n i keys=0
+	id=$(admctl status --json | jq -r '[.services[]? | select(.name == "web") | .id][0] // 1')
+	n=$("$FILLMAP" "$E2E_PIN/adm_src" "$id" "$FLOOD_FILL") || return 1
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.1
+		keys=$(admctl status --json | jq -r '.sockets.src_filter.keys // 0')
+		[ "$keys" -ge "$n" ] && break
+	done
+	[ "$keys" -ge "$n" ] || { NOTES+=("$RUN: fill: the filter was rebuilt over $keys keys, not $n"); return 1; }
+	sed 's/REBUILD_S/3600/' "$E2E_TMP/adm.conf.in" >"$E2E_TMP/adm.conf"
+	kill -HUP "$E2E_ADMD_PID"
+	sleep 1.5
+	NOTES+=("$RUN: adm_src filled with $n sources; filter rebuilt over $keys keys; filter $(admctl status --json | jq -c '{summary: .src_filter, rebuild: .sockets.src_filter | {bits_after, last_rebuild_ms}}')")
 }
 
 peer_down() {
@@ -355,6 +396,7 @@ run_peer() {
 	tcp_mib >"$r.mib0.json"
 	veth_json >"$r.veth0.json"
 	ADMD_T0=$(proc_ticks "$E2E_ADMD_PID")
+	ADMD_W0=$(proc_wakeups "$E2E_ADMD_PID")
 	# BPF run-time statistics for the flood window only: they cost every
 	# program run 20-40 ns, so the previous setting comes back right after.
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
@@ -378,6 +420,8 @@ run_peer() {
 	xdp_prog_stats >"$r.bpf1.json"
 	sysctl -q -w kernel.bpf_stats_enabled="$BPF_STATS_WAS" >/dev/null 2>&1 || true
 	ADMD_T1=$(proc_ticks "$E2E_ADMD_PID")
+	[ "$p" != adm ] ||
+		NOTES+=("$RUN: admd's event loop woke $(($(proc_wakeups "$E2E_ADMD_PID") - ADMD_W0)) times during the ${FLOOD_SECONDS} s flood")
 	veth_json >"$r.veth1.json"
 	if [ "$rc" -ne 0 ]; then
 		e2e_note "synflood failed (status $rc):"
