@@ -1471,7 +1471,7 @@ int main(void)
 			 "CAP_BPF and CAP_NET_ADMIN)", why);
 		return 0;
 	}
-	tap_plan(1 + 3 + N_FIXTURES + 3);
+	tap_plan(1 + 3 + N_FIXTURES + 4);
 	if (err) {
 		tap_diag("%s", why);
 		tap_result(false, "adm_xdp loads");
