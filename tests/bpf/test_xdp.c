@@ -1175,6 +1175,23 @@ static bool test_builder_csums(void)
 	return ok;
 }
 
+/* SYN i from the i-th of distinct sources 10.77.100.1.., rejected by the breaker. */
+static bool reject_distinct(struct h_ctx *h, int i)
+{
+	static struct h_result r;
+	char src[INET_ADDRSTRLEN], what[96];
+	struct pkt_spec syn = SYN4(.src = src);
+	__u8 f[PKT_MAX_LEN];
+	int len;
+
+	snprintf(src, sizeof(src), "10.77.%d.%d", 100 + i / 200, 1 + i % 200);
+	len = pkt_build(&syn, f, sizeof(f), NULL, NULL, 0);
+	snprintf(what, sizeof(what), "SYN %d from %s rejected", i + 1, src);
+	return ASSERT_TRUE(len > 0, what) &&
+	       ASSERT_OK(h_run(h, h->xdp_fd, f, len, 1, &r), what) &&
+	       ASSERT_ACTION(r.action, XDP_TX, what);
+}
+
 /*
  * Flood protection of the ring buffer: with the test pinned to one CPU,
  * ADM_EVENTS_PER_SEC distinct refused sources in one second produce that
@@ -1189,12 +1206,9 @@ static bool test_event_budget(struct h_ctx *h, struct adm_stat *before,
 	};
 	const int n = ADM_EVENTS_PER_SEC + 1;
 	struct adm_evbudget *budget = NULL;
-	static struct h_result r;
 	cpu_set_t saved, one;
-	__u8 f[PKT_MAX_LEN];
 	__u32 zero = 0, idx = adm_stat_index(SVC_ID, ADM_V_REJECT, ADM_R_BREAKER_OPEN);
-	char src[INET_ADDRSTRLEN], what[96];
-	int i, len, cpu, fd, records = 0;
+	int i, cpu, fd, records = 0;
 	__u64 second;
 	bool ok = false;
 
@@ -1212,14 +1226,7 @@ static bool test_event_budget(struct h_ctx *h, struct adm_stat *before,
 	wait_new_second();
 	second = h_now_ns() / H_NS_PER_SEC;
 	for (i = 0; i < n; i++) {
-		struct pkt_spec syn = SYN4(.src = src);
-
-		snprintf(src, sizeof(src), "10.77.%d.%d", 100 + i / 200, 1 + i % 200);
-		len = pkt_build(&syn, f, sizeof(f), NULL, NULL, 0);
-		snprintf(what, sizeof(what), "SYN %d from %s rejected", i + 1, src);
-		if (!ASSERT_TRUE(len > 0, what) ||
-		    !ASSERT_OK(h_run(h, h->xdp_fd, f, len, 1, &r), what) ||
-		    !ASSERT_ACTION(r.action, XDP_TX, what))
+		if (!reject_distinct(h, i))
 			goto out;
 		if (i % 100 == 99) {	/* keep the ring drained */
 			if (!ASSERT_GE(h_events_poll(h), 0, "drain ring buffer"))
@@ -1262,11 +1269,9 @@ static bool test_event_wakeup(struct h_ctx *h)
 	const __u64 rec = (sizeof(struct adm_event) + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 	const int wake_at = (ADM_EVENTS_WAKE_BYTES + rec - 1) / rec;	/* the record that wakes */
 	struct epoll_event ev = { .events = EPOLLIN };
-	static struct h_result r;
 	cpu_set_t saved, one;
-	__u8 f[PKT_MAX_LEN];
-	char src[INET_ADDRSTRLEN], what[128];
-	int i, len, ep = -1, woke_at = 0, sent = 0, drained;
+	char what[128];
+	int i, ep = -1, woke_at = 0, sent = 0, drained;
 	bool ok = false;
 
 	if (!setup_fixture(h, &fx) || !ASSERT_GE(h_events_poll(h), 0, "drain ring buffer"))
@@ -1284,16 +1289,9 @@ static bool test_event_wakeup(struct h_ctx *h)
 		goto out;
 	/* Budgets renew each second: ADM_EVENTS_PER_SEC records a second, kept unread. */
 	for (i = 0; !woke_at && i < wake_at + 2 * ADM_EVENTS_PER_SEC; i++) {
-		struct pkt_spec syn = SYN4(.src = src);
-
 		if (i % ADM_EVENTS_PER_SEC == 0)
 			wait_new_second();
-		snprintf(src, sizeof(src), "10.77.%d.%d", 100 + i / 200, 1 + i % 200);
-		len = pkt_build(&syn, f, sizeof(f), NULL, NULL, 0);
-		snprintf(what, sizeof(what), "SYN %d from %s rejected", i + 1, src);
-		if (!ASSERT_TRUE(len > 0, what) ||
-		    !ASSERT_OK(h_run(h, h->xdp_fd, f, len, 1, &r), what) ||
-		    !ASSERT_ACTION(r.action, XDP_TX, what))
+		if (!reject_distinct(h, i))
 			goto out;
 		sent++;
 		if (epoll_wait(ep, &ev, 1, 0) > 0)
