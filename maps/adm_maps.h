@@ -92,7 +92,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } adm_src_filter_next SEC(".maps");
 
-/* bit adm_src_filter_bit(key) >> 4 -> "one of these 16 adm_src_filter bits may be set" (sockops, admd set; admd's rebuild clears; xdp reads). */
+/* bit adm_src_filter_bit(key) >> ADM_SRC_SUMMARY_SHIFT -> "one of these 4 adm_src_filter bits may be set" (sockops, admd set; admd's rebuild clears; xdp reads). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ADM_SRC_SUMMARY_WORDS);

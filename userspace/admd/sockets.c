@@ -550,17 +550,12 @@ int sk_filter_rebuild(struct sk_layer *sk, struct adm_src_filter_pass *p)
 
 __u64 sk_filter_bits(struct sk_layer *sk)
 {
-	return adm_src_filter_count(sk->filter.live);
+	return adm_src_bits_count(sk->filter.live, ADM_SRC_FILTER_WORDS);
 }
 
 __u64 sk_summary_bits(struct sk_layer *sk)
 {
-	__u64 n = 0;
-	size_t i;
-
-	for (i = 0; i < ADM_SRC_SUMMARY_WORDS; i++)
-		n += (__u64)__builtin_popcountll(__atomic_load_n(&sk->filter.sum[i], __ATOMIC_RELAXED));
-	return n;
+	return adm_src_bits_count(sk->filter.sum, ADM_SRC_SUMMARY_WORDS);
 }
 
 void sk_stop(struct sk_layer *sk)
@@ -816,7 +811,7 @@ static void sl_metrics(struct admd *ad, struct adm_buf *b)
 		       "Share of adm_src_summary bits set: the chance that a never-verified "
 		       "source's SYN reads adm_src_filter (a cache miss under a flood).");
 	adm_buf_printf(b, "adm_src_summary_fill_ratio %.6f\n",
-		       (double)sbits / (double)(ADM_SRC_SUMMARY_WORDS * 64ULL));
+		       (double)sbits / (double)ADM_SRC_SUMMARY_BITS);
 	adm_buf_family(b, "adm_src_filter_rebuilds_total", "counter",
 		       "Rebuilds of adm_src_filter from the adm_src keys (failed ones included).");
 	adm_buf_printf(b, "adm_src_filter_rebuilds_total %llu\n", (unsigned long long)rebuilds);

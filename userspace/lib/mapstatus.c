@@ -146,16 +146,6 @@ out:
 	return rc;
 }
 
-static __u64 popcount_words(const __u64 *w, __u32 n)
-{
-	__u64 set = 0;
-	__u32 i;
-
-	for (i = 0; i < n; i++)
-		set += (__u64)__builtin_popcountll(w[i]);
-	return set;
-}
-
 /*
  * {"bits", "bits_set", "fill"} of adm_src_filter, with "summary_bits",
  * "summary_bits_set", "summary_fill" of adm_src_summary when it can be
@@ -164,19 +154,18 @@ static __u64 popcount_words(const __u64 *w, __u32 n)
 static json_t *src_filter_json(const char *pin_root)
 {
 	__u64 *w = calloc(ADM_SRC_FILTER_WORDS, sizeof(*w)), set;
-	const __u64 sbits = ADM_SRC_SUMMARY_WORDS * 64ULL;
 	json_t *o = json_null();
 
 	if (!w || read_words(pin_root, ADM_MAP_SRC_FILTER, w, ADM_SRC_FILTER_WORDS))
 		goto out;
-	set = popcount_words(w, ADM_SRC_FILTER_WORDS);
+	set = adm_src_bits_count(w, ADM_SRC_FILTER_WORDS);
 	o = json_pack("{s:I, s:I, s:f}", "bits", (json_int_t)ADM_SRC_FILTER_BITS,
 		      "bits_set", (json_int_t)set, "fill", (double)set / (double)ADM_SRC_FILTER_BITS);
 	if (!read_words(pin_root, ADM_MAP_SRC_SUMMARY, w, ADM_SRC_SUMMARY_WORDS)) {
-		set = popcount_words(w, ADM_SRC_SUMMARY_WORDS);
-		json_object_set_new(o, "summary_bits", json_integer((json_int_t)sbits));
+		set = adm_src_bits_count(w, ADM_SRC_SUMMARY_WORDS);
+		json_object_set_new(o, "summary_bits", json_integer((json_int_t)ADM_SRC_SUMMARY_BITS));
 		json_object_set_new(o, "summary_bits_set", json_integer((json_int_t)set));
-		json_object_set_new(o, "summary_fill", json_real((double)set / (double)sbits));
+		json_object_set_new(o, "summary_fill", json_real((double)set / (double)ADM_SRC_SUMMARY_BITS));
 	}
 out:
 	free(w);

@@ -78,14 +78,14 @@ int adm_src_filter_mark(int live_fd, int next_fd, int sum_fd, const struct adm_f
 	return 0;
 }
 
-__u64 adm_src_filter_count(const __u64 *words)
+__u64 adm_src_bits_count(const __u64 *words, size_t n)
 {
-	__u64 n = 0;
+	__u64 set = 0;
 	size_t i;
 
-	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
-		n += (__u64)__builtin_popcountll(__atomic_load_n(&words[i], __ATOMIC_RELAXED));
-	return n;
+	for (i = 0; i < n; i++)
+		set += (__u64)__builtin_popcountll(__atomic_load_n(&words[i], __ATOMIC_RELAXED));
+	return set;
 }
 
 /* The summary word `sw` derived from the live filter (its SUM_FWORDS words). */
@@ -206,7 +206,7 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 	size_t i;
 	int err;
 
-	pass.bits_before = adm_src_filter_count(f->live);
+	pass.bits_before = adm_src_bits_count(f->live, ADM_SRC_FILTER_WORDS);
 	/*
 	 * A writer's bit set in next before its word is cleared here is
 	 * lost; its program is still running or has written its entry.
@@ -295,7 +295,7 @@ int adm_src_filter_rebuild(struct adm_src_filter *f, int src_fd,
 	}
 	if (step)
 		step(arg, ADM_SF_REPAIRED, 0);
-	pass.bits_after = adm_src_filter_count(f->live);
+	pass.bits_after = adm_src_bits_count(f->live, ADM_SRC_FILTER_WORDS);
 	pass.ns = adm_mono_ns() - t0;
 	if (p)
 		*p = pass;

@@ -12,6 +12,7 @@
 #include "adm/adm.h"
 
 #define ADM_SRC_FILTER_BITS	(ADM_SRC_FILTER_WORDS * 64ULL)
+#define ADM_SRC_SUMMARY_BITS	(ADM_SRC_SUMMARY_WORDS * 64ULL)
 
 /* The arrays of the filter, mmapped. */
 struct adm_src_filter {
@@ -60,14 +61,14 @@ void adm_src_filter_set(const struct adm_src_filter *f, const struct adm_fp_key 
 int adm_src_filter_mark(int live_fd, int next_fd, int sum_fd, const struct adm_fp_key *key);
 
 /*
- * Set every adm_src_summary bit whose 16 adm_src_filter bits are not all
- * clear (a filter pinned before the summary existed; ors only: idempotent,
+ * Set every adm_src_summary bit whose group of adm_src_filter bits is not
+ * all clear (a filter pinned before the summary existed; ors only: idempotent,
  * safe while both are written). 0 or -errno.
  */
 int adm_src_summary_rebuild(int live_fd, int sum_fd);
 
-/* Bits set in one array of ADM_SRC_FILTER_WORDS words. */
-__u64 adm_src_filter_count(const __u64 *words);
+/* Bits set in n words (the filter's, the summary's; relaxed atomic loads). */
+__u64 adm_src_bits_count(const __u64 *words, size_t n);
 
 /*
  * Rebuild: clear next; wait until every BPF program that may have set a
