@@ -44,6 +44,7 @@
 #include "adm/adm.h"
 #include "harness.h"
 #include "pkt.h"
+#include "srcfilter.h"
 
 #define BENCH_REPEAT		1000000	/* runs per `repeat` sample */
 #define BENCH_ROUNDS		5
@@ -217,19 +218,15 @@ static bool setup_syn_stranger6(struct h_ctx *h, struct pkt_spec *pkt)
 static bool setup_syn_stranger_full(struct h_ctx *h, struct pkt_spec *pkt)
 {
 	const __u32 n = ADM_MAX_SOURCES, batch = 4096;
-	__u64 *filter = calloc(ADM_SRC_FILTER_WORDS, sizeof(*filter));
-	__u64 *sum = calloc(ADM_SRC_SUMMARY_WORDS, sizeof(*sum));
 	struct adm_fp_key *keys = calloc(batch, sizeof(*keys));
 	struct adm_src *vals = calloc(batch, sizeof(*vals));
-	__u32 *idx = calloc(ADM_SRC_FILTER_WORDS, sizeof(*idx));
-	int src_fd = h_map_fd(h, ADM_MAP_SRC), ffd = h_map_fd(h, ADM_MAP_SRC_FILTER);
-	int nfd = h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT), sfd = h_map_fd(h, ADM_MAP_SRC_SUMMARY);
+	int src_fd = h_map_fd(h, ADM_MAP_SRC);
+	struct adm_src_filter f;
 	__u64 x = 0x2545f4914f6cdd1dULL;
-	__u32 done = 0, i, count, bit;
-	bool ok = filter && sum && keys && vals && idx && src_fd >= 0 && ffd >= 0 &&
-		  nfd >= 0 && sfd >= 0;
+	__u32 done = 0, i, count;
+	int err = keys && vals && src_fd >= 0 ? 0 : -ENOMEM;
 
-	while (ok && done < n) {
+	while (!err && done < n) {
 		count = n - done < batch ? n - done : batch;
 		for (i = 0; i < count; i++) {
 			x ^= x << 13;
@@ -239,31 +236,24 @@ static bool setup_syn_stranger_full(struct h_ctx *h, struct pkt_spec *pkt)
 			keys[i].service = SVC_ID;
 			keys[i].addr[2] = htonl(0xffff);
 			keys[i].addr[3] = htonl(0x0a000000U | ((__u32)x & 0xffffff));
-			bit = adm_src_filter_bit(&keys[i]);
-			filter[bit / 64] |= 1ULL << (bit % 64);
-			bit >>= ADM_SRC_SUMMARY_SHIFT;
-			sum[bit / 64] |= 1ULL << (bit % 64);
 		}
-		ok = !bpf_map_update_batch(src_fd, keys, vals, &count, NULL);
+		err = bpf_map_update_batch(src_fd, keys, vals, &count, NULL) ? -errno : 0;
 		done += count;
 	}
-	for (i = 0; i < ADM_SRC_FILTER_WORDS; i++)
-		idx[i] = i;
-	count = ADM_SRC_FILTER_WORDS;
-	ok = ok && !bpf_map_update_batch(ffd, idx, filter, &count, NULL);
-	count = ADM_SRC_FILTER_WORDS;
-	ok = ok && !bpf_map_update_batch(nfd, idx, filter, &count, NULL);
-	count = ADM_SRC_SUMMARY_WORDS;
-	ok = ok && !bpf_map_update_batch(sfd, idx, sum, &count, NULL);
-	if (!ok)
-		fprintf(stderr, "micro: filling adm_src and its filter: %s\n", strerror(errno));
-	ok = ok && setup_syn_stranger(h, pkt, 4);
-	free(filter);
-	free(sum);
 	free(keys);
 	free(vals);
-	free(idx);
-	return ok;
+	/* The bits admd's rebuild sets for the keys present. */
+	if (!err)
+		err = adm_src_filter_open(&f, h_map_fd(h, ADM_MAP_SRC_FILTER),
+					  h_map_fd(h, ADM_MAP_SRC_FILTER_NEXT),
+					  h_map_fd(h, ADM_MAP_SRC_SUMMARY));
+	if (!err) {
+		err = adm_src_filter_rebuild(&f, src_fd, NULL, NULL, NULL);
+		adm_src_filter_close(&f);
+	}
+	if (err)
+		fprintf(stderr, "micro: filling adm_src and its filter: %s\n", strerror(-err));
+	return !err && setup_syn_stranger(h, pkt, 4);
 }
 
 static bool setup_syn_drop(struct h_ctx *h, struct pkt_spec *pkt)

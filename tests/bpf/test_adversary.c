@@ -337,35 +337,47 @@ static bool test_service_isolation(struct h_ctx *h)
 }
 
 /*
+ * The verify service SVC_ID of the filter tests and, after a reset, an
+ * adm_src entry for addr far over its rate, without its filter bit.
+ */
+#define SF_SVC		{						\
+	.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,	\
+	.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,	\
+	.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,	\
+	.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,			\
+	.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),		\
+}
+
+static bool src_entry_unmarked(struct h_ctx *h, const char *addr, struct adm_fp_key *k)
+{
+	const struct adm_service svc = SF_SVC;
+	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };
+
+	return ASSERT_OK(h_reset(h), "reset maps") &&
+	       ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") &&
+	       ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, k), "key") &&
+	       ASSERT_OK(bpf_map_update_elem(h->fd_src, k, &src, BPF_ANY) ? -errno : 0,
+			 "write an adm_src entry without its filter bit");
+}
+
+/*
  * adm_src_summary: XDP reads a key's adm_src_filter word only when the
  * key's summary bit is set. A filter bit without its summary bit (a
  * filter pinned before the summary existed) hides the entry until
  * adm_src_summary_rebuild (admd's loader) summarizes the filter; the
- * rebuild sets the bit of each non-empty group of 16 filter bits and no
- * other.
+ * rebuild sets the bit of each non-empty group of filter bits
+ * (ADM_SRC_SUMMARY_SHIFT) and no other.
  */
 static bool test_src_summary(struct h_ctx *h)
 {
-	const struct adm_service svc = {
-		.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
-		.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,
-		.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,
-		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
-		.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),
-	};
 	const char *addr = "10.77.3.4";
-	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };	/* far over its rate */
 	int ffd = h_map_fd(h, ADM_MAP_SRC_FILTER), sfd = h_map_fd(h, ADM_MAP_SRC_SUMMARY);
 	__u64 word = 0, sword = 0, other = 1ULL << 40, set_words = 0;
 	__u32 bit, fw, sbit, sw, i;
 	struct adm_fp_key k;
 	bool ok = true;
 
-	if (!ASSERT_OK(h_reset(h), "reset maps") ||
-	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
-	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, &k), "key") ||
-	    !ASSERT_OK(bpf_map_update_elem(h->fd_src, &k, &src, BPF_ANY) ? -errno : 0,
-		       "write an adm_src entry"))
+	if (!src_entry_unmarked(h, addr, &k))
 		return false;
 	bit = adm_src_filter_bit(&k);
 	fw = bit / 64;
@@ -393,7 +405,7 @@ static bool test_src_summary(struct h_ctx *h)
 		bpf_map_lookup_elem(sfd, &i, &v);
 		set_words += __builtin_popcountll(v);
 	}
-	ok &= ASSERT_EQ(set_words, 2, "two summary bits set: one per non-empty group of 16");
+	ok &= ASSERT_EQ(set_words, 2, "two summary bits set: one per non-empty group");
 	ok &= ASSERT_OK(adm_src_summary_rebuild(ffd, sfd), "summarize again (idempotent)");
 	bpf_map_lookup_elem(sfd, &sw, &word);
 	ok &= ASSERT_EQ(word, sword, "the summary word is unchanged");
@@ -407,23 +419,11 @@ static bool test_src_summary(struct h_ctx *h)
  */
 static bool test_src_filter(struct h_ctx *h)
 {
-	const struct adm_service svc = {
-		.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,
-		.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,
-		.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,
-		.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,
-		.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),
-	};
 	const char *addr = "10.77.3.3";
-	struct adm_src src = { .syn_tat = h_now_ns() + HOUR_NS };	/* far over its rate */
 	struct adm_fp_key k;
 	bool ok = true;
 
-	if (!ASSERT_OK(h_reset(h), "reset maps") ||
-	    !ASSERT_OK(h_add_service(h, SVC_ID, IPPROTO_TCP, SVC_PORT, &svc), "write service") ||
-	    !ASSERT_OK(h_fp_key(&svc, SVC_ID, addr, &k), "key") ||
-	    !ASSERT_OK(bpf_map_update_elem(h->fd_src, &k, &src, BPF_ANY) ? -errno : 0,
-		       "write an adm_src entry without its filter bit"))
+	if (!src_entry_unmarked(h, addr, &k))
 		return false;
 	ok &= ASSERT_ACTION(run_from(h, 4, addr, PKT_TCP_SYN, SVC_PORT), XDP_PASS,
 			    "unmarked: judged as a stranger (new-source budget), admitted");
@@ -444,13 +444,6 @@ static bool test_src_filter(struct h_ctx *h)
  * key that has an entry set in adm_src_filter at every moment, including
  * keys established while a rebuild runs. Real maps, the real rebuild.
  */
-#define SF_SVC		{						\
-	.flags = ADM_SVC_ACTIVE | ADM_SVC_VERIFY, .fp_mode = ADM_FP_IP,	\
-	.ipv4_prefix = 32, .ipv6_prefix = 64, .on_rate = ADM_A_DROP,	\
-	.on_conn_full = ADM_A_DEFER, .on_unverified = ADM_A_DROP,	\
-	.unv_ipv4_prefix = 24, .unv_ipv6_prefix = 48,			\
-	.syn = PER_MIN(1, 1), .new_sources = PER_MIN(1, 1000),		\
-}
 #define SF_BULK		20000		/* keys of the forget case (several batch reads) */
 #define SF_RACE_KEYS	12000		/* entries while keys are established mid-rebuild */
 #define SF_STRESS_REBUILDS 25
@@ -472,7 +465,7 @@ static bool sf_seen(const struct adm_src_filter *f, const struct adm_fp_key *k)
 	       (__atomic_load_n(&f->sum[sbit / 64], __ATOMIC_SEQ_CST) >> (sbit % 64) & 1);
 }
 
-/* The summary words derived from the filter words w (one bit per 16). */
+/* The summary words derived from the filter words w (one bit per group). */
 static __u64 *sf_summary_of(const __u64 *w)
 {
 	__u64 *s = calloc(ADM_SRC_SUMMARY_WORDS, sizeof(*s));
@@ -572,7 +565,7 @@ static bool test_src_filter_forget(struct h_ctx *h)
 		 (unsigned long long)p.keys, (unsigned long long)p.bits_before,
 		 (unsigned long long)p.bits_after, p.ns / 1e6, p.sync_ns / 1e6);
 	ok &= ASSERT_EQ(p.keys, n_present, "the rebuild read every adm_src key");
-	ok &= ASSERT_EQ(p.bits_after, adm_src_filter_count(want),
+	ok &= ASSERT_EQ(p.bits_after, adm_src_bits_count(want, ADM_SRC_FILTER_WORDS),
 			"bits after: exactly those of the keys present");
 	ok &= ASSERT_MEMEQ(f.live, ADM_SRC_FILTER_WORDS * sizeof(__u64), want,
 			   ADM_SRC_FILTER_WORDS * sizeof(__u64), "adm_src_filter: the keys present");
@@ -987,7 +980,7 @@ static bool test_src_filter_full(struct h_ctx *h)
 		 (unsigned long long)ADM_SRC_FILTER_BITS);
 	ok &= ASSERT_GE(held, n - n / 64, "adm_src holds (nearly) all of them");
 	ok &= ASSERT_EQ(p.keys, held, "every key read");
-	ok &= ASSERT_EQ(p.bits_after, adm_src_filter_count(want), "exactly their bits");
+	ok &= ASSERT_EQ(p.bits_after, adm_src_bits_count(want, ADM_SRC_FILTER_WORDS), "exactly their bits");
 out:
 	adm_src_filter_close(&f);
 	free(want);
@@ -1188,6 +1181,19 @@ static int sh_add(int fd, const struct adm_fp_key *k, __u64 n)
 	return bpf_map_update_elem(fd, k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * A hash map of `entries` laid out as adm_src (in *fd) and the hits reader
+ * over it: what each srchits test reads from. 0 or -errno.
+ */
+static int sh_open(struct adm_src_hits *sh, const char *name, __u32 entries, int *fd)
+{
+	*fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, sizeof(struct adm_fp_key),
+			     sizeof(struct adm_src), entries, NULL);
+	if (*fd < 0)
+		return -errno;
+	return adm_src_hits_init(sh, *fd, -1);
+}
+
 static bool test_srchits_model(void)
 {
 	static __u64 cnt[SH_KEYS], seen[SH_KEYS];
@@ -1199,10 +1205,7 @@ static bool test_srchits_model(void)
 	bool ok = true;
 	int fd, pass;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_model", sizeof(struct adm_fp_key),
-			    sizeof(struct adm_src), 4096, NULL);
-	if (!ASSERT_OK(fd < 0 ? -errno : 0, "create a map") ||
-	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+	if (!ASSERT_OK(sh_open(&sh, "sh_model", 4096, &fd), "a map and adm_src_hits_init"))
 		return false;
 	for (pass = 0; pass < 40 && ok; pass++) {
 		struct adm_fp_key k = { .service = 1 };
@@ -1274,10 +1277,8 @@ static bool test_srchits_many(void)
 	bool ok = true;
 	int fd;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_many", sizeof(struct adm_fp_key),
-			    sizeof(struct adm_src), SH_MANY, NULL);
-	if (!ASSERT_OK(fd < 0 || !keys || !vals || !seen ? -ENOMEM : 0, "create a map") ||
-	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+	if (!ASSERT_OK(!keys || !vals || !seen ? -ENOMEM : 0, "allocate") ||
+	    !ASSERT_OK(sh_open(&sh, "sh_many", SH_MANY, &fd), "a map and adm_src_hits_init"))
 		return false;
 	for (i = 0; i < SH_MANY; i++) {
 		keys[i].service = 1;
@@ -1360,10 +1361,7 @@ static bool test_srchits_rule(void)
 	bool ok = true;
 	int fd, pass;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sh_rule", sizeof(struct adm_fp_key),
-			    sizeof(struct adm_src), 4096, NULL);
-	if (!ASSERT_OK(fd < 0 ? -errno : 0, "create a map") ||
-	    !ASSERT_OK(adm_src_hits_init(&sh, fd, -1), "adm_src_hits_init"))
+	if (!ASSERT_OK(sh_open(&sh, "sh_rule", 4096, &fd), "a map and adm_src_hits_init"))
 		return false;
 	for (pass = 0; pass < 120 && ok; pass++) {
 		memset(want, 0, sizeof(want));
