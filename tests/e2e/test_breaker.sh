@@ -7,6 +7,9 @@
 #   (2) the backend slows from 10 ms to 500 ms per request: the breaker
 #       opens within its window, clients get fast refusals (RST) instead
 #       of waiting; an audit record says why;
+#   (2b) a backend slow from the start with 2 workers (500 ms requests: 1
+#       completion per 250 ms tick) opens its breaker too: latency samples
+#       are carried over ticks until a verdict has enough of them;
 #   (3) the backend recovers: half-open, then closed, and no flapping over
 #       STEADY_S of steady healthy load (15 s here; `make soak`: 60 s);
 #   (4) degradation level 2 (from `admctl pressure`, and by hand with a
@@ -56,6 +59,7 @@ P_PROBE=9306	# breaker_probe (tcp)
 P_PROBED=9307	# the probe's target
 P_POOL=9308	# conn_limit = auto
 P_MOVED=9309	# breaker_latency, served from the cgroup (9) moves to
+P_THIN=9310	# breaker_latency, 2 workers at 500 ms: few completions a tick
 WINDOW_S=2
 COOLDOWN_S=3
 LAT_MS=100
@@ -148,6 +152,13 @@ on_conn_full = reject
 ports = $P_MOVED
 priority = critical
 breaker_latency = 1s
+
+[service thin]
+ports = $P_THIN
+priority = critical
+breaker_latency = ${LAT_MS}ms
+breaker_window = ${WINDOW_S}s
+breaker_cooldown = 60s
 EOF
 }
 write_conf
@@ -270,6 +281,23 @@ scenario_slow_recover() {
 		"$(n steady '.ok == .requests')" = true || :
 }
 scenario_slow_recover
+
+# ---------------------------------------------------------------- (2b)
+
+scenario_thin() {
+	local t_open s
+	backend thin "$P_THIN" 2 500
+	load_bg thin "$P_THIN" 10 6
+	t_open=$(time_to thin open 15)
+	s=$(bstat thin)
+	e2e_note "thin backend (2 workers, 500 ms): breaker opened after ${t_open}s; $(jq -c .latency_verdict <<<"$s")"
+	tap_assert "(2b) 2 workers at 500 ms (at most 1 request a tick): the breaker opens within 2 windows + 8 s" \
+		"opened after ${t_open}s: $s" \
+		"$(awk -v t="$t_open" -v w="$WINDOW_S" 'BEGIN { print (t >= w && t <= 2 * w + 8) }')" = 1 || return 0
+	tap_assert "(2b) its verdict gathered the requests of more than one tick, p90 >= 400 ms" "$s" \
+		"$(jq -r '.latency_verdict.requests >= 1 and .latency_verdict.p90_ms >= 400 and .latency_verdict.span_ms > 250' <<<"$s")" = true || :
+}
+scenario_thin
 
 # ---------------------------------------------------------------- (4)
 

@@ -499,6 +499,53 @@ static void test_alim_enforced_cluster_cap(void **state)
 	}
 }
 
+/*
+ * A slow backend completes few requests per tick (8 workers at 500 ms: 4
+ * per 250 ms tick). Its samples are carried until brk_lat_due, and the
+ * breaker still opens within its window plus the time to gather them.
+ */
+static void test_lat_due_slow_backend_opens(void **state)
+{
+	static const __u64 per_tick[] = { 1, 2, 4 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(per_tick) / sizeof(per_tick[0]); i++) {
+		__u64 now = T0, since = T0, samples = 0, start = T0;
+		struct brk b;
+
+		brk_init(&b, &params, now);
+		while (brk_state(&b) == ADM_BRK_CLOSED && now - start < 10 * SEC) {
+			enum brk_health h = BRK_UNKNOWN;
+
+			now += TICK;
+			samples += per_tick[i];
+			if (brk_lat_due(samples, since, now, params.window_ns, 5)) {
+				h = BRK_BAD;
+				samples = 0;
+				since = now;
+			}
+			brk_tick(&b, now, h, NULL);
+		}
+		print_message("# %llu requests a tick: open after %llu ms\n",
+			      (unsigned long long)per_tick[i],
+			      (unsigned long long)((now - start) / MS));
+		assert_int_equal(brk_state(&b), ADM_BRK_OPEN);
+		assert_true(now - start >= params.window_ns);
+		assert_true(now - start <= params.window_ns + 2 * SEC);
+	}
+}
+
+static void test_lat_due_rules(void **state)
+{
+	(void)state;
+	assert_false(brk_lat_due(0, T0, T0 + 10 * SEC, 2 * SEC, 5));	/* nothing seen */
+	assert_false(brk_lat_due(4, T0, T0 + TICK, 2 * SEC, 5));	/* still gathering */
+	assert_true(brk_lat_due(5, T0, T0 + TICK, 2 * SEC, 5));		/* enough */
+	assert_true(brk_lat_due(1, T0, T0 + 2 * SEC, 2 * SEC, 5));	/* a window's worth */
+	assert_false(brk_lat_due(1, T0, T0 + 2 * SEC - 1, 2 * SEC, 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +556,8 @@ int main(void)
 		cmocka_unit_test(test_no_flapping),
 		cmocka_unit_test(test_manual_override),
 		cmocka_unit_test(test_params_reload_keeps_state),
+		cmocka_unit_test(test_lat_due_rules),
+		cmocka_unit_test(test_lat_due_slow_backend_opens),
 		cmocka_unit_test(test_alim_settles),
 		cmocka_unit_test(test_alim_follows_workers),
 		cmocka_unit_test(test_alim_bounds_and_idle),

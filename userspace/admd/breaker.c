@@ -57,7 +57,7 @@
 #define BK_NS_PER_SEC		1000000000ULL
 #define BK_TCP_LISTEN		10		/* TCP_LISTEN in the kernel's enum */
 #define BK_DIAG_BUF		32768
-#define BK_LAT_MIN_SAMPLES	5		/* requests in a tick for a latency verdict */
+#define BK_LAT_MIN_SAMPLES	5		/* requests for a latency verdict (brk_lat_due) */
 #define BK_LAT_QUANTILE		900		/* p90, in permille */
 #define BK_PRESSURE_TTL_MS	60000		/* a reported pressure level lapses after */
 #define BK_DEP_OPEN_LEVEL	2		/* dependents' level while a dependency is open */
@@ -105,6 +105,11 @@ struct bk_svc {
 	int have_prev;
 	__u64 lat_count, lat_mean_ns, lat_p50_ns, lat_p90_ns, lat_p99_ns;
 	__u64 unanswered;		/* in the tick */
+	/* the breaker's latency verdict: samples carried over ticks since vbase_ns */
+	struct adm_lat vbase;
+	__u64 vbase_ns;
+	__u64 v_count;			/* this tick's verdict's samples, 0: none due */
+	__u64 v_last, v_p90_ns, v_span_ns;	/* the last verdict's samples, p90, span */
 	__u64 lat_total, unanswered_total;
 	__u32 pressure;			/* reported level, 0 when lapsed */
 	__u64 pressure_until_ns;
@@ -315,13 +320,30 @@ static __u64 bk_quantile(const __u64 *hist, __u64 count, __u32 permille)
 	return adm_lat_bucket_end(ADM_LAT_BUCKETS - 2);
 }
 
-/* This tick's latency of s from adm_lat (differences since the last read). */
-static void bk_read_latency(struct bk_svc *s)
+/* b = a - base, every counter. */
+static void bk_lat_diff(struct adm_lat *d, const struct adm_lat *a,
+			const struct adm_lat *base)
+{
+	int b;
+
+	d->count = a->count - base->count;
+	d->sum_ns = a->sum_ns - base->sum_ns;
+	d->unanswered = a->unanswered - base->unanswered;
+	for (b = 0; b < ADM_LAT_BUCKETS; b++)
+		d->hist[b] = a->hist[b] - base->hist[b];
+}
+
+/*
+ * This tick's latency of s from adm_lat (differences since the last read),
+ * for status and the adaptive limit; and the breaker's verdict latency,
+ * over the samples since the last verdict once brk_lat_due says so.
+ */
+static void bk_read_latency(struct bk_svc *s, __u64 now)
 {
 	struct adm_lat sum = {}, d;
 	int c, b;
 
-	s->lat_count = s->unanswered = 0;
+	s->lat_count = s->unanswered = s->v_count = 0;
 	if (bk.lat_fd < 0 || bpf_map_lookup_elem(bk.lat_fd, &s->id, bk.percpu))
 		return;
 	for (c = 0; c < bk.ncpus; c++) {
@@ -333,25 +355,33 @@ static void bk_read_latency(struct bk_svc *s)
 	}
 	if (!s->have_prev || sum.count < s->prev.count) {
 		s->prev = sum;		/* first read, or the map was recreated */
+		s->vbase = sum;
+		s->vbase_ns = now;
 		s->have_prev = 1;
 		return;
 	}
-	d.count = sum.count - s->prev.count;
-	d.sum_ns = sum.sum_ns - s->prev.sum_ns;
-	d.unanswered = sum.unanswered - s->prev.unanswered;
-	for (b = 0; b < ADM_LAT_BUCKETS; b++)
-		d.hist[b] = sum.hist[b] - s->prev.hist[b];
+	bk_lat_diff(&d, &sum, &s->prev);
 	s->prev = sum;
 	s->lat_count = d.count;
 	s->unanswered = d.unanswered;
 	s->lat_total += d.count;
 	s->unanswered_total += d.unanswered;
-	if (!d.count)
-		return;
-	s->lat_mean_ns = d.sum_ns / d.count;
-	s->lat_p50_ns = bk_quantile(d.hist, d.count, 500);
-	s->lat_p90_ns = bk_quantile(d.hist, d.count, BK_LAT_QUANTILE);
-	s->lat_p99_ns = bk_quantile(d.hist, d.count, 990);
+	if (d.count) {
+		s->lat_mean_ns = d.sum_ns / d.count;
+		s->lat_p50_ns = bk_quantile(d.hist, d.count, 500);
+		s->lat_p90_ns = bk_quantile(d.hist, d.count, BK_LAT_QUANTILE);
+		s->lat_p99_ns = bk_quantile(d.hist, d.count, 990);
+	}
+	bk_lat_diff(&d, &sum, &s->vbase);
+	if (brk_lat_due(d.count, s->vbase_ns, now, s->c.window_ns, BK_LAT_MIN_SAMPLES)) {
+		s->v_count = s->v_last = d.count;
+		s->v_p90_ns = bk_quantile(d.hist, d.count, BK_LAT_QUANTILE);
+		s->v_span_ns = now - s->vbase_ns;
+	} else if (d.count || now - s->vbase_ns < s->c.window_ns) {
+		return;		/* carried to the next tick */
+	}
+	s->vbase = sum;		/* a verdict, or a window without a sample */
+	s->vbase_ns = now;
 }
 
 /* One tick's verdict over s's configured signals; s->why says why. */
@@ -362,12 +392,15 @@ static int bk_health(struct bk_svc *s, __u64 now)
 
 	if (s->pressure && now >= s->pressure_until_ns)
 		s->pressure = 0;
-	if (c->latency_ns && s->lat_count >= BK_LAT_MIN_SAMPLES) {
+	if (c->latency_ns && s->v_count) {
 		seen = 1;
-		if (s->lat_p90_ns > c->latency_ns) {
-			snprintf(s->why, sizeof(s->why), "p90 latency %llu ms > %llu ms",
-				 (unsigned long long)(s->lat_p90_ns / BK_NS_PER_MS),
-				 (unsigned long long)(c->latency_ns / BK_NS_PER_MS));
+		if (s->v_p90_ns > c->latency_ns) {
+			snprintf(s->why, sizeof(s->why),
+				 "p90 latency %llu ms > %llu ms (%llu requests in %llu ms)",
+				 (unsigned long long)(s->v_p90_ns / BK_NS_PER_MS),
+				 (unsigned long long)(c->latency_ns / BK_NS_PER_MS),
+				 (unsigned long long)s->v_count,
+				 (unsigned long long)(s->v_span_ns / BK_NS_PER_MS));
 			return BRK_BAD;
 		}
 	}
@@ -643,7 +676,7 @@ static void bk_tick(void *ctx)
 
 		if (!s->active)
 			continue;
-		bk_read_latency(s);
+		bk_read_latency(s, now);
 		s->health = bk_health(s, now);
 		if (s->automatic) {
 			changed = brk_tick(&s->brk, now, s->health, &c);
@@ -1239,6 +1272,10 @@ static void bk_status(struct admd *ad, json_t *out)
 			"p90_ms", bk_ns_ms(s->lat_p90_ns),
 			"p99_ms", bk_ns_ms(s->lat_p99_ns),
 			"unanswered", (json_int_t)s->unanswered));
+		json_object_set_new(o, "latency_verdict", s->v_last ?
+				    json_pack("{s:I, s:o, s:o}", "requests", (json_int_t)s->v_last,
+					      "p90_ms", bk_ns_ms(s->v_p90_ns),
+					      "span_ms", bk_ns_ms(s->v_span_ns)) : json_null());
 		json_object_set_new(o, "accept_queue", s->listening ?
 				    json_pack("{s:I, s:I}", "depth", (json_int_t)s->queue,
 					      "backlog", (json_int_t)s->queue_max) : json_null());

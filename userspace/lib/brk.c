@@ -149,3 +149,11 @@ int brk_auto(struct brk *b, __u64 now, struct brk_change *c)
 	brk_enter(b, b->manual_state, now);
 	return brk_report(b, from, c, "automatic control resumed");
 }
+
+int brk_lat_due(__u64 samples, __u64 since_ns, __u64 now, __u64 window_ns,
+		__u64 min_samples)
+{
+	if (!samples)
+		return 0;
+	return samples >= min_samples || now - since_ns >= window_ns;
+}

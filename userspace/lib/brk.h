@@ -80,6 +80,16 @@ int brk_override(struct brk *b, __u64 now, __u8 state, __u32 permille,
 /* End an override now: the automatic machine takes over. Same returns. */
 int brk_auto(struct brk *b, __u64 now, struct brk_change *c);
 
+/*
+ * Whether the latency samples gathered since since_ns make a verdict at
+ * now: min_samples of them, or at least one once they span window_ns. A
+ * slow backend completes few requests per tick; its samples are carried
+ * over ticks until one of the two holds, so slowness cannot hide as "no
+ * data". Before a verdict is due the tick is BRK_UNKNOWN for latency.
+ */
+int brk_lat_due(__u64 samples, __u64 since_ns, __u64 now, __u64 window_ns,
+		__u64 min_samples);
+
 /* The state to enforce and, for HALF_OPEN, the share admitted (permille). */
 __u8 brk_state(const struct brk *b);
 __u32 brk_permille(const struct brk *b);
