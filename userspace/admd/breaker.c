@@ -320,7 +320,7 @@ static __u64 bk_quantile(const __u64 *hist, __u64 count, __u32 permille)
 	return adm_lat_bucket_end(ADM_LAT_BUCKETS - 2);
 }
 
-/* b = a - base, every counter. */
+/* d = a - base, every counter. */
 static void bk_lat_diff(struct adm_lat *d, const struct adm_lat *a,
 			const struct adm_lat *base)
 {
